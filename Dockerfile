@@ -1,0 +1,22 @@
+# The API (and the importer: same image, other command). TypeScript runs through tsx, a runtime
+# dependency, so there is no build step and `npm ci --omit=dev` installs all that runs.
+FROM node:20.20-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY src/ src/
+COPY import/ import/
+COPY scripts/ scripts/
+
+USER node
+ENV HOST=0.0.0.0 PORT=4000
+EXPOSE 4000
+
+# Node itself is PID 1 (no npm/npx wrapper in between), so SIGTERM from `docker stop` reaches the
+# shutdown handler in src/main.ts, which drains in-flight requests.
+CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -1,0 +1,100 @@
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import RelayPlugin from '@pothos/plugin-relay';
+import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+import type { Context } from '../context.ts';
+
+/**
+ * Page sizes of every connection. Resolvers pass these to the relay helpers
+ * (`resolveCursorConnection({ args, ...PAGE_SIZE }, ...)`) so an omitted `first` means 100.
+ */
+export const PAGE_SIZE = { defaultSize: 100, maxSize: 1000 } as const;
+
+const pageSize = z.number().int().min(0).max(PAGE_SIZE.maxSize).nullish();
+
+export interface SchemaTypes {
+  Context: Context;
+  /** Every connection reports its total size; resolvers return it with the page, in the same query. */
+  Connection: { totalCount: number };
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+}
+
+/** A fresh builder with the project's plugins and options; the app uses the one `builder` below. */
+export function createBuilder() {
+  const builder = new SchemaBuilder<SchemaTypes>({
+    plugins: [RelayPlugin, DataloaderPlugin, ValidationPlugin, SimpleObjectsPlugin],
+    relay: {
+      clientMutationId: 'omit',
+      cursorType: 'String',
+      idFieldOptions: {
+        description: 'An opaque global id: pass it to `Query.node` to fetch this object again.',
+      },
+      nodeTypeOptions: { description: 'An object with a stable, opaque global id.' },
+      nodeQueryOptions: {
+        description: 'Fetches any object by its global `id`; null when there is none.',
+        args: { id: { description: 'A global id, as returned in any `id` field.' } },
+      },
+      nodesQueryOptions: {
+        description: 'Fetches objects by their global ids, in the order given; null for each unknown id.',
+        args: { ids: { description: 'Global ids, as returned in `id` fields.' } },
+      },
+      nodesOnConnection: { description: 'The items of this page, without their edges.' },
+      edgesFieldOptions: { nullable: { list: false, items: false }, description: 'The items of this page.' },
+      nodeFieldOptions: { nullable: false, description: 'The item.' },
+      cursorFieldOptions: { description: 'Pass it as `after` or `before` to page from this item.' },
+      pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
+      hasNextPageFieldOptions: { description: 'Whether items follow this page.' },
+      hasPreviousPageFieldOptions: { description: 'Whether items precede this page.' },
+      startCursorFieldOptions: { description: 'The cursor of the first item of this page.' },
+      endCursorFieldOptions: { description: 'The cursor of the last item of this page.' },
+      firstArgOptions: {
+        description: `Returns the first n items (default ${PAGE_SIZE.defaultSize}, at most ${PAGE_SIZE.maxSize}).`,
+        validate: pageSize,
+      },
+      lastArgOptions: {
+        description: `Returns the last n items (at most ${PAGE_SIZE.maxSize}).`,
+        validate: pageSize,
+      },
+      afterArgOptions: { description: 'Returns the items after this cursor.' },
+      beforeArgOptions: { description: 'Returns the items before this cursor.' },
+      pageInfoTypeOptions: { description: 'Pagination state of a page of a list.' },
+      defaultConnectionTypeOptions: { description: 'A page of a list, with its total size.' },
+      defaultEdgeTypeOptions: { description: 'One item of a page, with its cursor.' },
+    },
+    validation: {
+      // Bad arguments are the client's fault: say which and why, with a stable code.
+      validationError: (failure) =>
+        new GraphQLError(
+          failure.issues
+            .map((issue) => {
+              const where = (issue.path ?? [])
+                .map((p) => (typeof p === 'object' ? String(p.key) : String(p)))
+                .join('.');
+              return where ? `${where}: ${issue.message}` : issue.message;
+            })
+            .join('; '),
+          { extensions: { code: 'BAD_USER_INPUT' } },
+        ),
+    },
+  });
+
+  builder.queryType({ description: 'The entry points of the ATT&CK graph.' });
+
+  builder.globalConnectionField('totalCount', (t) =>
+    t.int({
+      description: 'How many items the whole list has, across all pages.',
+      nullable: false,
+      resolve: (connection) => connection.totalCount,
+    }),
+  );
+
+  return builder;
+}
+
+export type Builder = ReturnType<typeof createBuilder>;
+
+export const builder = createBuilder();

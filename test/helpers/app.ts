@@ -1,0 +1,44 @@
+import { createLogger, type Logger } from '../../src/logger.ts';
+import { type App, createApp } from '../../src/yoga.ts';
+import { connectTestDb, type TestDb } from './db.ts';
+
+export interface GqlResponse<TData> {
+  data?: TData | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: { dbRoundTrips?: number } & Record<string, unknown>;
+}
+
+export type Gql = <TData = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+) => Promise<GqlResponse<TData>>;
+
+/** POSTs one GraphQL request to `yoga` in-process (no port) and returns the parsed JSON. */
+export function createGql(yoga: App): Gql {
+  return async (query, variables) => {
+    const response = await yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return response.json();
+  };
+}
+
+export interface TestApp {
+  yoga: App;
+  db: TestDb;
+  gql: Gql;
+  close(): Promise<void>;
+}
+
+/** The real app over the test database; logs are dropped unless a logger is given. */
+export async function createTestApp(options: { logger?: Logger } = {}): Promise<TestApp> {
+  const db = await connectTestDb();
+  const yoga = createApp({
+    config: db.config,
+    executor: db.executor,
+    logger: options.logger ?? createLogger('silent'),
+  });
+  return { yoga, db, gql: createGql(yoga), close: () => db.close() };
+}
