@@ -1,0 +1,126 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ensureNeo4j } from '../scripts/local-neo4j/ensure.ts';
+import { ConfigError, loadConfig } from '../src/env.ts';
+import { createDriver } from '../src/neo4j/driver.ts';
+import { createExecutor } from '../src/neo4j/executor.ts';
+import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
+
+const USAGE = `Usage: npm run import -- [options] <source...>
+
+Sources:
+  ./path/to/bundle.json              a STIX 2.0 or 2.1 bundle file
+  https://host/bundle.json           a bundle over http(s)
+  attack:enterprise[@18.1]           MITRE's published bundles (also attack:mobile, attack:ics)
+  taxii+https://root/collections/ID  a TAXII 2.1 collection
+
+Options:
+  --relaxed            skip invalid objects (each listed) instead of refusing the bundle
+  --report FILE        also write the full report as JSON to FILE
+  --added-after TIME   TAXII only: objects added after TIME
+  --json               print the reports as JSON on stdout, nothing else
+  --quiet              print only errors
+  -h, --help           this text`;
+
+function table(report: ImportReport): string {
+  const lines = [
+    `${report.source} -> ${report.domain} ${report.attackVersion ?? ''} (sha256 ${report.sha256.slice(0, 12)}…)`,
+    `  objects: ${report.input} in, ${report.loaded} loaded, ${report.ignored} ignored, ${report.unknown} unknown, ${report.rejected} rejected`,
+    report.changed
+      ? `  changes: ${Object.entries(report.summary)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')} (run ${report.runId})`
+      : '  unchanged: the graph already holds this bundle; nothing written',
+  ];
+  const counts = report.counts;
+  if (counts) {
+    lines.push(
+      `  nodes: ${Object.entries(counts.nodes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+    lines.push(
+      `  relationships: ${Object.entries(counts.rels)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  }
+  for (const [type, n] of Object.entries(report.unknownTypes)) lines.push(`  unknown type ${type}: ${n}`);
+  for (const note of report.notes) lines.push(`  note: ${note}`);
+  for (const p of report.problems) lines.push(`  rejected: ${formatProblem(p)}`);
+  const ms = report.ms;
+  lines.push(
+    `  time: read ${ms.read.toFixed(0)} ms, validate ${ms.validate.toFixed(0)} ms, load ${ms.load.toFixed(0)} ms`,
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      relaxed: { type: 'boolean', default: false },
+      report: { type: 'string' },
+      'added-after': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  const say = (text: string) => !values.quiet && !values.json && console.error(text);
+  const driver = createDriver(config.neo4j);
+  await ensureNeo4j(config.neo4j, driver, say);
+  const executor = createExecutor(driver, { database: config.neo4j.database });
+  const reports: ImportReport[] = [];
+  const tty = process.stderr.isTTY && !values.quiet && !values.json;
+  try {
+    for (const source of positionals) {
+      const started = performance.now();
+      const report = await importSource(executor, source, {
+        relaxed: values.relaxed,
+        addedAfter: values['added-after'],
+        onProgress: ({ phase }) => {
+          const line = `${source}: ${phase} (${((performance.now() - started) / 1000).toFixed(1)} s)`;
+          // On a terminal the line rewrites itself; in logs each phase gets a line of its own.
+          if (tty) process.stderr.write(`\r\x1b[K${line}`);
+          else say(line);
+        },
+      }).catch((err: unknown) => {
+        if (err instanceof InvalidBundleError) reports.push(err.report);
+        throw err;
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      reports.push(report);
+      say(table(report));
+    }
+    return 0;
+  } catch (err) {
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (err instanceof InvalidBundleError) {
+      say(table(err.report));
+      console.error(`error: ${err.message}`);
+    } else if (err instanceof ImportError) {
+      console.error(`error: ${err.message}`);
+    } else {
+      console.error(`error: import failed; the graph is unchanged: ${(err as Error).message}`);
+    }
+    return 1;
+  } finally {
+    if (values.json) console.log(JSON.stringify(reports, null, 2));
+    if (values.report) await writeFile(values.report, JSON.stringify(reports, null, 2));
+    await executor.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

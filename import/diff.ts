@@ -1,0 +1,193 @@
+import type { Domain, NodeType, RelType } from './model.ts';
+import type { GraphRows, NodeRow, Props, RelRow } from './transform.ts';
+
+/** What the graph holds now for one node or relationship, as read at the start of the load. */
+export interface ExistingNode {
+  stixId: string;
+  hash: string;
+  domains: string[];
+  modified: string;
+  attackId: string | null;
+  name: string;
+  stixType: string;
+  version: string | null;
+  revoked: boolean;
+  deprecated: boolean;
+}
+
+export interface ExistingRel {
+  key: string;
+  type: string;
+  hash: string;
+  domains: string[];
+  modified: string | null;
+  from: string;
+  to: string;
+}
+
+export type ChangeKind = 'added' | 'modified' | 'revoked' | 'deprecated' | 'removed';
+
+export interface ObjectChange {
+  change: ChangeKind;
+  stixId: string;
+  attackId: string | null;
+  name: string;
+  stixType: string;
+  /** For modified objects: how `x_mitre_version` moved. */
+  versionChange?: 'major' | 'minor' | 'none';
+  fromVersion?: string | null;
+  toVersion?: string | null;
+}
+
+export interface RelationshipChange {
+  change: 'added' | 'modified' | 'removed';
+  type: string;
+  key: string;
+  from: string;
+  to: string;
+}
+
+export interface Plan {
+  createNodes: NodeRow[];
+  updateNodes: { stixId: string; props: Props; hash: string; domains: string[] }[];
+  setDomains: { stixId: string; domains: string[] }[];
+  deleteNodes: string[];
+  createRels: (RelRow & { domains: string[] })[];
+  updateRels: (RelRow & { domains: string[] })[];
+  setRelDomains: { key: string; from: string; domains: string[] }[];
+  deleteRels: { key: string; from: string }[];
+  changes: ObjectChange[];
+  relationshipChanges: RelationshipChange[];
+}
+
+export const planSize = (p: Plan) =>
+  p.createNodes.length +
+  p.updateNodes.length +
+  p.setDomains.length +
+  p.deleteNodes.length +
+  p.createRels.length +
+  p.updateRels.length +
+  p.setRelDomains.length +
+  p.deleteRels.length;
+
+const major = (v: string | null | undefined) => (v ?? '').split('.')[0];
+const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+const withDomain = (domains: string[], d: Domain) => (domains.includes(d) ? domains : [...domains, d].sort());
+
+/**
+ * Pure: the writes that turn the graph into "this bundle is the domain's whole truth", leaving other
+ * domains alone. An object shared with other domains keeps the newest `modified` version of itself.
+ */
+export function planLoad(rows: GraphRows, nodes: ExistingNode[], rels: ExistingRel[]): Plan {
+  const d = rows.domain;
+  const plan: Plan = {
+    createNodes: [],
+    updateNodes: [],
+    setDomains: [],
+    deleteNodes: [],
+    createRels: [],
+    updateRels: [],
+    setRelDomains: [],
+    deleteRels: [],
+    changes: [],
+    relationshipChanges: [],
+  };
+  const existingNodes = new Map(nodes.map((n) => [n.stixId, n]));
+  const incomingIds = new Set(rows.nodes.map((n) => n.stixId));
+  const names = new Map<string, string>();
+  const label = (stixId: string) => names.get(stixId) ?? existingNodes.get(stixId)?.attackId ?? stixId;
+
+  for (const n of rows.nodes) {
+    names.set(n.stixId, n.attackId ?? n.name);
+    const e = existingNodes.get(n.stixId);
+    const base = { stixId: n.stixId, attackId: n.attackId, name: n.name, stixType: n.type as string };
+    if (!e) {
+      plan.createNodes.push(n);
+      plan.changes.push({ change: 'added', ...base });
+      continue;
+    }
+    const domains = withDomain(e.domains, d);
+    const ours = e.domains.every((x) => x === d);
+    if (!e.domains.includes(d)) plan.changes.push({ change: 'added', ...base });
+    if (e.hash !== n.hash && (ours || String(n.props.modified) >= e.modified)) {
+      plan.updateNodes.push({ stixId: n.stixId, props: n.props, hash: n.hash, domains });
+      if (!e.domains.includes(d)) continue;
+      const toVersion = (n.props.version as string | null) ?? null;
+      if (n.props.revoked && !e.revoked) plan.changes.push({ change: 'revoked', ...base });
+      else if (n.props.deprecated && !e.deprecated) plan.changes.push({ change: 'deprecated', ...base });
+      else
+        plan.changes.push({
+          change: 'modified',
+          ...base,
+          versionChange:
+            e.version === toVersion ? 'none' : major(e.version) === major(toVersion) ? 'minor' : 'major',
+          fromVersion: e.version,
+          toVersion,
+        });
+    } else if (!sameSet(domains, e.domains)) {
+      plan.setDomains.push({ stixId: n.stixId, domains });
+    }
+  }
+  for (const e of nodes) {
+    if (!e.domains.includes(d) || incomingIds.has(e.stixId)) continue;
+    const domains = e.domains.filter((x) => x !== d);
+    if (domains.length) plan.setDomains.push({ stixId: e.stixId, domains });
+    else plan.deleteNodes.push(e.stixId);
+    plan.changes.push({
+      change: 'removed',
+      stixId: e.stixId,
+      attackId: e.attackId,
+      name: e.name,
+      stixType: e.stixType,
+    });
+  }
+
+  const existingRels = new Map(rels.map((r) => [r.key, r]));
+  const incomingKeys = new Set(rows.rels.map((r) => r.key));
+  const relChange = (
+    change: RelationshipChange['change'],
+    r: { key: string; type: string; from: string; to: string },
+  ) =>
+    plan.relationshipChanges.push({ change, type: r.type, key: r.key, from: label(r.from), to: label(r.to) });
+
+  for (const r of rows.rels) {
+    const e = existingRels.get(r.key);
+    if (!e || e.from !== r.from || e.to !== r.to || e.type !== r.type) {
+      if (e) plan.deleteRels.push({ key: e.key, from: e.from });
+      plan.createRels.push({ ...r, domains: e ? withDomain(e.domains, d) : [d] });
+      relChange('added', r);
+      continue;
+    }
+    const domains = withDomain(e.domains, d);
+    const ours = e.domains.every((x) => x === d);
+    if (e.hash !== r.hash && (ours || String(r.props.modified ?? '') >= (e.modified ?? ''))) {
+      plan.updateRels.push({ ...r, domains });
+      relChange('modified', r);
+    } else if (!sameSet(domains, e.domains)) {
+      plan.setRelDomains.push({ key: r.key, from: r.from, domains });
+    }
+  }
+  const deleted = new Set(plan.deleteNodes);
+  for (const e of rels) {
+    if (!e.domains.includes(d) || incomingKeys.has(e.key)) continue;
+    const domains = e.domains.filter((x) => x !== d);
+    relChange('removed', e);
+    // A relationship at a deleted node goes with it (DETACH DELETE).
+    if (deleted.has(e.from) || deleted.has(e.to)) continue;
+    if (domains.length) plan.setRelDomains.push({ key: e.key, from: e.from, domains });
+    else plan.deleteRels.push({ key: e.key, from: e.from });
+  }
+  return plan;
+}
+
+/** Counts per label and relationship type of one domain's rows: what an import run records. */
+export function countRows(rows: GraphRows): {
+  nodes: Partial<Record<NodeType, number>>;
+  rels: Partial<Record<RelType, number>>;
+} {
+  const nodes: Partial<Record<NodeType, number>> = {};
+  const rels: Partial<Record<RelType, number>> = {};
+  for (const n of rows.nodes) nodes[n.type] = (nodes[n.type] ?? 0) + 1;
+  for (const r of rows.rels) rels[r.type] = (rels[r.type] ?? 0) + 1;
+  return { nodes, rels };
+}

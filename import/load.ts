@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { Executor, Query, WriteTx } from '../src/neo4j/executor.ts';
+import { countRows, type ExistingNode, type ExistingRel, type Plan, planLoad, planSize } from './diff.ts';
+import { NODE_LABELS, type NodeType, REL_TYPES, type RelType } from './model.ts';
+import type { GraphRows } from './transform.ts';
+
+/** Created before any load, each in its own schema transaction; all idempotent. */
+export const SCHEMA: Query[] = [
+  'CREATE CONSTRAINT attack_object_stix_id IF NOT EXISTS FOR (n:AttackObject) REQUIRE n.stixId IS UNIQUE',
+  'CREATE INDEX attack_object_attack_id IF NOT EXISTS FOR (n:AttackObject) ON (n.attackId)',
+  'CREATE INDEX attack_object_name IF NOT EXISTS FOR (n:AttackObject) ON (n.name)',
+  'CREATE INDEX tactic_shortname IF NOT EXISTS FOR (n:Tactic) ON (n.shortname)',
+  'CREATE FULLTEXT INDEX attack_object_search IF NOT EXISTS FOR (n:AttackObject) ON EACH [n.name, n.aliases, n.description]' +
+    // Lucene updates move off the commit path; searches catch up within moments of an import.
+    ' OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}',
+  'CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.id IS UNIQUE',
+  'CREATE CONSTRAINT import_lock_domain IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.domain IS UNIQUE',
+].map((cypher, i) => ({ name: `schema.${i}`, cypher }));
+
+const q = (name: string, cypher: string): Query => ({ name, cypher });
+
+// Serialises imports of one domain: the lock is held until the transaction ends.
+const LOCK = q('import.lock', 'MERGE (l:ImportLock {domain: $domain}) SET l.token = $token');
+const READ_NODES = q(
+  'import.readNodes',
+  `MATCH (n:AttackObject)
+   RETURN n.stixId AS stixId, n.hash AS hash, n.domains AS domains, n.modified AS modified, n.attackId AS attackId,
+          n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated`,
+);
+const READ_RELS = q(
+  'import.readRels',
+  `MATCH (a:AttackObject)-[r]->(b:AttackObject) WHERE r.key IS NOT NULL
+   RETURN r.key AS key, type(r) AS type, r.hash AS hash, r.domains AS domains, r.modified AS modified,
+          a.stixId AS from, b.stixId AS to`,
+);
+const CREATE_NODES = Object.fromEntries(
+  Object.entries(NODE_LABELS).map(([type, labels]) => [
+    type,
+    q(
+      `import.createNodes.${type}`,
+      `UNWIND $rows AS r CREATE (n:AttackObject:${labels.join(':')}) SET n = r.props, n.hash = r.hash, n.domains = [$domain]`,
+    ),
+  ]),
+) as Record<NodeType, Query>;
+const UPDATE_NODES = q(
+  'import.updateNodes',
+  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n = r.props, n.hash = r.hash, n.domains = r.domains',
+);
+const SET_DOMAINS = q(
+  'import.setDomains',
+  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n.domains = r.domains',
+);
+const DELETE_NODES = q(
+  'import.deleteNodes',
+  'UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) DETACH DELETE n',
+);
+const CREATE_RELS = Object.fromEntries(
+  REL_TYPES.map((type) => [
+    type,
+    q(
+      `import.createRels.${type}`,
+      `UNWIND $rows AS r
+       MATCH (a:AttackObject {stixId: r.from}) MATCH (b:AttackObject {stixId: r.to})
+       CREATE (a)-[x:${type}]->(b) SET x = r.props, x.hash = r.hash, x.domains = r.domains`,
+    ),
+  ]),
+) as Record<RelType, Query>;
+const UPDATE_RELS = q(
+  'import.updateRels',
+  `UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->()
+   SET x = r.props, x.hash = r.hash, x.domains = r.domains`,
+);
+const SET_REL_DOMAINS = q(
+  'import.setRelDomains',
+  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() SET x.domains = r.domains',
+);
+const DELETE_RELS = q(
+  'import.deleteRels',
+  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() DELETE x',
+);
+const RECORD_RUN = q('import.recordRun', 'CREATE (r:ImportRun) SET r = $run');
+
+const BATCH = 2000;
+
+async function batched(tx: WriteTx, query: Query, key: 'rows' | 'ids', items: unknown[], extra = {}) {
+  for (let i = 0; i < items.length; i += BATCH) {
+    await tx.run(query, { [key]: items.slice(i, i + BATCH), ...extra });
+  }
+}
+
+function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = out.get(k);
+    if (group) group.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+export async function ensureSchema(executor: Executor): Promise<void> {
+  for (const statement of SCHEMA) await executor.write(statement.name, (tx) => tx.run(statement));
+}
+
+export interface RunInfo {
+  source: string;
+  location: string;
+  sha256: string;
+  attackVersion: string | null;
+  startedAt: string;
+  mode: 'strict' | 'relaxed';
+}
+
+export interface LoadResult {
+  runId: string | null;
+  /** False when the graph already held exactly this bundle: nothing was written. */
+  changed: boolean;
+  plan: Plan;
+  counts: ReturnType<typeof countRows>;
+}
+
+/** Rolls the transaction back when the bundle changes nothing, so a re-import writes nothing. */
+class Unchanged extends Error {
+  constructor(readonly plan: Plan) {
+    super('unchanged');
+  }
+}
+
+async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: (phase: string) => void) {
+  onPhase('delete relationships');
+  await batched(tx, DELETE_RELS, 'rows', plan.deleteRels);
+  onPhase('write nodes');
+  for (const [type, rows] of groupBy(plan.createNodes, (n) => n.type)) {
+    await batched(tx, CREATE_NODES[type], 'rows', rows, { domain });
+  }
+  await batched(tx, UPDATE_NODES, 'rows', plan.updateNodes);
+  await batched(tx, SET_DOMAINS, 'rows', plan.setDomains);
+  onPhase('write relationships');
+  for (const [type, rows] of groupBy(plan.createRels, (r) => r.type)) {
+    await batched(tx, CREATE_RELS[type], 'rows', rows);
+  }
+  await batched(tx, UPDATE_RELS, 'rows', plan.updateRels);
+  await batched(tx, SET_REL_DOMAINS, 'rows', plan.setRelDomains);
+  onPhase('delete nodes');
+  await batched(tx, DELETE_NODES, 'ids', plan.deleteNodes);
+}
+
+/**
+ * Loads one domain's rows in a single write transaction: readers see the old graph until it
+ * commits, and a killed importer or a dead server leaves the old graph as it was.
+ */
+export async function loadRows(
+  executor: Executor,
+  rows: GraphRows,
+  info: RunInfo,
+  onPhase: (phase: string) => void = () => {},
+): Promise<LoadResult> {
+  const counts = countRows(rows);
+  try {
+    return await executor.write(`import ${rows.domain}`, async (tx) => {
+      onPhase('lock');
+      await tx.run(LOCK, { domain: rows.domain, token: randomUUID() });
+      onPhase('diff');
+      const [nodes, rels] = await Promise.all([tx.run(READ_NODES), tx.run(READ_RELS)]);
+      const plan = planLoad(rows, nodes as unknown as ExistingNode[], rels as unknown as ExistingRel[]);
+      if (planSize(plan) === 0) throw new Unchanged(plan);
+      await apply(tx, plan, rows.domain, onPhase);
+      const runId = randomUUID();
+      const summary: Record<string, number> = {};
+      for (const c of plan.changes) summary[c.change] = (summary[c.change] ?? 0) + 1;
+      const initial = plan.changes.every((c) => c.change === 'added') && nodes.length === 0;
+      await tx.run(RECORD_RUN, {
+        run: {
+          id: runId,
+          domain: rows.domain,
+          attackVersion: info.attackVersion,
+          source: info.source,
+          location: info.location,
+          sha256: info.sha256,
+          mode: info.mode,
+          startedAt: info.startedAt,
+          finishedAt: new Date().toISOString(),
+          countsJson: JSON.stringify(counts),
+          summaryJson: JSON.stringify(summary),
+          // The first import of an empty graph adds everything; listing it all would say nothing.
+          changesJson: initial ? null : JSON.stringify(plan.changes),
+          relationshipChangesJson: initial ? null : JSON.stringify(plan.relationshipChanges),
+        },
+      });
+      return { runId, changed: true, plan, counts };
+    });
+  } catch (err) {
+    if (err instanceof Unchanged) return { runId: null, changed: false, plan: err.plan, counts };
+    throw err;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The graph model's constant tables. Labels and relationship types in Cypher come only from here,
+ * never from input.
+ */
+
+export const DOMAINS = ['enterprise-attack', 'mobile-attack', 'ics-attack'] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+/** STIX type -> the labels of its node (besides :AttackObject). */
+export const NODE_LABELS = {
+  'x-mitre-tactic': ['Tactic'],
+  'attack-pattern': ['Technique'],
+  'intrusion-set': ['Group'],
+  malware: ['Software', 'Malware'],
+  tool: ['Software', 'Tool'],
+  'course-of-action': ['Mitigation'],
+  campaign: ['Campaign'],
+  'x-mitre-data-source': ['DataSource'],
+  'x-mitre-data-component': ['DataComponent'],
+  'x-mitre-detection-strategy': ['DetectionStrategy'],
+  'x-mitre-analytic': ['Analytic'],
+  'x-mitre-asset': ['Asset'],
+  'x-mitre-matrix': ['Matrix'],
+} as const;
+export type NodeType = keyof typeof NODE_LABELS;
+export const NODE_TYPES = Object.keys(NODE_LABELS) as NodeType[];
+
+/** STIX types that carry no ATT&CK content of their own: read, never loaded, not reported. */
+export const IGNORED_TYPES = new Set(['identity', 'marking-definition', 'x-mitre-collection']);
+
+export const REL_TYPES = [
+  'IN_TACTIC',
+  'SUBTECHNIQUE_OF',
+  'USES',
+  'MITIGATES',
+  'ATTRIBUTED_TO',
+  'DETECTS',
+  'HAS_ANALYTIC',
+  'LOGS_FROM',
+  'PART_OF',
+  'TARGETS',
+  'REVOKED_BY',
+  'HAS_TACTIC',
+] as const;
+export type RelType = (typeof REL_TYPES)[number];
+
+const SOFTWARE = ['malware', 'tool'];
+/** STIX relationship_type -> graph type, with the source and target STIX types it allows. */
+export const STIX_RELATIONSHIPS: Record<string, { type: RelType; from: string[]; to: string[] }> = {
+  uses: {
+    type: 'USES',
+    from: ['intrusion-set', 'campaign', ...SOFTWARE],
+    to: ['attack-pattern', ...SOFTWARE],
+  },
+  mitigates: { type: 'MITIGATES', from: ['course-of-action'], to: ['attack-pattern'] },
+  'subtechnique-of': { type: 'SUBTECHNIQUE_OF', from: ['attack-pattern'], to: ['attack-pattern'] },
+  'attributed-to': { type: 'ATTRIBUTED_TO', from: ['campaign'], to: ['intrusion-set'] },
+  detects: {
+    type: 'DETECTS',
+    from: ['x-mitre-data-component', 'x-mitre-detection-strategy'],
+    to: ['attack-pattern'],
+  },
+  targets: { type: 'TARGETS', from: ['attack-pattern'], to: ['x-mitre-asset'] },
+  'revoked-by': { type: 'REVOKED_BY', from: NODE_TYPES, to: NODE_TYPES },
+};
+
+/** The ATT&CK ID prefix the external reference source names use, per domain. */
+export const ATTACK_SOURCE_NAMES = new Set(['mitre-attack', 'mitre-mobile-attack', 'mitre-ics-attack']);

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ImportError } from './errors.ts';
+import { readTaxiiCollection, TAXII_SOURCE } from './taxii.ts';
+
+export interface SourceData {
+  /** What the user asked for, as they wrote it. */
+  source: string;
+  /** Where it was read from: a path or URL. */
+  location: string;
+  sha256: string;
+  objects: unknown[];
+  /** The ATT&CK release, when the source or its collection object says. */
+  attackVersion: string | null;
+}
+
+const OFFICIAL = /^attack:(enterprise|mobile|ics)(?:@(\d+\.\d+))?$/;
+
+/** MITRE's published STIX 2.1 bundles (attack-stix-data) for a shorthand such as `attack:mobile@17.1`. */
+export function officialUrl(source: string): { url: string; version: string | null } | null {
+  const m = OFFICIAL.exec(source);
+  if (!m) return null;
+  const [, domain, version] = m;
+  const file = version ? `${domain}-attack-${version}.json` : `${domain}-attack.json`;
+  return {
+    url: `https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/${domain}-attack/${file}`,
+    version: version ?? null,
+  };
+}
+
+async function fetchText(url: string): Promise<Buffer> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json' } });
+  } catch (err) {
+    throw new ImportError(`cannot fetch ${url}: ${(err as Error).cause ?? (err as Error).message}`);
+  }
+  if (!res.ok) throw new ImportError(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** Parses a bundle's bytes, with one clear line for each way it can be wrong. */
+export function parseBundle(bytes: Buffer, location: string): { objects: unknown[] } {
+  if (bytes.length === 0) throw new ImportError(`${location} is empty: expected a STIX bundle`);
+  let doc: unknown;
+  const text = bytes.toString('utf8');
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    // A parser that stops at the very end of the text ran out of input: the file was cut short.
+    const at = Number(/position (\d+)/.exec(message)?.[1] ?? Number.NaN);
+    const truncated = /end of (JSON )?input|Unterminated/i.test(message) || at >= text.trimEnd().length;
+    throw new ImportError(
+      `${location} is not valid JSON${truncated ? ' (it looks truncated)' : ''}: ${message}`,
+    );
+  }
+  const bundle = doc as { type?: unknown; objects?: unknown };
+  if (typeof doc !== 'object' || doc === null || bundle.type !== 'bundle' || !Array.isArray(bundle.objects)) {
+    throw new ImportError(`${location} is not a STIX bundle: expected {"type": "bundle", "objects": [...]}`);
+  }
+  if (bundle.objects.length === 0) throw new ImportError(`${location} is an empty bundle: it has no objects`);
+  return { objects: bundle.objects };
+}
+
+function versionOf(objects: unknown[], hint: string | null): string | null {
+  const collection = objects.find((o) => (o as { type?: unknown })?.type === 'x-mitre-collection') as
+    | { x_mitre_version?: unknown }
+    | undefined;
+  if (typeof collection?.x_mitre_version === 'string') return collection.x_mitre_version;
+  return hint;
+}
+
+export interface ReadOptions {
+  /** For TAXII sources: only objects added after this timestamp. */
+  addedAfter?: string;
+}
+
+/** Reads one source: a file path, an http(s) URL, `attack:<domain>[@version]` or a TAXII 2.1 collection. */
+export async function readSource(source: string, options: ReadOptions = {}): Promise<SourceData> {
+  if (TAXII_SOURCE.test(source)) {
+    const { location, objects } = await readTaxiiCollection(source, options.addedAfter);
+    const sha256 = createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+    if (objects.length === 0) throw new ImportError(`${location} returned no objects`);
+    return { source, location, sha256, objects, attackVersion: versionOf(objects, null) };
+  }
+  const official = officialUrl(source);
+  let location: string;
+  let bytes: Buffer;
+  let hint: string | null = null;
+  if (official || /^https?:\/\//.test(source)) {
+    location = official?.url ?? source;
+    hint = official?.version ?? null;
+    bytes = await fetchText(location);
+  } else {
+    location = path.resolve(source);
+    try {
+      bytes = await readFile(location);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ImportError(
+        `cannot read ${location}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      );
+    }
+  }
+  hint ??= /-(\d+\.\d+)\.json$/.exec(location)?.[1] ?? null;
+  const { objects } = parseBundle(bytes, location);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { source, location, sha256, objects, attackVersion: versionOf(objects, hint) };
+}
