@@ -77,8 +77,15 @@ const withDomain = (domains: string[], d: Domain) => (domains.includes(d) ? doma
 /**
  * Pure: the writes that turn the graph into "this bundle is the domain's whole truth", leaving other
  * domains alone. An object shared with other domains keeps the newest `modified` version of itself.
+ * With `merge` (an incremental pull) the bundle holds only what changed: nothing else is removed,
+ * but each object it carries replaces its derived links (tactics, parents, analytics...).
  */
-export function planLoad(rows: GraphRows, nodes: ExistingNode[], rels: ExistingRel[]): Plan {
+export function planLoad(
+  rows: GraphRows,
+  nodes: ExistingNode[],
+  rels: ExistingRel[],
+  { merge = false }: { merge?: boolean } = {},
+): Plan {
   const d = rows.domain;
   const plan: Plan = {
     createNodes: [],
@@ -129,7 +136,7 @@ export function planLoad(rows: GraphRows, nodes: ExistingNode[], rels: ExistingR
     }
   }
   for (const e of nodes) {
-    if (!e.domains.includes(d) || incomingIds.has(e.stixId)) continue;
+    if (merge || !e.domains.includes(d) || incomingIds.has(e.stixId)) continue;
     const domains = e.domains.filter((x) => x !== d);
     if (domains.length) plan.setDomains.push({ stixId: e.stixId, domains });
     else plan.deleteNodes.push(e.stixId);
@@ -168,8 +175,10 @@ export function planLoad(rows: GraphRows, nodes: ExistingNode[], rels: ExistingR
     }
   }
   const deleted = new Set(plan.deleteNodes);
+  // Derived relationships have no STIX id: their key is built from their endpoints.
+  const replaced = (e: ExistingRel) => !merge || (incomingIds.has(e.from) && e.key.includes('|'));
   for (const e of rels) {
-    if (!e.domains.includes(d) || incomingKeys.has(e.key)) continue;
+    if (!e.domains.includes(d) || incomingKeys.has(e.key) || !replaced(e)) continue;
     const domains = e.domains.filter((x) => x !== d);
     relChange('removed', e);
     // A relationship at a deleted node goes with it (DETACH DELETE).

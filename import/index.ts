@@ -1,8 +1,8 @@
 import type { Executor } from '../src/neo4j/executor.ts';
 import { ImportError } from './errors.ts';
-import { ensureSchema, type LoadResult, loadRows } from './load.ts';
+import { ensureSchema, type LoadResult, loadRows, READ_KNOWN } from './load.ts';
 import { readSource } from './read.ts';
-import { detectDomain, transform } from './transform.ts';
+import { detectDomain, type KnownObject, transform } from './transform.ts';
 import { type Problem, validateObjects } from './validate.ts';
 
 export { ImportError } from './errors.ts';
@@ -10,7 +10,10 @@ export { ImportError } from './errors.ts';
 export interface ImportOptions {
   /** Skip invalid objects (each listed) instead of refusing the whole bundle. */
   relaxed?: boolean;
-  /** TAXII sources: only objects added after this timestamp. */
+  /**
+   * TAXII sources: only objects added after this timestamp. Such a pull is incremental: it adds and
+   * updates what it carries and removes nothing.
+   */
   addedAfter?: string;
   onProgress?: (event: { source: string; phase: string }) => void;
 }
@@ -71,7 +74,9 @@ export async function importSource(
   const domain = detectDomain(validated.objects);
   if (!domain)
     throw new ImportError(`${source}: cannot tell the ATT&CK domain: no matrix and no x_mitre_domains`);
-  const rows = transform(validated.objects, domain);
+  const merge = Boolean(options.addedAfter);
+  const known = merge ? ((await executor.read(READ_KNOWN, { domain })) as unknown as KnownObject[]) : [];
+  const rows = transform(validated.objects, domain, known);
   const problems = [...validated.problems, ...rows.problems];
   const rejectedIds = new Set(problems.map((p, i) => p.stixId ?? `#${i}`));
   const unknown =
@@ -118,6 +123,7 @@ export async function importSource(
       attackVersion: data.attackVersion,
       startedAt: new Date().toISOString(),
       mode: options.relaxed ? 'relaxed' : 'strict',
+      merge,
     },
     progress,
   );

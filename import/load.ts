@@ -79,6 +79,13 @@ const DELETE_RELS = q(
   'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() DELETE x',
 );
 const RECORD_RUN = q('import.recordRun', 'CREATE (r:ImportRun) SET r = $run');
+/** What an incremental pull needs to know of the graph to resolve references to objects it lacks. */
+export const READ_KNOWN = q(
+  'import.readKnown',
+  `MATCH (n:AttackObject) WHERE $domain IN n.domains
+   RETURN n.stixId AS stixId, n.stixType AS stixType, n.attackId AS attackId, n.shortname AS shortname,
+          n.revoked AS revoked, n.deprecated AS deprecated, EXISTS { (n)-[:SUBTECHNIQUE_OF]->() } AS hasParent`,
+);
 
 const BATCH = 2000;
 
@@ -110,6 +117,8 @@ export interface RunInfo {
   attackVersion: string | null;
   startedAt: string;
   mode: 'strict' | 'relaxed';
+  /** An incremental pull: only what changed, so nothing absent from it is removed. */
+  merge: boolean;
 }
 
 export interface LoadResult {
@@ -163,7 +172,9 @@ export async function loadRows(
       await tx.run(LOCK, { domain: rows.domain, token: randomUUID() });
       onPhase('diff');
       const [nodes, rels] = await Promise.all([tx.run(READ_NODES), tx.run(READ_RELS)]);
-      const plan = planLoad(rows, nodes as unknown as ExistingNode[], rels as unknown as ExistingRel[]);
+      const plan = planLoad(rows, nodes as unknown as ExistingNode[], rels as unknown as ExistingRel[], {
+        merge: info.merge,
+      });
       if (planSize(plan) === 0) throw new Unchanged(plan);
       await apply(tx, plan, rows.domain, onPhase);
       const runId = randomUUID();
@@ -178,7 +189,7 @@ export async function loadRows(
           source: info.source,
           location: info.location,
           sha256: info.sha256,
-          mode: info.mode,
+          mode: info.merge ? `${info.mode}, incremental` : info.mode,
           startedAt: info.startedAt,
           finishedAt: new Date().toISOString(),
           countsJson: JSON.stringify(counts),

@@ -7,7 +7,7 @@ import {
   type RelType,
   STIX_RELATIONSHIPS,
 } from './model.ts';
-import type { ExternalReference, Problem, Relationship, StixObject, StixOf } from './validate.ts';
+import type { ExternalReference, Problem, Relationship, StixObject } from './validate.ts';
 
 export type PropValue = string | number | boolean | string[] | null;
 export type Props = Record<string, PropValue>;
@@ -164,9 +164,25 @@ function relRow(key: string, type: RelType, from: string, to: string, props: Pro
   return { key, type, from, to, props: all, hash: hashOf(all) };
 }
 
-/** Pure: validated STIX objects of one bundle -> the node and relationship rows of its domain. */
-export function transform(objects: StixObject[], domain: Domain): GraphRows {
+/** An object already in the graph, as an incremental import needs to resolve references to it. */
+export interface KnownObject {
+  stixId: string;
+  stixType: string;
+  attackId: string | null;
+  shortname: string | null;
+  revoked: boolean;
+  deprecated: boolean;
+  hasParent: boolean;
+}
+
+/**
+ * Pure: validated STIX objects of one bundle -> the node and relationship rows of its domain.
+ * `known` lists the domain's objects already in the graph, for an incremental pull whose objects
+ * refer to objects it does not carry; a whole bundle needs none.
+ */
+export function transform(objects: StixObject[], domain: Domain, known: KnownObject[] = []): GraphRows {
   const byId = new Map(objects.map((o) => [o.id, o]));
+  const knownById = new Map(known.filter((k) => !byId.has(k.stixId)).map((k) => [k.stixId, k]));
   const problems: Problem[] = [];
   const notes: string[] = [];
   const unknownRelationshipTypes: Record<string, number> = {};
@@ -187,10 +203,10 @@ export function transform(objects: StixObject[], domain: Domain): GraphRows {
   };
   /** Checks a reference from `o.path` to an object of one of `types` in this bundle. */
   const refOk = (o: { id: string }, path: string, ref: string, types: readonly string[]) => {
-    const target = byId.get(ref);
-    if (!target) problem(o, path, `a reference to an object in the bundle (${ref} is not in it)`);
-    else if (!types.includes(target.type))
-      problem(o, path, `a reference to ${types.join(' or ')} (${ref} is ${target.type})`);
+    const type = byId.get(ref)?.type ?? knownById.get(ref)?.stixType;
+    if (!type) problem(o, path, `a reference to an object in the bundle (${ref} is not in it)`);
+    else if (!types.includes(type))
+      problem(o, path, `a reference to ${types.join(' or ')} (${ref} is ${type})`);
     else return true;
     return false;
   };
@@ -202,19 +218,32 @@ export function transform(objects: StixObject[], domain: Domain): GraphRows {
     nodeById.set(o.id, row);
   }
 
-  const tacticsByShortname = new Map<string, StixOf<'x-mitre-tactic'>[]>();
-  for (const o of objects) {
-    if (o.type !== 'x-mitre-tactic') continue;
-    tacticsByShortname.set(o.x_mitre_shortname, [...(tacticsByShortname.get(o.x_mitre_shortname) ?? []), o]);
-  }
-  const techniquesByAttackId = new Map<string, NodeRow[]>();
+  type Candidate = { id: string; attackId: string | null; revoked: boolean; deprecated: boolean };
+  const push = (map: Map<string, Candidate[]>, key: string, c: Candidate) => {
+    const list = map.get(key);
+    if (list) list.push(c);
+    else map.set(key, [c]);
+  };
+  const tacticsByShortname = new Map<string, Candidate[]>();
+  const techniquesByAttackId = new Map<string, Candidate[]>();
   for (const n of nodes) {
-    if (n.type !== 'attack-pattern' || !n.attackId) continue;
-    techniquesByAttackId.set(n.attackId, [...(techniquesByAttackId.get(n.attackId) ?? []), n]);
+    const c = {
+      id: n.stixId,
+      attackId: n.attackId,
+      revoked: !!n.props.revoked,
+      deprecated: !!n.props.deprecated,
+    };
+    if (n.type === 'x-mitre-tactic') push(tacticsByShortname, String(n.props.shortname), c);
+    if (n.type === 'attack-pattern' && n.attackId) push(techniquesByAttackId, n.attackId, c);
   }
   const hasParent = new Set<string>();
-  const active = (o: { revoked?: boolean; x_mitre_deprecated?: boolean }) =>
-    !o.revoked && !o.x_mitre_deprecated;
+  for (const k of knownById.values()) {
+    const c = { id: k.stixId, attackId: k.attackId, revoked: k.revoked, deprecated: k.deprecated };
+    if (k.stixType === 'x-mitre-tactic' && k.shortname) push(tacticsByShortname, k.shortname, c);
+    if (k.stixType === 'attack-pattern' && k.attackId) push(techniquesByAttackId, k.attackId, c);
+  }
+  for (const k of known) if (k.hasParent) hasParent.add(k.stixId);
+  const active = (c: Candidate) => !c.revoked && !c.deprecated;
 
   for (const o of objects) {
     if (o.type === 'relationship') {
@@ -304,7 +333,7 @@ export function transform(objects: StixObject[], domain: Domain): GraphRows {
     if (n.type !== 'attack-pattern' || !n.props.isSubtechnique || hasParent.has(n.stixId)) continue;
     const parentId = n.attackId?.split('.')[0];
     const candidates = (parentId && techniquesByAttackId.get(parentId)) || [];
-    const parent = candidates.find((c) => !c.props.revoked && !c.props.deprecated) ?? candidates[0];
+    const parent = candidates.find(active) ?? candidates[0];
     if (!parent) {
       notes.push(
         `${n.attackId ?? n.stixId} (${n.stixId}) is a sub-technique whose parent ${parentId} is not in the bundle`,
@@ -315,7 +344,7 @@ export function transform(objects: StixObject[], domain: Domain): GraphRows {
       `${n.attackId} has no subtechnique-of relationship; parent ${parent.attackId} derived from its ATT&CK ID`,
     );
     add(
-      relRow(`${n.stixId}|SUBTECHNIQUE_OF|${parent.stixId}`, 'SUBTECHNIQUE_OF', n.stixId, parent.stixId, {
+      relRow(`${n.stixId}|SUBTECHNIQUE_OF|${parent.id}`, 'SUBTECHNIQUE_OF', n.stixId, parent.id, {
         derived: true,
       }),
     );
