@@ -30,7 +30,9 @@ function table(report: ImportReport): string {
       ? `  changes: ${Object.entries(report.summary)
           .map(([k, v]) => `${v} ${k}`)
           .join(', ')} (run ${report.runId})`
-      : '  unchanged: the graph already holds this bundle; nothing written',
+      : report.counts
+        ? '  unchanged: the graph already holds this bundle; nothing written'
+        : '  refused: nothing written',
   ];
   const counts = report.counts;
   if (counts) {

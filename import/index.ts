@@ -53,7 +53,7 @@ export class InvalidBundleError extends ImportError {
 
 export function formatProblem(p: Problem): string {
   const who = [p.attackId, p.stixId ?? '(no id)'].filter(Boolean).join(' ');
-  return `${who}: ${p.path}: expected ${p.expected}`;
+  return `${who}: ${p.path}: ${p.expected}`;
 }
 
 /** Imports one source into the graph: read -> validate -> transform -> load, atomically. */
@@ -71,7 +71,7 @@ export async function importSource(
   t = performance.now();
   progress('validate');
   const validated = validateObjects(data.objects);
-  const domain = detectDomain(validated.objects);
+  const domain = detectDomain(data.objects);
   if (!domain)
     throw new ImportError(`${source}: cannot tell the ATT&CK domain: no matrix and no x_mitre_domains`);
   const merge = Boolean(options.addedAfter);

@@ -7,7 +7,13 @@ import {
   type RelType,
   STIX_RELATIONSHIPS,
 } from './model.ts';
-import type { ExternalReference, Problem, Relationship, StixObject } from './validate.ts';
+import {
+  type ExternalReference,
+  expectation,
+  type Problem,
+  type Relationship,
+  type StixObject,
+} from './validate.ts';
 
 export type PropValue = string | number | boolean | string[] | null;
 export type Props = Record<string, PropValue>;
@@ -60,20 +66,21 @@ function citations(refs: ExternalReference[]): string | null {
   return rest.length ? JSON.stringify(rest) : null;
 }
 
-/** Finds the bundle's domain: its matrix says it; failing that, the domain most objects claim. */
-export function detectDomain(objects: StixObject[]): Domain | null {
-  for (const o of objects) {
-    if (o.type !== 'x-mitre-matrix') continue;
-    const id = attackRef(o.external_references)?.external_id;
-    if (id && (DOMAINS as readonly string[]).includes(id)) return id as Domain;
-  }
+/**
+ * Finds the bundle's domain: its matrix says it; failing that, the domain most objects claim. Reads
+ * the raw objects, so that a bundle whose every object is invalid still gets a useful report.
+ */
+export function detectDomain(objects: unknown[]): Domain | null {
+  const isDomain = (d: unknown): d is Domain => (DOMAINS as readonly unknown[]).includes(d);
   const votes = new Map<Domain, number>();
-  for (const o of objects) {
-    if (o.type === 'relationship') continue;
-    for (const d of o.x_mitre_domains ?? []) {
-      if ((DOMAINS as readonly string[]).includes(d))
-        votes.set(d as Domain, (votes.get(d as Domain) ?? 0) + 1);
+  for (const raw of objects) {
+    const o = (raw ?? {}) as { type?: unknown; external_references?: unknown; x_mitre_domains?: unknown };
+    if (o.type === 'x-mitre-matrix' && Array.isArray(o.external_references)) {
+      const id = o.external_references.find((r) => isDomain(r?.external_id))?.external_id;
+      if (id) return id;
     }
+    if (o.type === 'relationship' || !Array.isArray(o.x_mitre_domains)) continue;
+    for (const d of o.x_mitre_domains) if (isDomain(d)) votes.set(d, (votes.get(d) ?? 0) + 1);
   }
   return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }
@@ -198,13 +205,13 @@ export function transform(objects: StixObject[], domain: Domain, known: KnownObj
       attackId: node?.attackId ?? null,
       type: o.id.split('--')[0] ?? null,
       path,
-      expected,
+      expected: expectation(expected),
     });
   };
   /** Checks a reference from `o.path` to an object of one of `types` in this bundle. */
   const refOk = (o: { id: string }, path: string, ref: string, types: readonly string[]) => {
     const type = byId.get(ref)?.type ?? knownById.get(ref)?.stixType;
-    if (!type) problem(o, path, `a reference to an object in the bundle (${ref} is not in it)`);
+    if (!type) problem(o, path, `a reference to a valid object in the bundle (${ref} is missing or invalid)`);
     else if (!types.includes(type))
       problem(o, path, `a reference to ${types.join(' or ')} (${ref} is ${type})`);
     else return true;

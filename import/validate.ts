@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IGNORED_TYPES, NODE_TYPES } from './model.ts';
 
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = z.iso.datetime({ offset: true, error: 'an ISO 8601 timestamp' });
 const strings = z.array(z.string());
 const stixId = (type: string) =>
   z.string().regex(new RegExp(`^${type}--[0-9a-f-]{36}$`), `a STIX id of the form ${type}--<uuid>`);
@@ -149,6 +149,12 @@ function pathText(path: PropertyKey[]): string {
   );
 }
 
+/** Zod's "Invalid input: expected string, received number" -> "expected string, received number". */
+export function expectation(message: string): string {
+  const text = message.replace(/^[A-Z][a-z ]+: (?=expected)/, '');
+  return text.startsWith('expected') ? text : `expected ${text}`;
+}
+
 export interface Validated {
   objects: StixObject[];
   problems: Problem[];
@@ -196,7 +202,7 @@ export function validateObjects(raw: unknown[]): Validated {
         attackId: attackIdOf(obj),
         type,
         path: pathText(issue.path) || `objects[${index}]`,
-        expected: issue.message,
+        expected: expectation(issue.message),
       });
     }
   });

@@ -109,7 +109,7 @@ describe('invalid objects', () => {
       expect.objectContaining({
         stixId: 'relationship--00000000-0000-4000-8000-00000000beef',
         path: 'target_ref',
-        expected: expect.stringContaining('not in it'),
+        expected: expect.stringContaining('is missing or invalid'),
       }),
     );
     expect(report.unknownTypes).toEqual({ 'x-custom-thing': 1 });
