@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { officialUrl } from '../../import/read.ts';
+import { PROJECT_ROOT } from '../../src/env.ts';
+import { connectTestDb, type TestDb } from '../helpers/db.ts';
+
+const run = promisify(execFile);
+let db: TestDb;
+let dir: string;
+
+/** Runs `npm run import -- args` the way a user would, against the test database. */
+async function importCli(...args: string[]) {
+  const { uri, user, password, database } = db.config.neo4j;
+  return run(process.execPath, ['--import', 'tsx', 'import/cli.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      NEO4J_URI: uri,
+      NEO4J_USER: user,
+      NEO4J_PASSWORD: password,
+      NEO4J_DATABASE: database,
+    },
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+}
+
+beforeAll(async () => {
+  db = await connectTestDb();
+  await db.reset();
+  dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-cli-'));
+});
+afterAll(() => db.close());
+
+describe('npm run import', () => {
+  it('prints JSON reports for scripts, and exits 0', async () => {
+    const { code, stdout } = await importCli('--json', 'test/fixtures/mini-enterprise.json');
+    expect(code).toBe(0);
+    const [report] = JSON.parse(stdout);
+    expect(report).toMatchObject({ domain: 'enterprise-attack', changed: true, rejected: 0 });
+    expect(report.loaded + report.ignored + report.unknown + report.rejected).toBe(report.input);
+  });
+
+  it('exits 1 on a bad bundle, says why in one line, and writes the report file', async () => {
+    const bundle = JSON.parse(await readFile('test/fixtures/mini-ics.json', 'utf8'));
+    bundle.objects[2].kill_chain_phases = 'inhibit-response-function';
+    const bad = path.join(dir, 'bad.json');
+    const reportFile = path.join(dir, 'report.json');
+    await writeFile(bad, JSON.stringify(bundle));
+    const { code, stderr } = await importCli('--report', reportFile, bad);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^error: .*3 problem\(s\), nothing imported; first: T0803 attack-pattern--\S+: kill_chain_phases: expected array/m,
+    );
+    const [report] = JSON.parse(await readFile(reportFile, 'utf8'));
+    // The technique, and the two relationships that point at it.
+    expect(report.problems).toHaveLength(3);
+    expect(report.problems[0]).toMatchObject({
+      attackId: 'T0803',
+      path: 'kill_chain_phases',
+      type: 'attack-pattern',
+    });
+  });
+
+  it('prints usage and exits 2 without sources', async () => {
+    const { code, stdout } = await importCli();
+    expect(code).toBe(2);
+    expect(stdout).toContain('attack:enterprise[@18.1]');
+  });
+});
+
+describe('MITRE shorthands', () => {
+  it('name the published STIX 2.1 bundle of a domain, latest or a release', () => {
+    expect(officialUrl('attack:enterprise')?.url).toBe(
+      'https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json',
+    );
+    expect(officialUrl('attack:mobile@17.1')).toEqual({
+      url: 'https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/mobile-attack/mobile-attack-17.1.json',
+      version: '17.1',
+    });
+    expect(officialUrl('attack:pre')).toBeNull();
+  });
+});
