@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { Query, ReadExecutor } from '../neo4j/executor.ts';
+import type { Domain, Page, Window } from './rows.ts';
+
+/** Import runs, newest first; each run is one committed import of one domain. */
+export const IMPORT_RUNS: Query = {
+  name: 'importRuns.list',
+  cypher: `
+    MATCH (r:ImportRun) WHERE $domain IS NULL OR r.domain = $domain
+    WITH r ORDER BY r.finishedAt DESC, r.id
+    WITH collect(r {.*}) AS hits
+    RETURN size(hits) AS totalCount, hits[toInteger($offset)..toInteger($offset) + toInteger($limit)] AS items`,
+};
+
+const text = z.string().nullish();
+export const importRunRow = z.object({
+  id: z.string(),
+  domain: z.string(),
+  attackVersion: text,
+  source: z.string(),
+  location: text,
+  sha256: text,
+  mode: text,
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  countsJson: text,
+  summaryJson: text,
+  changesJson: text,
+  relationshipChangesJson: text,
+});
+export type ImportRunRow = z.infer<typeof importRunRow>;
+
+const pageResult = z.object({ totalCount: z.number().int(), items: z.array(importRunRow) });
+
+export async function fetchImportRuns(
+  db: ReadExecutor,
+  options: Window & { domain?: Domain | null },
+): Promise<Page<ImportRunRow>> {
+  const [row] = await db.read(IMPORT_RUNS, { domain: options.domain ?? null, ...options });
+  return pageResult.parse(row);
+}
+
+/** `{"nodes": {"attack-pattern": 3}, "rels": {...}}` or `{"added": 3}` -> flat name/count pairs. */
+export function countsOf(json: string | null | undefined): { name: string; count: number }[] {
+  if (!json) return [];
+  const out: { name: string; count: number }[] = [];
+  const walk = (value: unknown, prefix: string) => {
+    if (typeof value === 'number') out.push({ name: prefix, count: value });
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(v, prefix ? `${prefix}.${k}` : k);
+  };
+  walk(JSON.parse(json), '');
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const objectChange = z.object({
+  change: z.string(),
+  stixId: z.string(),
+  attackId: z.string().nullish(),
+  name: z.string(),
+  stixType: z.string(),
+  versionChange: z.string().nullish(),
+  fromVersion: z.string().nullish(),
+  toVersion: z.string().nullish(),
+});
+export type ObjectChangeRow = z.infer<typeof objectChange>;
+
+export function changesOf(json: string | null | undefined): ObjectChangeRow[] {
+  return json ? z.array(objectChange).parse(JSON.parse(json)) : [];
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { RELATED } from '../../data/related.ts';
+import { builder } from '../builder.ts';
+import { relatedConnection, visibilityArgs } from './common.ts';
+import { AssetConnection, TacticConnection, TechniqueConnection } from './connections.ts';
+import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { Asset, AttackObject, hasLabel, Matrix, Tactic, Technique } from './refs.ts';
+
+const RelatedAsset = builder.simpleObject('RelatedAsset', {
+  description: 'An asset related to an ATT&CK asset, as named in a sector.',
+  fields: (t) => ({
+    name: t.string({ description: 'The related asset, such as File Server.' }),
+    sectors: t.stringList({ description: 'The sectors it is found in.' }),
+    description: t.string({ nullable: true, description: 'How it relates.' }),
+  }),
+});
+
+const relatedAssets = z.array(
+  z.object({
+    name: z.string(),
+    related_asset_sectors: z.array(z.string()).nullish(),
+    description: z.string().nullish(),
+  }),
+);
+
+Asset.implement({
+  description: 'An asset (ICS): a device or system that techniques target.',
+  interfaces: [AttackObject],
+  isTypeOf: hasLabel('Asset'),
+  fields: (t) => ({
+    sectors: t.stringList({
+      description: 'The industry sectors it is found in.',
+      resolve: (row) => row.sectors ?? [],
+    }),
+    relatedAssets: t.field({
+      type: [RelatedAsset],
+      description: 'Assets that are related or similar in other sectors.',
+      resolve: (row) =>
+        (row.relatedAssetsJson ? relatedAssets.parse(JSON.parse(row.relatedAssetsJson)) : []).map((a) => ({
+          name: a.name,
+          sectors: a.related_asset_sectors ?? [],
+          description: a.description ?? null,
+        })),
+    }),
+    techniques: t.connection(
+      {
+        nullable: false,
+        type: Technique,
+        description: 'The techniques that target this asset.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['asset.techniques'], row.stixId, args),
+      },
+      TechniqueConnection,
+    ),
+  }),
+});
+
+Matrix.implement({
+  description: 'A matrix: the tactics of one domain, in their order.',
+  interfaces: [AttackObject],
+  isTypeOf: hasLabel('Matrix'),
+  fields: (t) => ({
+    tactics: t.connection(
+      {
+        nullable: false,
+        type: Tactic,
+        description: 'The tactics of this matrix, in matrix order.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['matrix.tactics'], row.stixId, args),
+      },
+      TacticConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  asset: t.field({
+    type: Asset,
+    nullable: true,
+    description: 'One asset (ICS) by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    args: lookupArgs('Asset', 'asset'),
+    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Asset', args, ['attackId', 'stixId', 'name']),
+  }),
+  assets: t.connection(
+    {
+      nullable: false,
+      type: Asset,
+      description: 'Assets (ICS), filtered, by ATT&CK ID.',
+      args: { ...visibilityArgs, ...listArgs },
+      resolve: (_root, args, ctx) => resolveList(ctx, 'Asset', args),
+    },
+    AssetConnection,
+  ),
+  matrices: t.field({
+    type: [Matrix],
+    description: 'The matrices, one per domain (plus any deprecated ones when asked).',
+    args: visibilityArgs,
+    resolve: async (_root, args, ctx) =>
+      (await resolveList(ctx, 'Matrix', { ...args, first: 1000 })).edges.map((e) => e.node),
+  }),
+}));

@@ -1,0 +1,216 @@
+import { createContextCache } from '@pothos/core';
+import { cursorToOffset, offsetForArgs, offsetToCursor } from '@pothos/plugin-relay';
+import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+import type { Context } from '../../context.ts';
+import { fetchPages, type RelatedItem, type RelatedOptions, VIAS } from '../../data/related.ts';
+import type { Domain, Page, Visibility, Window } from '../../data/rows.ts';
+import type { Query } from '../../neo4j/executor.ts';
+import { builder, PAGE_SIZE } from '../builder.ts';
+
+export const DomainEnum = builder.enumType('Domain', {
+  description: 'An ATT&CK domain (matrix family).',
+  values: {
+    ENTERPRISE: { value: 'enterprise-attack', description: 'Enterprise ATT&CK (`enterprise-attack`).' },
+    MOBILE: { value: 'mobile-attack', description: 'Mobile ATT&CK (`mobile-attack`).' },
+    ICS: { value: 'ics-attack', description: 'ATT&CK for ICS (`ics-attack`).' },
+  } as const,
+});
+
+export const UsageViaEnum = builder.enumType('UsageVia', {
+  description: 'How a usage between an actor and a technique was found.',
+  values: {
+    DIRECT: {
+      value: 'DIRECT',
+      description: "The object's own `uses` relationship, with procedure text and citations.",
+    },
+    CAMPAIGN: { value: 'CAMPAIGN', description: 'A `uses` of a campaign attributed to the group.' },
+    SOFTWARE: { value: 'SOFTWARE', description: 'A `uses` of software the object uses.' },
+  } as const,
+});
+export { VIAS };
+
+export interface ExternalReferenceShape {
+  sourceName: string;
+  url: string | null;
+  description: string | null;
+  externalId: string | null;
+}
+
+export const ExternalReference = builder.simpleObject('ExternalReference', {
+  description: 'A citation or external reference (STIX `external_references`).',
+  fields: (t) => ({
+    sourceName: t.string({ description: 'The source name, used as the citation key in descriptions.' }),
+    url: t.string({ nullable: true, description: 'Where the source can be read.' }),
+    description: t.string({ nullable: true, description: 'The full citation text.' }),
+    externalId: t.string({
+      nullable: true,
+      description: 'An identifier in the external system, such as a CAPEC or CVE id.',
+    }),
+  }),
+});
+
+const stixReference = z.object({
+  source_name: z.string(),
+  url: z.string().nullish(),
+  description: z.string().nullish(),
+  external_id: z.string().nullish(),
+});
+
+/** Parses a stored `referencesJson` (the STIX external references minus the ATT&CK ID). */
+export function referencesOf(json: string | null | undefined): ExternalReferenceShape[] {
+  if (!json) return [];
+  return z
+    .array(stixReference)
+    .parse(JSON.parse(json))
+    .map((r) => ({
+      sourceName: r.source_name,
+      url: r.url ?? null,
+      description: r.description ?? null,
+      externalId: r.external_id ?? null,
+    }));
+}
+
+/** `domain`, `includeRevoked` and `includeDeprecated`: the filters every list takes. */
+export const visibilityArgs = builder.args((t) => ({
+  domain: t.field({ type: DomainEnum, required: false, description: 'Only objects of this domain.' }),
+  includeRevoked: t.boolean({
+    required: false,
+    defaultValue: false,
+    description: 'Include revoked objects (replaced by others; see `revokedBy`).',
+  }),
+  includeDeprecated: t.boolean({
+    required: false,
+    defaultValue: false,
+    description: 'Include deprecated objects (no longer maintained by MITRE).',
+  }),
+}));
+
+export interface VisibilityArgs {
+  domain?: Domain | null;
+  includeRevoked?: boolean | null;
+  includeDeprecated?: boolean | null;
+}
+
+export const visibilityOf = (args: VisibilityArgs): Visibility => ({
+  domain: args.domain ?? null,
+  includeRevoked: args.includeRevoked ?? false,
+  includeDeprecated: args.includeDeprecated ?? false,
+});
+
+export interface PageArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** The slice a connection's arguments ask for. Cursors are opaque offsets into the stable order. */
+export function windowOf(args: PageArgs): Window {
+  for (const [name, cursor] of [
+    ['after', args.after],
+    ['before', args.before],
+  ] as const) {
+    if (cursor != null && !isCursor(cursor)) {
+      throw badInput(
+        `${name}: not a cursor of this list; pass an edge's \`cursor\` or a \`pageInfo\` cursor`,
+      );
+    }
+  }
+  const { offset, expectedSize } = offsetForArgs({ args, ...PAGE_SIZE });
+  return { offset, limit: expectedSize };
+}
+
+function isCursor(cursor: string): boolean {
+  try {
+    const offset = cursorToOffset(cursor);
+    return Number.isSafeInteger(offset) && offset >= 0;
+  } catch {
+    return false;
+  }
+}
+
+export interface EdgeShape<T> {
+  cursor: string;
+  node: T;
+}
+
+/** A connection over one page: the items stay as they came, each with the cursor of its position. */
+export function toConnection<T extends { node: unknown }>(page: Page<T>, window: Window) {
+  const edges = page.items.map((item, i) => ({ ...item, cursor: offsetToCursor(window.offset + i) }));
+  return {
+    totalCount: page.totalCount,
+    edges,
+    pageInfo: {
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      hasPreviousPage: window.offset > 0,
+      hasNextPage: window.offset + edges.length < page.totalCount,
+    },
+  };
+}
+
+/** Wraps bare nodes as items, for lists whose edges say nothing more. */
+export const asItems = <T>(page: Page<T>): Page<{ node: T }> => ({
+  totalCount: page.totalCount,
+  items: page.items.map((node) => ({ node })),
+});
+
+const relatedLoaders = createContextCache(() => new Map<string, DataLoader<string, Page<RelatedItem>>>());
+
+/**
+ * One page of `query` for one parent, batched: every parent asking for the same field with the
+ * same arguments in this request shares one DataLoader, so one round trip serves them all.
+ */
+export function loadRelated(
+  ctx: Context,
+  query: Query,
+  id: string,
+  options: RelatedOptions,
+): Promise<Page<RelatedItem>> {
+  const key = `${query.name}|${JSON.stringify(options)}`;
+  const loaders = relatedLoaders(ctx);
+  let loader = loaders.get(key);
+  if (!loader) {
+    loader = new DataLoader((ids: readonly string[]) => fetchPages(ctx.db, query, ids, options));
+    loaders.set(key, loader);
+  }
+  return loader.load(id);
+}
+
+/** Resolves a connection field of `query` for its parent, from the field's paging and visibility args. */
+export async function relatedConnection(
+  ctx: Context,
+  query: Query,
+  parentId: string,
+  args: PageArgs & VisibilityArgs,
+  extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
+) {
+  const window = windowOf(args);
+  const options: RelatedOptions = {
+    ...visibilityOf(args),
+    ...window,
+    includeSubtechniques: extra.includeSubtechniques ?? null,
+    via: extra.via ?? null,
+    rollUp: extra.rollUp ?? null,
+  };
+  return toConnection(await loadRelated(ctx, query, parentId, options), window);
+}
+
+/** The first related node, for single-valued relationships (a sub-technique's parent). */
+export async function relatedOne(ctx: Context, query: Query, parentId: string) {
+  const page = await loadRelated(ctx, query, parentId, {
+    domain: null,
+    includeRevoked: true,
+    includeDeprecated: true,
+    offset: 0,
+    limit: 1,
+    includeSubtechniques: null,
+    via: null,
+    rollUp: null,
+  });
+  return page.items[0]?.node ?? null;
+}

@@ -1,0 +1,94 @@
+import { changesOf, countsOf, fetchImportRuns, type ImportRunRow } from '../../data/import-runs.ts';
+import { builder } from '../builder.ts';
+import { DomainEnum, toConnection, windowOf } from './common.ts';
+
+const Count = builder.simpleObject('Count', {
+  description: 'A named count, such as `nodes.attack-pattern` or `modified`.',
+  fields: (t) => ({
+    name: t.string({ description: 'What was counted.' }),
+    count: t.int({ description: 'How many.' }),
+  }),
+});
+
+const ObjectChange = builder.simpleObject('ObjectChange', {
+  description: 'One object an import added, modified, revoked, deprecated or removed.',
+  fields: (t) => ({
+    change: t.string({ description: 'added, modified, revoked, deprecated or removed.' }),
+    stixId: t.string({ description: 'The STIX id of the object.' }),
+    attackId: t.string({ nullable: true, description: 'Its ATT&CK ID.' }),
+    name: t.string({ description: 'Its name.' }),
+    stixType: t.string({ description: 'Its STIX type.' }),
+    versionChange: t.string({ nullable: true, description: 'For modified objects: major, minor or none.' }),
+    fromVersion: t.string({ nullable: true, description: 'The version before.' }),
+    toVersion: t.string({ nullable: true, description: 'The version after.' }),
+  }),
+});
+
+const ImportRun = builder.objectRef<ImportRunRow>('ImportRun').implement({
+  description: 'One committed import of one ATT&CK domain: where it came from and what it changed.',
+  fields: (t) => ({
+    runId: t.exposeString('id', { description: 'The run id (a UUID).' }),
+    domain: t.field({
+      type: DomainEnum,
+      nullable: true,
+      description: 'The domain imported.',
+      resolve: (run) =>
+        run.domain === 'enterprise-attack' || run.domain === 'mobile-attack' || run.domain === 'ics-attack'
+          ? run.domain
+          : null,
+    }),
+    attackVersion: t.string({
+      nullable: true,
+      description: 'The ATT&CK release, such as 18.1.',
+      resolve: (r) => r.attackVersion ?? null,
+    }),
+    source: t.exposeString('source', { description: 'The source as given to the importer.' }),
+    location: t.string({
+      nullable: true,
+      description: 'The file, URL or collection read.',
+      resolve: (r) => r.location ?? null,
+    }),
+    sha256: t.string({
+      nullable: true,
+      description: 'The SHA-256 of the bundle read.',
+      resolve: (r) => r.sha256 ?? null,
+    }),
+    mode: t.string({ nullable: true, description: 'strict or relaxed.', resolve: (r) => r.mode ?? null }),
+    startedAt: t.exposeString('startedAt', { description: 'When the import started (ISO 8601).' }),
+    finishedAt: t.exposeString('finishedAt', { description: 'When it committed (ISO 8601).' }),
+    counts: t.field({
+      type: [Count],
+      description: 'How many nodes and relationships of each type the bundle held.',
+      resolve: (r) => countsOf(r.countsJson),
+    }),
+    summary: t.field({
+      type: [Count],
+      description: 'How many objects each kind of change touched.',
+      resolve: (r) => countsOf(r.summaryJson),
+    }),
+    changes: t.field({
+      type: [ObjectChange],
+      description: 'Every object changed (empty for the first import into an empty graph).',
+      resolve: (r) => changesOf(r.changesJson),
+    }),
+  }),
+});
+
+builder.queryField('importRuns', (t) =>
+  t.connection({
+    nullable: false,
+    type: ImportRun,
+    description: 'The imports that changed the graph, newest first.',
+    args: {
+      domain: t.arg({ type: DomainEnum, required: false, description: 'Only imports of this domain.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const window = windowOf(args);
+      const page = await fetchImportRuns(ctx.db, { ...window, domain: args.domain });
+      return toConnection(
+        { totalCount: page.totalCount, items: page.items.map((node) => ({ node })) },
+        window,
+      );
+    },
+  }),
+);

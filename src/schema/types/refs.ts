@@ -1,0 +1,40 @@
+import type { Context } from '../../context.ts';
+import { fetchByStixIds } from '../../data/objects.ts';
+import type { Label, NodeRow } from '../../data/rows.ts';
+import { builder } from '../builder.ts';
+
+/*
+ * Every object type's ref, declared before any is implemented so the type files can point at
+ * each other freely. Each object type is a loadable node: `node(id:)` and the lookups go
+ * through one DataLoader per type and request.
+ */
+
+export const AttackObject = builder.interfaceRef<NodeRow>('AttackObject');
+export const Software = builder.interfaceRef<NodeRow>('Software');
+
+const loadable = (label: Label) =>
+  builder.loadableNodeRef(label, {
+    id: { resolve: (row: NodeRow) => row.stixId },
+    load: (ids: string[], ctx: Context) => fetchByStixIds(ctx.db, label, ids),
+    sort: (row: NodeRow) => row.stixId,
+  });
+
+export const Tactic = loadable('Tactic');
+export const Technique = loadable('Technique');
+export const Group = loadable('Group');
+export const Malware = loadable('Malware');
+export const Tool = loadable('Tool');
+export const Mitigation = loadable('Mitigation');
+export const Campaign = loadable('Campaign');
+export const DataSource = loadable('DataSource');
+export const DataComponent = loadable('DataComponent');
+export const DetectionStrategy = loadable('DetectionStrategy');
+export const Analytic = loadable('Analytic');
+export const Asset = loadable('Asset');
+export const Matrix = loadable('Matrix');
+
+/** Resolves interface values to their object type by the node's labels. */
+export const hasLabel = (label: Label) => (value: unknown) =>
+  typeof value === 'object' && value !== null && 'nodeLabels' in value && Array.isArray(value.nodeLabels)
+    ? value.nodeLabels.includes(label)
+    : false;

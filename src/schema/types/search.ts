@@ -1,0 +1,62 @@
+import { fetchSearch } from '../../data/objects.ts';
+import { LABEL_NAMES, type Label } from '../../data/rows.ts';
+import { builder } from '../builder.ts';
+import { toConnection, visibilityArgs, visibilityOf, windowOf } from './common.ts';
+import { itemOf } from './connections.ts';
+import { AttackObject } from './refs.ts';
+
+const SEARCHABLE = LABEL_NAMES.filter((l) => l !== 'Malware' && l !== 'Tool');
+
+const ObjectTypeEnum = builder.enumType('ObjectType', {
+  description: 'A kind of ATT&CK object, for narrowing a search.',
+  values: Object.fromEntries(
+    SEARCHABLE.map((label) => [
+      label.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase(),
+      { value: label, description: `${label} objects.` },
+    ]),
+  ) as Record<string, { value: Label; description: string }>,
+});
+
+const SearchConnection = builder.connectionObject(
+  { type: AttackObject, name: 'SearchConnection', description: 'A page of search results, best first.' },
+  {
+    name: 'SearchEdge',
+    description: 'One search result, with its relevance.',
+    fields: (t) => ({
+      score: t.float({
+        description: 'The full-text relevance score; higher is better.',
+        resolve: (edge) => (itemOf(edge) as { score?: number }).score ?? 0,
+      }),
+    }),
+  },
+);
+
+builder.queryField('search', (t) =>
+  t.connection(
+    {
+      nullable: false,
+      type: AttackObject,
+      description:
+        'Full-text search over names, aliases and descriptions of every kind of object, best match first. ' +
+        'The text is matched as words (Lucene syntax characters are taken literally).',
+      args: {
+        ...visibilityArgs,
+        text: t.arg.string({ required: true, description: 'The words to look for.' }),
+        types: t.arg({
+          type: [ObjectTypeEnum],
+          required: false,
+          description: 'Only these kinds of objects (default: all).',
+        }),
+      },
+      resolve: async (_root, args, ctx) => {
+        const window = windowOf(args);
+        const page = await fetchSearch(ctx.db, args.text, args.types?.length ? args.types : SEARCHABLE, {
+          ...visibilityOf(args),
+          ...window,
+        });
+        return toConnection(page, window);
+      },
+    },
+    SearchConnection,
+  ),
+);

@@ -1,0 +1,83 @@
+import { RELATED } from '../../data/related.ts';
+import { builder } from '../builder.ts';
+import { relatedConnection, visibilityArgs } from './common.ts';
+import {
+  CampaignUsageConnection,
+  GroupUsageConnection,
+  SoftwareConnection,
+  TechniqueUsageConnection,
+} from './connections.ts';
+import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { AttackObject, Campaign, Group, hasLabel, Malware, Software, Technique, Tool } from './refs.ts';
+import { actorTechniqueArgs, resolveActorTechniques } from './usage-args.ts';
+
+/** Relationship fields every software has; Malware and Tool inherit them from the interface. */
+builder.interfaceFields(Software, (t) => ({
+  techniques: t.connection(
+    {
+      nullable: false,
+      type: Technique,
+      description:
+        'The techniques this software uses: DIRECT by default; SOFTWARE adds those of software it uses. ' +
+        'Each edge says how it was found, with procedure text for direct uses.',
+      args: { ...visibilityArgs, ...actorTechniqueArgs },
+      resolve: (row, args, ctx) => resolveActorTechniques(row.stixId, args, ctx),
+    },
+    TechniqueUsageConnection,
+  ),
+  groups: t.connection(
+    {
+      nullable: false,
+      type: Group,
+      description: 'The groups that use this software, with procedure text.',
+      args: visibilityArgs,
+      resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['software.groups'], row.stixId, args),
+    },
+    GroupUsageConnection,
+  ),
+  campaigns: t.connection(
+    {
+      nullable: false,
+      type: Campaign,
+      description: 'The campaigns that used this software, with procedure text.',
+      args: visibilityArgs,
+      resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['software.campaigns'], row.stixId, args),
+    },
+    CampaignUsageConnection,
+  ),
+}));
+
+Malware.implement({
+  description:
+    'Malicious software: commercial, custom closed source, or open source software intended for harm.',
+  interfaces: [AttackObject, Software],
+  isTypeOf: hasLabel('Malware'),
+  fields: () => ({}),
+});
+
+Tool.implement({
+  description: 'A tool: commercial, open-source, built-in or public software that adversaries also use.',
+  interfaces: [AttackObject, Software],
+  isTypeOf: hasLabel('Tool'),
+  fields: () => ({}),
+});
+
+builder.queryFields((t) => ({
+  software: t.field({
+    type: Software,
+    nullable: true,
+    description: 'One malware or tool by ATT&CK ID, STIX id, or name or alias; `null` when nothing matches.',
+    args: lookupArgs('Software', 'software'),
+    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Software', args, ['attackId', 'stixId', 'name']),
+  }),
+  softwareList: t.connection(
+    {
+      nullable: false,
+      type: Software,
+      description: 'Malware and tools, filtered, by ATT&CK ID.',
+      args: { ...visibilityArgs, ...listArgs },
+      resolve: (_root, args, ctx) => resolveList(ctx, 'Software', args),
+    },
+    SoftwareConnection,
+  ),
+}));

@@ -1,0 +1,123 @@
+import { fetchTactics } from '../../data/objects.ts';
+import { RELATED } from '../../data/related.ts';
+import { USAGE } from '../../data/usage.ts';
+import { builder } from '../builder.ts';
+import { DomainEnum, relatedConnection, UsageViaEnum, VIAS, visibilityArgs, visibilityOf } from './common.ts';
+import { itemOf, TechniqueConnection } from './connections.ts';
+import { lookupArgs, resolveLookup } from './lookup.ts';
+import { AttackObject, Group, hasLabel, Tactic, Technique } from './refs.ts';
+
+export const viaArg = builder.args((t) => ({
+  via: t.field({
+    type: [UsageViaEnum],
+    required: false,
+    defaultValue: ['DIRECT'],
+    description:
+      "Which paths count as usage: DIRECT `uses`, attributed CAMPAIGNs' or SOFTWARE's. Default: DIRECT.",
+  }),
+}));
+
+const TacticGroupConnection = builder.connectionObject(
+  {
+    type: Group,
+    name: 'TacticGroupConnection',
+    description: 'A page of the groups that use techniques of a tactic, with the total count.',
+  },
+  {
+    name: 'TacticGroupEdge',
+    description: 'A group that uses techniques of the tactic, with the techniques that put it there.',
+    fields: (t) => ({
+      techniques: t.field({
+        type: [Technique],
+        description: 'The techniques and sub-techniques of the tactic the group uses, by ATT&CK ID.',
+        resolve: (edge) => itemOf(edge).techniques ?? [],
+      }),
+      via: t.field({
+        type: [UsageViaEnum],
+        description: 'How the usage was found (one or more of the paths asked for).',
+        resolve: (edge) => itemOf(edge).via ?? (['DIRECT'] as const),
+      }),
+    }),
+  },
+);
+
+Tactic.implement({
+  description: "A tactic: the adversary's goal, a column of the ATT&CK matrix (such as Credential Access).",
+  interfaces: [AttackObject],
+  isTypeOf: hasLabel('Tactic'),
+  fields: (t) => ({
+    shortname: t.string({
+      description: 'The short name used in kill chain phases, such as `credential-access`.',
+      resolve: (row) => row.shortname ?? '',
+    }),
+    techniques: t.connection(
+      {
+        nullable: false,
+        type: Technique,
+        description: 'The techniques in this tactic, by ATT&CK ID.',
+        args: {
+          ...visibilityArgs,
+          includeSubtechniques: t.arg.boolean({
+            required: false,
+            defaultValue: false,
+            description: 'Include sub-techniques as well (default: top-level techniques only).',
+          }),
+        },
+        resolve: (row, args, ctx) =>
+          relatedConnection(ctx, RELATED['tactic.techniques'], row.stixId, args, {
+            includeSubtechniques: args.includeSubtechniques,
+          }),
+      },
+      TechniqueConnection,
+    ),
+    groups: t.connection(
+      {
+        nullable: false,
+        type: Group,
+        description:
+          'Every group that uses a technique or sub-technique of this tactic (directly by default; see `via`), ' +
+          'each edge with the techniques that put it there.',
+        args: { ...visibilityArgs, ...viaArg },
+        resolve: (row, args, ctx) =>
+          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, { via: args.via }),
+      },
+      TacticGroupConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  tactic: t.field({
+    type: Tactic,
+    nullable: true,
+    description:
+      'One tactic by ATT&CK ID, STIX id, shortname or name. A shortname exists once per domain: pass `domain` ' +
+      '(without it, enterprise wins). `null` when nothing matches.',
+    args: {
+      ...lookupArgs('Tactic', 'tactic'),
+      shortname: t.arg.string({
+        required: false,
+        description: 'The shortname, such as `credential-access`.',
+      }),
+    },
+    resolve: (_root, args, ctx) =>
+      resolveLookup(ctx, 'Tactic', args, ['attackId', 'stixId', 'name', 'shortname']),
+  }),
+  tactics: t.field({
+    type: [Tactic],
+    description:
+      "The tactics in matrix order (the order of the domain's matrix), enterprise then mobile then ICS " +
+      'when no domain is given: enough, with `techniques`, to draw the matrix in one request.',
+    args: {
+      ...visibilityArgs,
+      domain: t.arg({
+        type: DomainEnum,
+        required: false,
+        description: "Only the tactics of this domain's matrix.",
+      }),
+    },
+    resolve: (_root, args, ctx) => fetchTactics(ctx.db, visibilityOf(args)),
+  }),
+}));
+
+export { VIAS };

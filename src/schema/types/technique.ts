@@ -1,0 +1,218 @@
+import { RELATED } from '../../data/related.ts';
+import { USAGE } from '../../data/usage.ts';
+import { builder } from '../builder.ts';
+import { relatedConnection, relatedOne, visibilityArgs } from './common.ts';
+import {
+  AssetConnection,
+  CampaignUsageConnection,
+  DataComponentConnection,
+  DetectionStrategyConnection,
+  GroupUsageConnection,
+  MitigationRelationConnection,
+  SoftwareUsageConnection,
+  TacticConnection,
+  TechniqueConnection,
+} from './connections.ts';
+import { type ListArgs, listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import {
+  Asset,
+  AttackObject,
+  Campaign,
+  DataComponent,
+  DetectionStrategy,
+  Group,
+  hasLabel,
+  Mitigation,
+  Software,
+  Tactic,
+  Technique,
+} from './refs.ts';
+import { viaArg } from './tactic.ts';
+
+Technique.implement({
+  description: "A technique or sub-technique: how an adversary achieves a tactic's goal.",
+  interfaces: [AttackObject],
+  isTypeOf: hasLabel('Technique'),
+  fields: (t) => ({
+    isSubtechnique: t.boolean({
+      description: 'Whether this is a sub-technique (its ATT&CK ID has a `.nnn` suffix).',
+      resolve: (row) => row.isSubtechnique ?? false,
+    }),
+    detection: t.string({
+      nullable: true,
+      description: 'Detection guidance text (older releases; see `detectionStrategies`).',
+      resolve: (row) => row.detection ?? null,
+    }),
+    dataSourceNames: t.stringList({
+      description: 'The `x_mitre_data_sources` strings, such as "Process: Process Creation".',
+      resolve: (row) => row.dataSources ?? [],
+    }),
+    permissionsRequired: t.stringList({
+      description: 'The permissions the adversary needs.',
+      resolve: (row) => row.permissionsRequired ?? [],
+    }),
+    effectivePermissions: t.stringList({
+      description: 'The permissions the adversary gains.',
+      resolve: (row) => row.effectivePermissions ?? [],
+    }),
+    defenseBypassed: t.stringList({
+      description: 'The defenses it bypasses.',
+      resolve: (row) => row.defenseBypassed ?? [],
+    }),
+    systemRequirements: t.stringList({
+      description: 'What the system must have for it to work.',
+      resolve: (row) => row.systemRequirements ?? [],
+    }),
+    remoteSupport: t.boolean({
+      nullable: true,
+      description: 'Whether it can be performed remotely.',
+      resolve: (row) => row.remoteSupport ?? null,
+    }),
+    impactType: t.stringList({
+      description: 'The impact types (Impact tactic).',
+      resolve: (row) => row.impactType ?? [],
+    }),
+    tacticType: t.stringList({
+      description: 'The mobile tactic types.',
+      resolve: (row) => row.tacticType ?? [],
+    }),
+    tactics: t.connection(
+      {
+        nullable: false,
+        type: Tactic,
+        description: 'The tactics this technique serves.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.tactics'], row.stixId, args),
+      },
+      TacticConnection,
+    ),
+    parent: t.field({
+      type: Technique,
+      nullable: true,
+      description: 'For a sub-technique, its parent technique; otherwise `null`.',
+      resolve: (row, _args, ctx) =>
+        row.isSubtechnique ? relatedOne(ctx, RELATED['technique.parent'], row.stixId) : null,
+    }),
+    subtechniques: t.connection(
+      {
+        nullable: false,
+        type: Technique,
+        description: 'The sub-techniques of this technique, by ATT&CK ID.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) =>
+          relatedConnection(ctx, RELATED['technique.subtechniques'], row.stixId, args),
+      },
+      TechniqueConnection,
+    ),
+    groups: t.connection(
+      {
+        nullable: false,
+        type: Group,
+        description:
+          'The groups that use this technique (directly by default; see `via`), with procedure text.',
+        args: { ...visibilityArgs, ...viaArg },
+        resolve: (row, args, ctx) =>
+          relatedConnection(ctx, USAGE.techniqueGroups, row.stixId, args, { via: args.via }),
+      },
+      GroupUsageConnection,
+    ),
+    software: t.connection(
+      {
+        nullable: false,
+        type: Software,
+        description: 'The software that uses this technique, with procedure text.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.software'], row.stixId, args),
+      },
+      SoftwareUsageConnection,
+    ),
+    campaigns: t.connection(
+      {
+        nullable: false,
+        type: Campaign,
+        description: 'The campaigns that used this technique, with procedure text.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.campaigns'], row.stixId, args),
+      },
+      CampaignUsageConnection,
+    ),
+    mitigations: t.connection(
+      {
+        nullable: false,
+        type: Mitigation,
+        description: 'The mitigations of this technique, each with how it applies here.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) =>
+          relatedConnection(ctx, RELATED['technique.mitigations'], row.stixId, args),
+      },
+      MitigationRelationConnection,
+    ),
+    detectionStrategies: t.connection(
+      {
+        nullable: false,
+        type: DetectionStrategy,
+        description: 'The detection strategies that detect this technique.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) =>
+          relatedConnection(ctx, RELATED['technique.detectionStrategies'], row.stixId, args),
+      },
+      DetectionStrategyConnection,
+    ),
+    dataComponents: t.connection(
+      {
+        nullable: false,
+        type: DataComponent,
+        description:
+          'The data components that detect this technique: directly, or as log sources of the analytics of ' +
+          'its detection strategies.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) =>
+          relatedConnection(ctx, RELATED['technique.dataComponents'], row.stixId, args),
+      },
+      DataComponentConnection,
+    ),
+    targets: t.connection(
+      {
+        nullable: false,
+        type: Asset,
+        description: 'The assets (ICS) this technique targets.',
+        args: visibilityArgs,
+        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.targets'], row.stixId, args),
+      },
+      AssetConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  technique: t.field({
+    type: Technique,
+    nullable: true,
+    description: 'One technique or sub-technique by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    args: lookupArgs('Technique', 'technique'),
+    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Technique', args, ['attackId', 'stixId', 'name']),
+  }),
+  techniques: t.connection(
+    {
+      nullable: false,
+      type: Technique,
+      description: 'Techniques and sub-techniques, filtered, by ATT&CK ID.',
+      args: {
+        ...visibilityArgs,
+        ...listArgs,
+        tactic: t.arg.string({
+          required: false,
+          description:
+            'Only techniques of this tactic: its shortname (`credential-access`) or ATT&CK ID (TA0006).',
+        }),
+        includeSubtechniques: t.arg.boolean({
+          required: false,
+          defaultValue: true,
+          description: 'Include sub-techniques (default: true).',
+        }),
+      },
+      resolve: (_root, args: ListArgs, ctx) => resolveList(ctx, 'Technique', args),
+    },
+    TechniqueConnection,
+  ),
+}));

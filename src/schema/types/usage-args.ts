@@ -1,0 +1,26 @@
+import type { Context } from '../../context.ts';
+import type { Via } from '../../data/related.ts';
+import { USAGE } from '../../data/usage.ts';
+import { builder } from '../builder.ts';
+import { type PageArgs, relatedConnection, type VisibilityArgs } from './common.ts';
+import { viaArg } from './tactic.ts';
+
+/** The arguments of every "techniques this actor uses" field. */
+export const actorTechniqueArgs = builder.args((t) => ({
+  ...viaArg,
+  rollUp: t.boolean({
+    required: false,
+    defaultValue: false,
+    description:
+      'Report sub-technique usage under the parent technique (the edge lists the sub-techniques); default false.',
+  }),
+}));
+
+export interface ActorTechniqueArgs extends PageArgs, VisibilityArgs {
+  via?: readonly Via[] | null;
+  rollUp?: boolean | null;
+}
+
+/** The techniques a group, campaign or software uses, found along the `via` paths. */
+export const resolveActorTechniques = (stixId: string, args: ActorTechniqueArgs, ctx: Context) =>
+  relatedConnection(ctx, USAGE.actorTechniques, stixId, args, { via: args.via, rollUp: args.rollUp });

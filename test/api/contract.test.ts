@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.ts';
+import { attackIdOf, isActive, StixIndex } from '../helpers/stix.ts';
+import { appWithBundles, dataOf } from './fixture.ts';
+
+const BUNDLE = 'enterprise-attack-18.1';
+let app: TestApp;
+let stix: StixIndex;
+
+beforeAll(async () => {
+  stix = new StixIndex(BUNDLE);
+  app = await appWithBundles([BUNDLE]);
+});
+afterAll(() => app?.close());
+
+type Page = {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { cursor: string; node: { stixId: string } }[];
+};
+
+/** Walks a connection with `after` until the end, returning every node's STIX id in order. */
+async function walk(query: string, pick: (data: Record<string, unknown>) => Page, first: number) {
+  const seen: string[] = [];
+  let after: string | null = null;
+  let total = -1;
+  for (let pages = 0; pages < 100; pages++) {
+    const data = dataOf(await app.gql<Record<string, unknown>>(query, { first, after }));
+    const page = pick(data);
+    total = page.totalCount;
+    expect(page.edges.length).toBeLessThanOrEqual(first);
+    seen.push(...page.edges.map((e) => e.node.stixId));
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
+  return { seen, total };
+}
+
+const PAGE = 'totalCount pageInfo { hasNextPage endCursor } edges { cursor node { stixId } }';
+
+describe('pagination', () => {
+  it('walking `after` over techniques yields every technique exactly once, in order', async () => {
+    const { seen, total } = await walk(
+      `query ($first: Int, $after: String) { techniques(first: $first, after: $after) { ${PAGE} } }`,
+      (d) => d.techniques as Page,
+      97,
+    );
+    const expected = stix.ofType('attack-pattern').map((t) => t.id);
+    expect(total).toBe(expected.length);
+    expect(seen).toEqual(expected);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('walking `after` over a nested connection (Tactic.groups) yields every group exactly once', async () => {
+    const { seen, total } = await walk(
+      `query ($first: Int, $after: String) { tactic(shortname: "defense-evasion") { groups(first: $first, after: $after) { ${PAGE} } } }`,
+      (d) => (d.tactic as { groups: Page }).groups,
+      7,
+    );
+    const expected = stix.groupsUsing(stix.techniquesInTactic('defense-evasion'), ['DIRECT']);
+    expect(total).toBe(expected.size);
+    expect(seen).toEqual(stix.sorted(expected.keys()).map((g) => g.id));
+  });
+
+  it('first defaults to 100', async () => {
+    const data = dataOf(
+      await app.gql<{ groups: { totalCount: number; edges: unknown[] } }>(
+        '{ groups { totalCount edges { cursor } } }',
+      ),
+    );
+    expect(data.groups.totalCount).toBe(stix.ofType('intrusion-set').length);
+    expect(data.groups.edges).toHaveLength(Math.min(100, data.groups.totalCount));
+  });
+});
+
+describe('identifiers and lookups', () => {
+  it('node(id:) and nodes(ids:) round-trip every kind of object', async () => {
+    const data = dataOf(
+      await app.gql<Record<string, { id: string; stixId: string; __typename: string }>>(`{
+        t: technique(attackId: "T1003.001") { id stixId __typename }
+        g: group(attackId: "G0007") { id stixId __typename }
+        s: software(attackId: "S0002") { id stixId __typename }
+        m: mitigation(attackId: "M1026") { id stixId __typename }
+        c: campaign(attackId: "C0024") { id stixId __typename }
+        a: tactic(attackId: "TA0006") { id stixId __typename }
+        d: detectionStrategy(attackId: "DET0001") { id stixId __typename }
+      }`),
+    );
+    const objects = Object.values(data);
+    expect(new Set(objects.map((o) => o.__typename)).size).toBe(objects.length);
+    for (const o of objects) {
+      const back = dataOf(
+        await app.gql<{ node: { __typename: string; stixId: string } }>(
+          'query ($id: ID!) { node(id: $id) { __typename ... on AttackObject { stixId } } }',
+          { id: o.id },
+        ),
+      );
+      expect(back.node).toEqual({ __typename: o.__typename, stixId: o.stixId });
+    }
+    const many = dataOf(
+      await app.gql<{ nodes: ({ stixId: string } | null)[] }>(
+        'query ($ids: [ID!]!) { nodes(ids: $ids) { ... on AttackObject { stixId } } }',
+        {
+          ids: objects.map((o) => o.id),
+        },
+      ),
+    );
+    expect(many.nodes.map((n) => n?.stixId)).toEqual(objects.map((o) => o.stixId));
+  });
+
+  it('unknown ids give null', async () => {
+    const unknownId = Buffer.from('Technique:attack-pattern--00000000-0000-0000-0000-000000000000').toString(
+      'base64',
+    );
+    const data = dataOf(
+      await app.gql<Record<string, unknown>>(`{
+        t: technique(attackId: "T9999") { name }
+        g: group(name: "no such group") { name }
+        s: software(stixId: "malware--00000000-0000-0000-0000-000000000000") { name }
+        n: node(id: "${unknownId}") { id }
+      }`),
+    );
+    expect(data).toEqual({ t: null, g: null, s: null, n: null });
+  });
+
+  it('group(name:) matches names and aliases, case-insensitively', async () => {
+    const apt28 = stix.byAttackId('intrusion-set', 'G0007');
+    for (const name of [apt28.name ?? '', ...(apt28.aliases ?? [])].map((n) => n.toUpperCase())) {
+      const data = dataOf(
+        await app.gql<{ group: { attackId: string } }>(
+          'query ($n: String!) { group(name: $n) { attackId } }',
+          { n: name },
+        ),
+      );
+      expect(data.group.attackId).toBe('G0007');
+    }
+  });
+
+  it('filters: platform, tactic and full-text search', async () => {
+    const data = dataOf(
+      await app.gql<Record<string, { totalCount: number; nodes: { attackId: string }[] }>>(`{
+        mac: techniques(platform: "macos", first: 1000) { totalCount nodes { attackId } }
+        cred: techniques(tactic: "credential-access", first: 1000) { totalCount nodes { attackId } }
+        found: softwareList(search: "mimikatz") { totalCount nodes { attackId } }
+      }`),
+    );
+    const techniques = stix.ofType('attack-pattern');
+    expect(data.mac?.nodes.map((n) => n.attackId)).toEqual(
+      stix.ids(techniques.filter((t) => (t.x_mitre_platforms ?? []).includes('macOS'))),
+    );
+    expect(data.cred?.nodes.map((n) => n.attackId)).toEqual(
+      stix.ids(stix.techniquesInTactic('credential-access')),
+    );
+    expect(data.found?.nodes.map((n) => n.attackId)).toContain('S0002');
+  });
+
+  it('search(text:) ranks across types and takes Lucene syntax literally', async () => {
+    const data = dataOf(
+      await app.gql<{
+        search: {
+          totalCount: number;
+          edges: { score: number; node: { attackId: string; __typename: string } }[];
+        };
+        odd: { totalCount: number };
+      }>(
+        `{ search(text: "Mimikatz", first: 5) { totalCount edges { score node { __typename attackId } } }
+           odd: search(text: "T1003 (OS) [x]: AND \\"quoted* ~fuzzy/") { totalCount } }`,
+      ),
+    );
+    expect(data.search.edges[0]?.node).toEqual({ __typename: 'Tool', attackId: 'S0002' });
+    const scores = data.search.edges.map((e) => e.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(data.odd.totalCount).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('errors', () => {
+  it.each([
+    ['{ techniques(first: -1) { totalCount } }', /first/],
+    ['{ techniques(first: 1001) { totalCount } }', /first/],
+    ['{ technique(attackId: "foo") { name } }', /T1003/],
+    ['{ group(attackId: "T1003") { name } }', /G0007/],
+    ['{ technique { name } }', /exactly one of attackId, stixId, name/],
+    ['{ technique(attackId: "T1003", name: "OS Credential Dumping") { name } }', /exactly one/],
+    ['{ techniques(after: "not-a-cursor") { totalCount } }', /after/],
+  ])('%s is BAD_USER_INPUT, saying what is allowed', async (query, message) => {
+    const response = await app.gql(query);
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.message).toMatch(message);
+  });
+
+  it('an unknown domain is refused before anything runs, naming the enum', async () => {
+    const response = await app.gql('{ tactics(domain: FOO) { name } }');
+    expect(response.errors?.[0]?.message).toMatch(/Domain/);
+    expect(response.extensions?.dbRoundTrips).toBe(0);
+  });
+});
+
+describe('batching', () => {
+  it('a nested list query makes one round trip per level, never one per parent', async () => {
+    const response = await app.gql<{
+      tactics: { techniques: { nodes: { groups: { nodes: { software: { nodes: unknown[] } }[] } }[] } }[];
+    }>(
+      '{ tactics(domain: ENTERPRISE) { techniques { nodes { groups { nodes { software { nodes { name } } } } } } } }',
+    );
+    const data = dataOf(response);
+    const parents = data.tactics.flatMap((t) => t.techniques.nodes);
+    expect(parents.length).toBeGreaterThan(100);
+    // tactics, techniques, groups, software: four levels.
+    expect(response.extensions?.dbRoundTrips).toBeLessThanOrEqual(4);
+  });
+
+  it('lists a matrix in one request: tactics, techniques and sub-techniques', async () => {
+    const response = await app.gql<{
+      tactics: { techniques: { nodes: { subtechniques: { totalCount: number } }[] } }[];
+    }>(
+      '{ tactics(domain: ENTERPRISE) { name techniques(first: 1000) { nodes { attackId name subtechniques { totalCount nodes { attackId name } } } } } }',
+    );
+    const data = dataOf(response);
+    const subs = data.tactics
+      .flatMap((t) => t.techniques.nodes)
+      .reduce((n, t) => n + t.subtechniques.totalCount, 0);
+    expect(subs).toBeGreaterThan(0);
+    expect(response.extensions?.dbRoundTrips).toBeLessThanOrEqual(3);
+    expect(stix.ofType('attack-pattern').filter((t) => isActive(t) && attackIdOf(t)).length).toBeGreaterThan(
+      0,
+    );
+  });
+});
+
+describe('GraphiQL', () => {
+  it('the default query answers without errors', async () => {
+    const { DEFAULT_QUERY } = await import('../../src/yoga.ts');
+    const data = dataOf(await app.gql<{ tactic: { groups: { totalCount: number } } }>(DEFAULT_QUERY));
+    expect(data.tactic.groups.totalCount).toBe(
+      stix.groupsUsing(stix.techniquesInTactic('credential-access'), ['DIRECT']).size,
+    );
+  });
+});
