@@ -6,6 +6,7 @@ import { ping } from './data/status.ts';
 import type { Config } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { Executor } from './neo4j/executor.ts';
+import { useLayerRoutes } from './plugins/layers.ts';
 import { schema as appSchema } from './schema/index.ts';
 
 /** The query GraphiQL opens with: the headline question the API exists to answer. */
@@ -91,6 +92,7 @@ export function createApp({ config, executor, logger, schema = appSchema }: AppO
     maskedErrors: { maskError },
     context: () => createContext(executor),
     plugins: [
+      useLayerRoutes(),
       useRoundTrips(),
       useReadinessCheck({
         endpoint: '/ready',

@@ -11,5 +11,6 @@ import './types/detection.ts';
 import './types/asset.ts';
 import './types/search.ts';
 import './types/import-run.ts';
+import './types/analytics/index.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

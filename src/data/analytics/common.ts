@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
+import { active, type Domain, LABELS, type Label, type NodeRow, nodeRow, project } from '../rows.ts';
+
+const q = (name: string, cypher: string): Query => ({ name, cypher });
+
+/** Current objects of the domain: the analyst queries never count revoked or deprecated ones. */
+export const current = (x: string) => `${active(x)} AND ($domain IS NULL OR $domain IN ${x}.domains)`;
+
+/** Techniques of a platform (case-insensitive); every technique when `$platform` is null. */
+export const onPlatform = (x: string) =>
+  `($platform IS NULL OR any(p IN coalesce(${x}.platforms, []) WHERE toLower(p) = toLower($platform)))`;
+
+/** Any ATT&CK object by STIX id, whatever its label: what analyst results point at. */
+export const NODES_BY_STIX_IDS = q(
+  'analytics.nodesByStixIds',
+  `MATCH (n:AttackObject) WHERE n.stixId IN $ids RETURN ${project('n')} AS node`,
+);
+
+const nodeResult = z.object({ node: nodeRow });
+
+export async function fetchNodes(db: ReadExecutor, ids: readonly string[]): Promise<(NodeRow | null)[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.read(NODES_BY_STIX_IDS, { ids: [...new Set(ids)] });
+  const byId = new Map(rows.map((r) => nodeResult.parse(r).node).map((n) => [n.stixId, n]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/**
+ * Input keys -> current objects of the given labels. A key is an ATT&CK ID (`G0016`), a STIX id,
+ * or a name or alias (case-insensitive). ATT&CK IDs repeat across types (deprecated mitigations
+ * reuse technique IDs), so the labels decide; within them the lowest ATT&CK ID wins.
+ */
+export const RESOLVE_KEYS = q(
+  'analytics.resolveKeys',
+  `UNWIND $keys AS key
+   CALL (key) {
+     MATCH (n:AttackObject {attackId: key}) RETURN n
+     UNION
+     MATCH (n:AttackObject {stixId: key}) RETURN n
+     UNION
+     MATCH (n:AttackObject) WHERE NOT key IN $idLike
+       AND (toLower(n.name) = toLower(key) OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower(key)))
+     RETURN n
+   }
+   WITH key, n WHERE any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+   WITH key, n ORDER BY n.attackId, n.stixId
+   RETURN key, head(collect(n.stixId)) AS stixId`,
+);
+
+const resolvedRow = z.object({ key: z.string(), stixId: z.string() });
+
+export interface Resolved {
+  /** STIX ids of the objects found, in input order, without repeats. */
+  ids: string[];
+  /** Input keys that matched no current object of the expected types (trimmed, in input order). */
+  unknown: string[];
+  /** Each trimmed input key that matched -> the STIX id it matched. */
+  byKey: Map<string, string>;
+}
+
+const ID_LIKE = /^([A-Z]{1,4}\d{3,5}(\.\d{3})?|[a-z-]+--[0-9a-f-]{36})$/;
+
+export async function resolveKeys(
+  db: ReadExecutor,
+  keys: readonly string[],
+  labels: readonly Label[],
+  domain: Domain | null,
+): Promise<Resolved> {
+  const wanted = [...new Set(keys.map((k) => k.trim()).filter(Boolean))];
+  if (wanted.length === 0) return { ids: [], unknown: [], byKey: new Map() };
+  const rows = await db.read(RESOLVE_KEYS, {
+    keys: wanted,
+    idLike: wanted.filter((k) => ID_LIKE.test(k)),
+    labels: labels.map((l) => LABELS[l]),
+    domain,
+  });
+  const found = new Map(rows.map((r) => resolvedRow.parse(r)).map((r) => [r.key, r.stixId]));
+  const ids: string[] = [];
+  for (const k of wanted) {
+    const id = found.get(k);
+    if (id && !ids.includes(id)) ids.push(id);
+  }
+  return { ids, unknown: wanted.filter((k) => !found.has(k)), byKey: found };
+}
+
+/** Every current technique of the domain (and platform), with its parent and tactic shortnames. */
+export const TECHNIQUE_CATALOG = q(
+  'analytics.techniqueCatalog',
+  `MATCH (t:Technique) WHERE ${current('t')} AND ${onPlatform('t')}
+   OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(p:Technique)
+   OPTIONAL MATCH (t)-[:IN_TACTIC]->(ta:Tactic) WHERE ${current('ta')}
+   WITH t, head(collect(DISTINCT p.stixId)) AS parent, collect(DISTINCT ta.shortname) AS tactics
+   RETURN t.stixId AS stixId, t.attackId AS attackId, t.name AS name,
+          coalesce(t.isSubtechnique, false) AS isSubtechnique, parent, tactics
+   ORDER BY t.attackId, t.name, t.stixId`,
+);
+
+export const catalogRow = z.object({
+  stixId: z.string(),
+  attackId: z.string().nullable(),
+  name: z.string(),
+  isSubtechnique: z.boolean(),
+  parent: z.string().nullable(),
+  tactics: z.array(z.string()),
+});
+export type CatalogRow = z.infer<typeof catalogRow>;
+
+export async function fetchCatalog(
+  db: ReadExecutor,
+  filters: { domain: Domain | null; platform: string | null },
+): Promise<CatalogRow[]> {
+  const rows = await db.read(TECHNIQUE_CATALOG, { domain: filters.domain, platform: filters.platform });
+  return rows.map((r) => catalogRow.parse(r));
+}
+
+/** The domain's tactics in matrix order (enterprise, mobile, then ICS when no domain is given). */
+export const TACTIC_ORDER = q(
+  'analytics.tacticOrder',
+  `MATCH (n:Tactic) WHERE ${current('n')}
+   OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
+   WITH n, min(r.order) AS position,
+        CASE WHEN 'enterprise-attack' IN n.domains THEN 0 WHEN 'mobile-attack' IN n.domains THEN 1 ELSE 2 END AS rank
+   ORDER BY rank, position, n.attackId
+   RETURN n.stixId AS stixId, n.shortname AS shortname, n.attackId AS attackId`,
+);
+
+export const tacticRow = z.object({
+  stixId: z.string(),
+  shortname: z.string(),
+  attackId: z.string().nullable(),
+});
+export type TacticRow = z.infer<typeof tacticRow>;
+
+export async function fetchTacticOrder(db: ReadExecutor, domain: Domain | null): Promise<TacticRow[]> {
+  const rows = await db.read(TACTIC_ORDER, { domain });
+  return rows.map((r) => tacticRow.parse(r));
+}
+
+/** The ATT&CK release of the domain's latest import (`18.1`), for layers. */
+export const LATEST_VERSION = q(
+  'analytics.latestVersion',
+  `MATCH (r:ImportRun) WHERE r.domain = $domain AND r.attackVersion IS NOT NULL
+   RETURN r.attackVersion AS version ORDER BY r.finishedAt DESC LIMIT 1`,
+);
+
+export async function fetchLatestVersion(db: ReadExecutor, domain: Domain): Promise<string | null> {
+  const [row] = await db.read(LATEST_VERSION, { domain });
+  return row ? z.object({ version: z.string() }).parse(row).version : null;
+}
+
+/** ATT&CK IDs by STIX id, to order results stably without loading whole nodes. */
+export const ATTACK_IDS = q(
+  'analytics.attackIds',
+  'MATCH (n:AttackObject) WHERE n.stixId IN $ids RETURN n.stixId AS stixId, n.attackId AS attackId',
+);
+
+export async function fetchAttackIds(
+  db: ReadExecutor,
+  ids: readonly string[],
+): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.read(ATTACK_IDS, { ids: [...new Set(ids)] });
+  const row = z.object({ stixId: z.string(), attackId: z.string().nullable() });
+  return new Map(rows.map((r) => row.parse(r)).map((r) => [r.stixId, r.attackId]));
+}

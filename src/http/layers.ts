@@ -1,0 +1,165 @@
+/**
+ * Navigator layers as plain HTTP downloads, so the ATT&CK Navigator can open them by URL:
+ *
+ *   GET /layers/groups/G0016.json                 one group (also G0016,G0007 for several)
+ *   GET /layers/coverage.json?detected=T1003,...  a coverage result (also groups=...)
+ *   GET /layers/mitigation-plan.json?groups=...   a mitigation plan (also techniques=..., max=...)
+ *
+ * Common query parameters: domain (enterprise-attack, mobile-attack, ics-attack), platform,
+ * via (DIRECT,CAMPAIGN,SOFTWARE). Each route runs one GraphQL query through `execute`, so the
+ * API's validation, limits and errors apply unchanged.
+ */
+
+export interface GraphQLResult {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: unknown } }[];
+}
+
+/** Runs a GraphQL query with variables against the API. */
+export type GraphQLExecutor = (query: string, variables: Record<string, unknown>) => Promise<GraphQLResult>;
+
+export const LAYER_PATH_PREFIX = '/layers/';
+
+const RESULT = 'layer unknownIds';
+
+const QUERIES = {
+  groups: `query GroupsLayer($groups: [String!]!, $domain: Domain, $platform: String, $via: [UsageVia!], $rollUp: Boolean) {
+    result: groupsLayer(groups: $groups, domain: $domain, platform: $platform, via: $via, rollUp: $rollUp) { ${RESULT} }
+  }`,
+  coverage: `query CoverageLayer($detected: [String!]!, $groups: [String!], $domain: Domain, $platform: String, $via: [UsageVia!]) {
+    result: coverageLayer(detected: $detected, groups: $groups, domain: $domain, platform: $platform, via: $via) { ${RESULT} }
+  }`,
+  plan: `query MitigationPlanLayer($groups: [String!], $techniques: [String!], $max: Int, $domain: Domain, $platform: String, $via: [UsageVia!]) {
+    result: mitigationPlanLayer(groups: $groups, techniques: $techniques, max: $max, domain: $domain, platform: $platform, via: $via) { ${RESULT} }
+  }`,
+} as const;
+
+const DOMAIN_NAMES: Record<string, string> = {
+  'enterprise-attack': 'ENTERPRISE',
+  'mobile-attack': 'MOBILE',
+  'ics-attack': 'ICS',
+  enterprise: 'ENTERPRISE',
+  mobile: 'MOBILE',
+  ics: 'ICS',
+};
+
+const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS' };
+
+function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body, null, 2), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...CORS, ...extra },
+  });
+}
+
+class BadRequest extends Error {}
+
+const list = (value: string | null) =>
+  value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
+
+function commonVariables(params: URLSearchParams): Record<string, unknown> {
+  const domain = params.get('domain');
+  const mapped = domain ? DOMAIN_NAMES[domain.toLowerCase()] : undefined;
+  if (domain && !mapped)
+    throw new BadRequest(`domain: expected enterprise-attack, mobile-attack or ics-attack (got ${domain})`);
+  const via = list(params.get('via'))?.map((v) => v.toUpperCase());
+  const rollUp = params.get('rollUp');
+  return {
+    ...(mapped ? { domain: mapped } : {}),
+    ...(params.get('platform') ? { platform: params.get('platform') } : {}),
+    ...(via ? { via } : {}),
+    ...(rollUp !== null ? { rollUp: rollUp === 'true' || rollUp === '1' } : {}),
+  };
+}
+
+function route(
+  pathname: string,
+  params: URLSearchParams,
+): { query: string; variables: Record<string, unknown>; file: string } | null {
+  const rest = decodeURIComponent(pathname.slice(LAYER_PATH_PREFIX.length));
+  const groups = /^groups\/([^/]+)\.json$/.exec(rest);
+  if (groups?.[1]) {
+    const ids = list(groups[1]) ?? [];
+    return {
+      query: QUERIES.groups,
+      variables: { ...commonVariables(params), groups: ids },
+      file: `${ids.join('_')}.json`,
+    };
+  }
+  if (rest === 'coverage.json') {
+    const detected = list(params.get('detected'));
+    if (!detected)
+      throw new BadRequest(
+        'detected: give the ATT&CK IDs you detect, comma-separated (detected=T1003,T1059.001)',
+      );
+    const { rollUp: _ignored, ...common } = commonVariables(params);
+    return {
+      query: QUERIES.coverage,
+      variables: { ...common, detected, groups: list(params.get('groups')) },
+      file: 'coverage.json',
+    };
+  }
+  if (rest === 'mitigation-plan.json') {
+    const max = params.get('max');
+    if (max !== null && !/^\d+$/.test(max)) throw new BadRequest(`max: expected a whole number (got ${max})`);
+    const { rollUp: _ignored, ...common } = commonVariables(params);
+    return {
+      query: QUERIES.plan,
+      variables: {
+        ...common,
+        groups: list(params.get('groups')),
+        techniques: list(params.get('techniques')),
+        ...(max !== null ? { max: Number(max) } : {}),
+      },
+      file: 'mitigation-plan.json',
+    };
+  }
+  return null;
+}
+
+/**
+ * Answers a layer download, or returns null when the request is not for `/layers/...` (the
+ * caller then goes on as usual). Unknown ids -> 404, bad parameters -> 400, both as JSON.
+ */
+export async function handleLayerRequest(
+  request: Request,
+  execute: GraphQLExecutor,
+): Promise<Response | null> {
+  const url = new URL(request.url);
+  if (!url.pathname.startsWith(LAYER_PATH_PREFIX)) return null;
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS });
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return json(405, { error: 'only GET is supported' }, { allow: 'GET, HEAD, OPTIONS' });
+  let spec: ReturnType<typeof route>;
+  try {
+    spec = route(url.pathname, url.searchParams);
+  } catch (error) {
+    if (error instanceof BadRequest) return json(400, { error: error.message });
+    throw error;
+  }
+  if (!spec)
+    return json(404, {
+      error:
+        'no such layer; try /layers/groups/G0016.json, /layers/coverage.json?detected=T1003 or /layers/mitigation-plan.json?groups=G0016',
+    });
+  const result = await execute(spec.query, spec.variables);
+  const firstError = result.errors?.[0];
+  if (firstError) {
+    const bad =
+      firstError.extensions?.code === 'BAD_USER_INPUT' ||
+      firstError.extensions?.code === 'GRAPHQL_VALIDATION_FAILED';
+    return json(bad ? 400 : 500, { error: firstError.message });
+  }
+  const payload = result.data?.result as { layer: unknown; unknownIds: string[] } | null | undefined;
+  if (!payload?.layer)
+    return json(404, { error: 'none of the given ids were found', unknownIds: payload?.unknownIds ?? [] });
+  return json(200, payload.layer, {
+    'content-disposition': `inline; filename="${spec.file.replace(/[^\w.,-]/g, '_')}"`,
+    ...(payload.unknownIds.length ? { 'x-unknown-ids': payload.unknownIds.join(',') } : {}),
+  });
+}

@@ -1,0 +1,123 @@
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
+import { compareKeys } from '../../../analytics/sets.ts';
+import type { Context } from '../../../context.ts';
+import { fetchNodes } from '../../../data/analytics/common.ts';
+import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
+import type { Via } from '../../../data/related.ts';
+import type { Domain, NodeRow } from '../../../data/rows.ts';
+import { builder } from '../../builder.ts';
+import { DomainEnum, UsageViaEnum } from '../common.ts';
+
+/** The caller's fault, said plainly: the message names the argument and what is allowed. */
+export const badInput = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** Refuses lists longer than `max`, naming the argument. */
+export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
+  if (list && list.length > max)
+    throw badInput(`${name}: at most ${max} items may be given (got ${list.length})`);
+}
+
+/** Refuses numbers outside [min, max], naming the argument. */
+export function checkRange(name: string, value: number, min: number, max: number) {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw badInput(`${name}: expected a whole number from ${min} to ${max} (got ${value})`);
+}
+
+export const MAX_INPUT_IDS = 200;
+export const MAX_TECHNIQUE_IDS = 2000;
+
+export const ActorKindEnum = builder.enumType('ActorKind', {
+  description: 'A kind of object that uses techniques.',
+  values: {
+    GROUP: { value: 'GROUP', description: 'Groups (intrusion sets).' },
+    CAMPAIGN: { value: 'CAMPAIGN', description: 'Campaigns.' },
+    SOFTWARE: { value: 'SOFTWARE', description: 'Software: malware and tools.' },
+  } as const,
+});
+export const ACTOR_KINDS = Object.keys(ACTOR_LABELS) as ActorKind[];
+
+/** `domain`, `platform`, `via` and `rollUp`: how the analyst queries read usage. */
+export const usageFilterArgs = builder.args((t) => ({
+  domain: t.field({
+    type: DomainEnum,
+    required: false,
+    description: 'Only objects and techniques of this domain (default: every domain).',
+  }),
+  platform: t.string({
+    required: false,
+    description: 'Only techniques of this platform, such as `Windows` (case-insensitive).',
+  }),
+  via: t.field({
+    type: [UsageViaEnum],
+    required: false,
+    defaultValue: ['DIRECT'],
+    description:
+      "Which paths count as usage: DIRECT `uses`, the group's attributed CAMPAIGNs' `uses`, or the " +
+      "SOFTWARE's `uses` of software the object uses. Default: DIRECT.",
+  }),
+  rollUp: t.boolean({
+    required: false,
+    defaultValue: false,
+    description: 'Count the use of a sub-technique as use of its parent technique (default false).',
+  }),
+}));
+
+export interface UsageFilterArgs {
+  domain?: Domain | null;
+  platform?: string | null;
+  via?: readonly Via[] | null;
+  rollUp?: boolean | null;
+}
+
+export const filtersOf = (args: UsageFilterArgs) => ({
+  domain: args.domain ?? null,
+  platform: args.platform?.trim() || null,
+  via: args.via?.length ? args.via : (['DIRECT'] as const),
+  rollUp: args.rollUp ?? false,
+});
+
+const nodeLoaders = createContextCache(
+  (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchNodes(ctx.db, ids)),
+);
+
+/** Any ATT&CK object by STIX id, batched per request across every analyst field. */
+export async function loadNode(ctx: Context, id: string): Promise<NodeRow> {
+  const node = await nodeLoaders(ctx).load(id);
+  if (!node) throw new Error(`no object ${id}`);
+  return node;
+}
+
+export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<NodeRow[]> {
+  const nodes = await nodeLoaders(ctx).loadMany(ids);
+  return nodes.filter((n): n is NodeRow => !!n && !(n instanceof Error));
+}
+
+/** The unknown keys of an input, said the same way in every result. */
+export const unknownIdsField = {
+  description:
+    'Input ids and names that match no current object of the expected type (in the domain, when one is given), in input order.',
+};
+
+/** Nodes by STIX id in the API's stable order (ATT&CK ID, name, STIX id). */
+export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise<NodeRow[]> {
+  const nodes = await loadNodes(ctx, ids);
+  return nodes.sort(
+    (a, b) =>
+      compareKeys(a.attackId, b.attackId) || compareKeys(a.name, b.name) || compareKeys(a.stixId, b.stixId),
+  );
+}
+
+export const UsageBasisEnum = builder.enumType('UsageBasis', {
+  description: 'What to compare objects by: the techniques they use, the software they use, or both.',
+  values: {
+    TECHNIQUES: { value: 'TECHNIQUES', description: 'The techniques and sub-techniques used (see `via`).' },
+    SOFTWARE: {
+      value: 'SOFTWARE',
+      description: "The software used: DIRECT `uses`, plus attributed campaigns' with CAMPAIGN.",
+    },
+    BOTH: { value: 'BOTH', description: 'Techniques and software together, as one set.' },
+  } as const,
+});

@@ -1,0 +1,11 @@
+/** The analyst and integration queries; one file per query family. */
+import './overlap.ts';
+import './similarity.ts';
+import './prevalence.ts';
+import './cooccurrence.ts';
+import './coverage.ts';
+import './mitigation-plan.ts';
+import './detection.ts';
+import './paths.ts';
+import './layers.ts';
+import './changes.ts';

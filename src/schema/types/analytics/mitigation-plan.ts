@@ -1,0 +1,197 @@
+import { percentOf } from '../../../analytics/coverage.ts';
+import { compareKeys, greedyCover } from '../../../analytics/sets.ts';
+import type { Context } from '../../../context.ts';
+import { type CatalogRow, fetchCatalog, resolveKeys } from '../../../data/analytics/common.ts';
+import { fetchMitigationsOf } from '../../../data/analytics/mitigations.ts';
+import { fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import type { Via } from '../../../data/related.ts';
+import type { Domain } from '../../../data/rows.ts';
+import { builder } from '../../builder.ts';
+import { Mitigation, Technique } from '../refs.ts';
+import {
+  checkList,
+  checkRange,
+  filtersOf,
+  MAX_INPUT_IDS,
+  MAX_TECHNIQUE_IDS,
+  unknownIdsField,
+  usageFilterArgs,
+} from './common.ts';
+
+interface StepShape {
+  rank: number;
+  mitigation: string;
+  mitigationAttackId: string | null;
+  mitigationName: string;
+  added: string[];
+  cumulative: number;
+  percent: number;
+}
+export interface PlanShape {
+  domain: Domain | null;
+  target: string[];
+  steps: StepShape[];
+  uncovered: string[];
+  unmitigable: string[];
+  catalog: Map<string, CatalogRow>;
+  unknownIds: string[];
+}
+
+const byAttackId = (catalog: Map<string, CatalogRow>) => (a: string, b: string) =>
+  compareKeys(catalog.get(a)?.attackId, catalog.get(b)?.attackId) || compareKeys(a, b);
+
+const MitigationStep = builder.objectRef<StepShape>('MitigationStep').implement({
+  description: 'One mitigation of a plan, with what it adds.',
+  fields: (t) => ({
+    rank: t.int({ description: 'Its position in the plan, from 1.', resolve: (s) => s.rank }),
+    mitigation: t.field({ type: Mitigation, description: 'The mitigation.', resolve: (s) => s.mitigation }),
+    addedCount: t.int({
+      description: 'How many target techniques it covers that earlier steps did not.',
+      resolve: (s) => s.added.length,
+    }),
+    added: t.field({
+      type: [Technique],
+      description: 'Those techniques, by ATT&CK ID.',
+      resolve: (s) => s.added,
+    }),
+    cumulativeCount: t.int({
+      description: 'How many target techniques this step and the ones before cover.',
+      resolve: (s) => s.cumulative,
+    }),
+    cumulativePercent: t.float({
+      description: 'cumulativeCount / targetCount × 100.',
+      resolve: (s) => s.percent,
+    }),
+  }),
+});
+
+const MitigationPlan = builder.objectRef<PlanShape>('MitigationPlan').implement({
+  description: 'Mitigations chosen greedily to cover a set of techniques (a greedy set cover).',
+  fields: (t) => ({
+    targetCount: t.int({
+      description: 'How many techniques the plan aims to cover.',
+      resolve: (p) => p.target.length,
+    }),
+    target: t.field({
+      type: [Technique],
+      description: 'The techniques the plan aims to cover, by ATT&CK ID.',
+      resolve: (p) => p.target,
+    }),
+    steps: t.field({
+      type: [MitigationStep],
+      description: 'The mitigations, in the order chosen.',
+      resolve: (p) => p.steps,
+    }),
+    coveredCount: t.int({
+      description: 'How many target techniques the whole plan covers.',
+      resolve: (p) => p.steps.at(-1)?.cumulative ?? 0,
+    }),
+    percent: t.float({
+      description: 'coveredCount / targetCount × 100.',
+      resolve: (p) => p.steps.at(-1)?.percent ?? 0,
+    }),
+    uncovered: t.field({
+      type: [Technique],
+      description: 'Target techniques the plan leaves uncovered (including `unmitigable`), by ATT&CK ID.',
+      resolve: (p) => p.uncovered,
+    }),
+    unmitigable: t.field({
+      type: [Technique],
+      description: 'Target techniques no current mitigation addresses, by ATT&CK ID.',
+      resolve: (p) => p.unmitigable,
+    }),
+    unknownIds: t.stringList({ ...unknownIdsField, resolve: (p) => p.unknownIds }),
+  }),
+});
+
+export interface PlanInput {
+  groups?: readonly string[] | null;
+  techniques?: readonly string[] | null;
+  max?: number | null;
+  domain?: Domain | null;
+  platform?: string | null;
+  via?: readonly Via[] | null;
+  rollUp?: boolean | null;
+}
+
+export const MAX_PLAN_STEPS = 100;
+
+/** The plan computation, shared by `mitigationPlan` and the plan layer. */
+export async function computePlan(ctx: Context, args: PlanInput): Promise<PlanShape> {
+  const max = args.max ?? 10;
+  checkRange('max', max, 1, MAX_PLAN_STEPS);
+  checkList('groups', args.groups, MAX_INPUT_IDS);
+  checkList('techniques', args.techniques, MAX_TECHNIQUE_IDS);
+  const filters = filtersOf(args);
+  const [groups, techniques, catalogRows] = await Promise.all([
+    resolveKeys(ctx.db, args.groups ?? [], ['Group'], filters.domain),
+    resolveKeys(ctx.db, args.techniques ?? [], ['Technique'], filters.domain),
+    fetchCatalog(ctx.db, filters),
+  ]);
+  const catalog = new Map(catalogRows.map((c) => [c.stixId, c]));
+  const usage = groups.ids.length
+    ? await fetchActorTechniques(ctx.db, { kinds: ['GROUP'], actors: groups.ids, ...filters })
+    : [];
+  const target = new Set<string>();
+  for (const u of usage) for (const t of u.techniques.keys()) target.add(t);
+  for (const t of techniques.ids) if (catalog.has(t)) target.add(t);
+  const order = byAttackId(catalog);
+  const targetList = [...target].sort(order);
+  const mitigations = await fetchMitigationsOf(ctx.db, targetList, filters.domain);
+  const info = new Map(mitigations.map((m) => [m.mitigation, m]));
+  const { steps, uncovered } = greedyCover(
+    target,
+    new Map(mitigations.map((m) => [m.mitigation, new Set(m.techniques)])),
+    max,
+    (a, b) => compareKeys(info.get(a)?.attackId, info.get(b)?.attackId) || compareKeys(a, b),
+  );
+  const mitigable = new Set(mitigations.flatMap((m) => m.techniques));
+  return {
+    domain: filters.domain,
+    target: targetList,
+    steps: steps.map((s, i) => ({
+      rank: i + 1,
+      mitigation: s.candidate,
+      mitigationAttackId: info.get(s.candidate)?.attackId ?? null,
+      mitigationName: info.get(s.candidate)?.name ?? '',
+      added: [...s.added].sort(order),
+      cumulative: s.cumulative,
+      percent: percentOf(s.cumulative, target.size),
+    })),
+    uncovered: uncovered.sort(order),
+    unmitigable: targetList.filter((t) => !mitigable.has(t)),
+    catalog,
+    unknownIds: [...groups.unknown, ...techniques.unknown],
+  };
+}
+
+export const planArgs = builder.args((t) => ({
+  groups: t.stringList({
+    required: false,
+    description: `Cover the techniques these groups use (ATT&CK IDs, names or aliases; at most ${MAX_INPUT_IDS}).`,
+  }),
+  techniques: t.stringList({
+    required: false,
+    description: `Cover these techniques too (ATT&CK IDs; at most ${MAX_TECHNIQUE_IDS}).`,
+  }),
+  max: t.int({
+    required: false,
+    defaultValue: 10,
+    description: `At most this many mitigations, 1 to ${MAX_PLAN_STEPS} (default 10).`,
+  }),
+  ...usageFilterArgs,
+}));
+
+builder.queryField('mitigationPlan', (t) =>
+  t.field({
+    type: MitigationPlan,
+    description:
+      'A mitigation plan: the target is every technique the given groups use (along `via`) plus the ' +
+      'given techniques, within `domain` and `platform`. Mitigations are chosen greedily, each the one ' +
+      'that covers the most still-uncovered target techniques (`mitigates`; ties by ATT&CK ID), until ' +
+      '`max` or nothing more can be covered, with cumulative coverage. Revoked and deprecated ' +
+      'objects are left out.',
+    args: planArgs,
+    resolve: (_root, args, ctx) => computePlan(ctx, args),
+  }),
+);

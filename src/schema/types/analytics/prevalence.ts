@@ -1,0 +1,170 @@
+import { compareKeys } from '../../../analytics/sets.ts';
+import { fetchCatalog, fetchTacticOrder } from '../../../data/analytics/common.ts';
+import { type ActorKind, fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import { builder } from '../../builder.ts';
+import { Tactic, Technique } from '../refs.ts';
+import {
+  ACTOR_KINDS,
+  ActorKindEnum,
+  checkRange,
+  filtersOf,
+  unknownIdsField,
+  usageFilterArgs,
+} from './common.ts';
+
+interface ItemShape {
+  technique: string;
+  counts: Record<ActorKind, number>;
+  total: number;
+  share: number;
+  tactics: string[];
+}
+interface PrevalenceShape {
+  actorCount: number;
+  tactic: string | null;
+  techniques: ItemShape[];
+  unknownIds: string[];
+}
+
+const TechniquePrevalence = builder.objectRef<ItemShape>('TechniquePrevalence').implement({
+  description: 'How widely one technique is used.',
+  fields: (t) => ({
+    technique: t.field({ type: Technique, description: 'The technique.', resolve: (i) => i.technique }),
+    count: t.int({ description: 'How many of the counted objects use it.', resolve: (i) => i.total }),
+    share: t.float({
+      description: 'count / actorCount: the share of the counted objects that use it, from 0 to 1.',
+      resolve: (i) => i.share,
+    }),
+    groups: t.int({
+      description: 'How many groups use it (when groups are counted).',
+      resolve: (i) => i.counts.GROUP,
+    }),
+    campaigns: t.int({
+      description: 'How many campaigns use it (when campaigns are counted).',
+      resolve: (i) => i.counts.CAMPAIGN,
+    }),
+    software: t.int({
+      description: 'How many software use it (when software is counted).',
+      resolve: (i) => i.counts.SOFTWARE,
+    }),
+    tactics: t.stringList({
+      description: 'The shortnames of the tactics it belongs to (for heat maps).',
+      resolve: (i) => i.tactics,
+    }),
+  }),
+});
+
+const Prevalence = builder.objectRef<PrevalenceShape>('Prevalence').implement({
+  description: 'Techniques ranked by how many groups, campaigns or software use them.',
+  fields: (t) => ({
+    actorCount: t.int({
+      description:
+        'How many counted objects use at least one technique in scope: the denominator of `share`.',
+      resolve: (p) => p.actorCount,
+    }),
+    tactic: t.field({
+      type: Tactic,
+      nullable: true,
+      description: 'The tactic the ranking is limited to, when one was given and found.',
+      resolve: (p) => p.tactic,
+    }),
+    techniques: t.field({
+      type: [TechniquePrevalence],
+      description: 'The most used techniques first (ties by ATT&CK ID); unused techniques are left out.',
+      resolve: (p) => p.techniques,
+    }),
+    unknownIds: t.stringList({ ...unknownIdsField, resolve: (p) => p.unknownIds }),
+  }),
+});
+
+builder.queryField('techniquePrevalence', (t) =>
+  t.field({
+    type: Prevalence,
+    description:
+      'Techniques ranked by how many distinct groups, campaigns or software (`actors`) use them, ' +
+      'overall or within one tactic: the data behind a "most used techniques" heat map. Usage ' +
+      'follows `via` and `rollUp`; revoked and deprecated objects are left out.',
+    args: {
+      actors: t.arg({
+        type: [ActorKindEnum],
+        required: false,
+        defaultValue: ['GROUP'],
+        description: 'Which kinds of object to count (default: groups).',
+      }),
+      tactic: t.arg.string({
+        required: false,
+        description: 'Only techniques of this tactic: shortname (`credential-access`) or ATT&CK ID (TA0006).',
+      }),
+      includeSubtechniques: t.arg.boolean({
+        required: false,
+        defaultValue: true,
+        description: 'Rank sub-techniques too (default true); false ranks top-level techniques only.',
+      }),
+      limit: t.arg.int({
+        required: false,
+        defaultValue: 100,
+        description: 'How many techniques to return, 1 to 1000 (default 100).',
+      }),
+      ...usageFilterArgs,
+    },
+    resolve: async (_root, args, ctx) => {
+      const limit = args.limit ?? 100;
+      checkRange('limit', limit, 1, 1000);
+      const filters = filtersOf(args);
+      const kinds = (args.actors?.length ? [...new Set(args.actors)] : ['GROUP']) as ActorKind[];
+      const [catalog, tactics, usage] = await Promise.all([
+        fetchCatalog(ctx.db, filters),
+        args.tactic ? fetchTacticOrder(ctx.db, filters.domain) : Promise.resolve([]),
+        fetchActorTechniques(ctx.db, { kinds, actors: null, ...filters }),
+      ]);
+      const wanted = args.tactic?.trim();
+      const tactic = wanted
+        ? (tactics.find((x) => x.shortname === wanted || x.attackId === wanted) ?? null)
+        : null;
+      if (wanted && !tactic) return { actorCount: 0, tactic: null, techniques: [], unknownIds: [wanted] };
+      const inScope = new Map(
+        catalog
+          .filter((c) => (args.includeSubtechniques ?? true) || !c.isSubtechnique)
+          .filter((c) => !tactic || c.tactics.includes(tactic.shortname))
+          .map((c) => [c.stixId, c]),
+      );
+      const items = new Map<string, ItemShape>();
+      let actorCount = 0;
+      for (const actor of usage) {
+        let counted = false;
+        for (const technique of actor.techniques.keys()) {
+          const entry = inScope.get(technique);
+          if (!entry) continue;
+          counted = true;
+          let item = items.get(technique);
+          if (!item) {
+            item = {
+              technique,
+              counts: Object.fromEntries(ACTOR_KINDS.map((k) => [k, 0])) as Record<ActorKind, number>,
+              total: 0,
+              share: 0,
+              tactics: entry.tactics,
+            };
+            items.set(technique, item);
+          }
+          item.counts[actor.kind]++;
+          item.total++;
+        }
+        if (counted) actorCount++;
+      }
+      const ranked = [...items.values()]
+        .map((i) => ({ ...i, share: actorCount ? i.total / actorCount : 0 }))
+        .sort(
+          (a, b) =>
+            b.total - a.total ||
+            compareKeys(inScope.get(a.technique)?.attackId, inScope.get(b.technique)?.attackId),
+        );
+      return {
+        actorCount,
+        tactic: tactic?.stixId ?? null,
+        techniques: ranked.slice(0, limit),
+        unknownIds: [],
+      };
+    },
+  }),
+);
