@@ -21,6 +21,8 @@ export interface TestDb {
 export function testConfig(env: Record<string, string> = {}): Config {
   const { uri, user, password, database } = inject('neo4j');
   return loadConfig({
+    // The rest of the environment still counts, e.g. ATTACK_DATA_DIR for the bundles.
+    ...process.env,
     NEO4J_URI: uri,
     NEO4J_USER: user,
     NEO4J_PASSWORD: password,
