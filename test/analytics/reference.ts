@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/env.ts';
 // biome-ignore lint/suspicious/noExplicitAny: raw STIX JSON, read the way a script would
 export type Obj = Record<string, any>;
 
-export const bundleFile = (name: string) => path.join(loadConfig({}).attack.dataDir, `${name}.json`);
+export const bundleFile = (name: string) => path.join(loadConfig().attack.dataDir, `${name}.json`);
 
 export const isCurrent = (o: Obj) => !o.revoked && !o.x_mitre_deprecated;
 export const attackIdOf = (o: Obj): string | null =>

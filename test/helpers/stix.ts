@@ -38,7 +38,7 @@ const KILL_CHAIN: Record<string, string> = {
 };
 
 /** The path of a real bundle, such as `enterprise-attack-18.1`, in the configured data folder. */
-export const bundlePath = (name: string) => path.join(loadConfig({}).attack.dataDir, `${name}.json`);
+export const bundlePath = (name: string) => path.join(loadConfig().attack.dataDir, `${name}.json`);
 
 export const isActive = (o: StixObject) => !o.revoked && !o.x_mitre_deprecated;
 

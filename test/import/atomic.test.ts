@@ -126,5 +126,6 @@ describe.skipIf(!hasJava())('a Neo4j that dies mid-import', () => {
     } finally {
       await executor.close();
     }
-  });
+    // Two imports and two server starts: minutes on a busy two-core machine.
+  }, 300_000);
 });
