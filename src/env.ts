@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -7,6 +9,17 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 const port = z.coerce.number().int().min(1).max(65535);
 const size = z.string().regex(/^\d+[kmg]$/i, 'expected a size such as 512m or 2g');
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** An empty value means "the default of this APP_ENV"; `.env.example` leaves these empty. */
+const unset = (v: unknown) => (v === '' ? undefined : v);
+const flag = z
+  .preprocess(unset, z.enum(['true', 'false', '1', '0']).optional())
+  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
+const optionalCount = (min: number, max: number) => z.preprocess(unset, count(min, max).optional());
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(/[\s,]+/).filter(Boolean));
 
 /**
  * Every environment variable the project reads, with its default. `.env.example` lists exactly
@@ -33,6 +46,50 @@ export const envSchema = z.object({
     .default('attack:enterprise')
     .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
   ATTACK_DATA_DIR: z.string().min(1).default('../shared/attack'),
+  BENCH_NEO4J_URI: z
+    .string()
+    .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^\s/]+\/?$/, 'expected bolt://, neo4j://, neo4j+s:// (host:port)')
+    .default('bolt://127.0.0.1:18687'),
+  BENCH_NEO4J_LOCAL_HOME: z.string().min(1).default('.neo4j/bench'),
+  BENCH_NEO4J_LOCAL_HTTP_PORT: port.default(18474),
+
+  // Profile: production turns off GraphiQL, introspection and field suggestions, and turns on
+  // rate limiting and the response cache, unless the variables below say otherwise.
+  NODE_ENV: z.string().default('development'),
+  APP_ENV: z.preprocess(unset, z.enum(['development', 'production']).optional()),
+  GRAPHIQL: flag,
+  INTROSPECTION: flag,
+  CORS_ORIGINS: list,
+  CSRF_PREVENTION: flag,
+  TRUST_PROXY_HOPS: count(0, 10).default(0),
+
+  // Limits.
+  MAX_DEPTH: count(1, 100).default(15),
+  MAX_COST: count(1, 1_000_000_000).default(10_000_000),
+  MAX_ALIASES: count(0, 10_000).default(200),
+  MAX_DIRECTIVES: count(0, 1000).default(20),
+  MAX_TOKENS: count(10, 1_000_000).default(5_000),
+  MAX_BODY_BYTES: count(1024, 100_000_000).default(100_000),
+  HTTP_BATCH_LIMIT: count(0, 100).default(0),
+  REQUEST_TIMEOUT_MS: count(100, 600_000).default(15_000),
+  RATE_LIMIT_PER_MINUTE: optionalCount(0, 1_000_000),
+  RATE_LIMIT_BURST: count(1, 1_000_000).default(60),
+
+  // Access.
+  API_KEYS: list,
+  API_KEYS_FILE: z.string().default(''),
+
+  // Caching.
+  RESPONSE_CACHE_TTL_MS: optionalCount(0, 86_400_000),
+  RESPONSE_CACHE_MAX_ENTRIES: count(1, 1_000_000).default(1_000),
+  CACHE_MAX_AGE_S: count(0, 86_400).default(60),
+  DATA_VERSION_CHECK_MS: count(100, 3_600_000).default(5_000),
+  PERSISTED_OPERATIONS_FILE: z.string().default(''),
+  PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false'),
+  CONSISTENT_READS: z.enum(['true', 'false']).default('true'),
+
+  // Observability.
+  METRICS: z.enum(['true', 'false']).default('true'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -42,6 +99,30 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** SHA-256 digests of the API keys: the plain keys are dropped as soon as they are read. */
+function apiKeyDigests(keys: string[], file: string, problems: string[]): Buffer[] {
+  const all = [...keys];
+  if (file) {
+    try {
+      const text = readFileSync(path.resolve(PROJECT_ROOT, file), 'utf8');
+      // One key per line; blank lines and # comments skipped.
+      all.push(
+        ...text
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#')),
+      );
+    } catch (error) {
+      problems.push(
+        `API_KEYS_FILE: cannot read ${JSON.stringify(file)} (${(error as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
+  // The message never echoes a key.
+  if (all.some((k) => k.length < 16)) problems.push('API_KEYS: every key needs at least 16 characters');
+  return [...new Set(all)].map((k) => createHash('sha256').update(k).digest());
 }
 
 function isLoopback(host: string): boolean {
@@ -59,30 +140,83 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
-  const url = new URL(e.NEO4J_URI.replace(/^[a-z+]+:/, 'http:'));
-  const boltPort = Number(url.port || 7687);
-  return {
-    neo4j: {
-      uri: e.NEO4J_URI,
+  const problems: string[] = [];
+  const keyDigests = apiKeyDigests(e.API_KEYS, e.API_KEYS_FILE, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const appEnv = e.APP_ENV ?? (e.NODE_ENV === 'production' ? 'production' : 'development');
+  const production = appEnv === 'production';
+  const neo4jAt = (uri: string, home: string, httpPort: number) => {
+    const url = new URL(uri.replace(/^[a-z+]+:/, 'http:'));
+    return {
+      uri,
       user: e.NEO4J_USER,
       password: e.NEO4J_PASSWORD,
       database: e.NEO4J_DATABASE,
       maxPoolSize: e.NEO4J_MAX_POOL_SIZE,
       /** A local server is ours to start only when the URI points at this machine over plain bolt. */
-      isLocal: isLoopback(url.hostname) && e.NEO4J_URI.startsWith('bolt://'),
+      isLocal: isLoopback(url.hostname) && uri.startsWith('bolt://'),
       local: {
-        home: path.resolve(PROJECT_ROOT, e.NEO4J_LOCAL_HOME),
-        boltPort,
-        httpPort: e.NEO4J_LOCAL_HTTP_PORT,
+        home: path.resolve(PROJECT_ROOT, home),
+        boltPort: Number(url.port || 7687),
+        httpPort,
         heap: e.NEO4J_LOCAL_HEAP,
         pageCache: e.NEO4J_LOCAL_PAGECACHE,
       },
-    },
+    };
+  };
+  return {
+    neo4j: neo4jAt(e.NEO4J_URI, e.NEO4J_LOCAL_HOME, e.NEO4J_LOCAL_HTTP_PORT),
     server: { host: e.HOST, port: e.PORT },
     log: { level: e.LOG_LEVEL },
     attack: {
       sources: e.ATTACK_SOURCES,
       dataDir: path.resolve(PROJECT_ROOT, e.ATTACK_DATA_DIR),
+    },
+    /** `npm run bench` empties this database: by default a dedicated local server, never the demo one. */
+    bench: {
+      neo4j: neo4jAt(e.BENCH_NEO4J_URI, e.BENCH_NEO4J_LOCAL_HOME, e.BENCH_NEO4J_LOCAL_HTTP_PORT),
+    },
+    app: { env: appEnv, production },
+    http: {
+      graphiql: e.GRAPHIQL ?? !production,
+      introspection: e.INTROSPECTION ?? !production,
+      /** Errors never say "did you mean ...": they would map the schema for a client that may not introspect. */
+      fieldSuggestions: !production,
+      /** Empty: no cross-origin access; `*`: any origin (never with credentials). */
+      corsOrigins: e.CORS_ORIGINS,
+      csrfPrevention: e.CSRF_PREVENTION ?? true,
+      /** How many proxies in front of the API append to X-Forwarded-For (0: use the socket address). */
+      trustProxyHops: e.TRUST_PROXY_HOPS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      batchLimit: e.HTTP_BATCH_LIMIT,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      /** Re-run an operation when an import committed while it ran (see use-consistent-reads.ts). */
+      consistentReads: e.CONSISTENT_READS === 'true',
+      metrics: e.METRICS === 'true',
+    },
+    limits: {
+      depth: e.MAX_DEPTH,
+      cost: e.MAX_COST,
+      aliases: e.MAX_ALIASES,
+      directives: e.MAX_DIRECTIVES,
+      tokens: e.MAX_TOKENS,
+    },
+    rateLimit: {
+      /** 0 turns rate limiting off. */
+      perMinute: e.RATE_LIMIT_PER_MINUTE ?? (production ? 600 : 0),
+      burst: e.RATE_LIMIT_BURST,
+    },
+    auth: { keyDigests },
+    cache: {
+      /** 0 turns the response cache off. */
+      ttlMs: e.RESPONSE_CACHE_TTL_MS ?? (production ? 300_000 : 0),
+      maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      maxAgeSeconds: e.CACHE_MAX_AGE_S,
+      dataVersionCheckMs: e.DATA_VERSION_CHECK_MS,
+    },
+    persistedOperations: {
+      file: e.PERSISTED_OPERATIONS_FILE ? path.resolve(PROJECT_ROOT, e.PERSISTED_OPERATIONS_FILE) : null,
+      only: e.PERSISTED_OPERATIONS_ONLY === 'true',
     },
   };
 }

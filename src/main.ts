@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { ensureNeo4j } from '../scripts/local-neo4j/ensure.ts';
 import { fetchStatus } from './data/status.ts';
 import { type Config, ConfigError, loadConfig } from './env.ts';
+import { createMetrics } from './http/metrics.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDriver } from './neo4j/driver.ts';
 import { createExecutor, type Executor } from './neo4j/executor.ts';
@@ -86,7 +87,13 @@ async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config.log.level);
   const driver = createDriver(config.neo4j);
-  const executor = createExecutor(driver, { database: config.neo4j.database });
+  const metrics = createMetrics({ poolMax: config.neo4j.maxPoolSize });
+  const executor = createExecutor(driver, {
+    database: config.neo4j.database,
+    // The importer below runs on this executor too; the API's reads also get a per-request deadline.
+    onQuery: metrics.onQuery,
+    onQueryStart: metrics.onQueryStart,
+  });
   try {
     await ensureNeo4j(config.neo4j, driver, (line) => log.info(line));
     await importIfEmpty(config, executor, log);
@@ -96,7 +103,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const yoga = createApp({ config, executor, logger: log });
+  // Reads get the request time limit as their transaction timeout (the import above had none).
+  const reads = createExecutor(driver, {
+    database: config.neo4j.database,
+    timeoutMs: config.http.requestTimeoutMs,
+    onQuery: metrics.onQuery,
+    onQueryStart: metrics.onQueryStart,
+  });
+  const yoga = createApp({ config, executor: reads, logger: log, metrics });
   const server = createServer(yoga);
   const { host, port } = config.server;
   try {
@@ -107,8 +121,21 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   closeOnSignals(server, executor, log);
+  log.info(
+    {
+      appEnv: config.app.env,
+      graphiql: config.http.graphiql,
+      introspection: config.http.introspection,
+      apiKeys: config.auth.keyDigests.length,
+      rateLimitPerMinute: config.rateLimit.perMinute,
+      responseCacheTtlMs: config.cache.ttlMs,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+    },
+    'profile',
+  );
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  log.info({ host, port }, `GraphQL API (GraphiQL) at http://${shown}:${port}${yoga.graphqlEndpoint}`);
+  const what = config.http.graphiql ? 'GraphQL API (GraphiQL)' : 'GraphQL API';
+  log.info({ host, port }, `${what} at http://${shown}:${port}${yoga.graphqlEndpoint}`);
 }
 
 await main();

@@ -36,7 +36,7 @@ export async function fetchImportRuns(
   db: ReadExecutor,
   options: Window & { domain?: Domain | null },
 ): Promise<Page<ImportRunRow>> {
-  const [row] = await db.read(IMPORT_RUNS, { domain: options.domain ?? null, ...options });
+  const [row] = await db.read(IMPORT_RUNS, { ...options, domain: options.domain ?? null });
   return pageResult.parse(row);
 }
 

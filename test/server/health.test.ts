@@ -1,10 +1,10 @@
 import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalNeo4j, stopLocalNeo4j } from '../scripts/local-neo4j/index.ts';
-import { createLogger } from '../src/logger.ts';
-import { createExecutor } from '../src/neo4j/executor.ts';
-import { type App, createApp } from '../src/yoga.ts';
-import { createGql, createTestApp, type TestApp } from './helpers/app.ts';
+import { startLocalNeo4j, stopLocalNeo4j } from '../../scripts/local-neo4j/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createExecutor } from '../../src/neo4j/executor.ts';
+import { type App, createApp } from '../../src/yoga.ts';
+import { createGql, createTestApp, type TestApp } from '../helpers/app.ts';
 
 let app: TestApp;
 
@@ -58,7 +58,12 @@ describe('/health', () => {
 });
 
 describe('/ready', () => {
-  it('answers 200 while Neo4j answers', async () => {
+  it('answers 503 "empty" while Neo4j answers but holds no ATT&CK data, 200 once it does', async () => {
+    await app.db.reset();
+    const empty = await get(app.yoga, '/ready');
+    expect(empty.status).toBe(503);
+    expect(await empty.json()).toEqual({ status: 'empty' });
+    await seed(1);
     expect((await get(app.yoga, '/ready')).status).toBe(200);
   });
 
@@ -108,17 +113,18 @@ describe('GraphQL', () => {
     expect(invalid.extensions?.dbRoundTrips).toBe(0);
   });
 
-  it('masks unexpected errors and logs them in full', async () => {
+  it('says the database is unavailable (SERVICE_UNAVAILABLE), hides why, and logs it in full', async () => {
     const dead = deadApp();
     try {
       const result = await dead.gql('{ status { objectCount } }');
       expect(result.data).toBeNull();
       expect(result.errors).toHaveLength(1);
       expect(result.errors?.[0]).toMatchObject({
-        message: 'Unexpected error.',
+        message: 'The database is unavailable; try again shortly.',
         path: ['status'],
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
       });
+      expect(JSON.stringify(result)).not.toMatch(/stack|at .*\.ts/);
       expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|Neo4j/i);
       expect(result.extensions?.dbRoundTrips).toBe(1);
       expect(dead.logged()).toContain('ECONNREFUSED');

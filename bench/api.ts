@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { type Config, PROJECT_ROOT } from '../src/env.ts';
+
+export interface Api {
+  url: string;
+  pid: number;
+  /** Resident and peak resident memory of the API process, in bytes (Linux procfs). */
+  memory(): { rss: number; peak: number };
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') * 1024, peak: kb('VmHWM') * 1024 };
+}
+
+/**
+ * Runs the API exactly as `npm start` does (`src/main.ts`), in its own process so that its memory
+ * is its own and the load generator does not share its event loop, on a free loopback port, over
+ * the benchmark database. `env` adds settings (such as a response cache switch).
+ */
+export async function startApi(neo4jConfig: Config['neo4j'], env: Record<string, string> = {}): Promise<Api> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        NEO4J_URI: neo4jConfig.uri,
+        NEO4J_LOCAL_HOME: neo4jConfig.local.home,
+        NEO4J_LOCAL_HTTP_PORT: String(neo4jConfig.local.httpPort),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => (exit = signal ? `killed by ${signal}` : `exit code ${code}`));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exit) throw new Error(`the API stopped during start-up (${exit}):\n${stderr.trim()}`);
+    const ok = await fetch(`${base}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the API was not ready within 60 s:\n${stderr.trim()}`);
+    }
+    await sleep(200);
+  }
+  const pid = child.pid as number;
+  return {
+    url: `${base}/graphql`,
+    pid,
+    memory: () => memoryOf(pid),
+    stop: async () => {
+      if (exit) return;
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await Promise.race([gone, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}

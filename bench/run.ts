@@ -1,0 +1,279 @@
+/**
+ * `npm run bench [-- --quick] [-- --no-doc]`: import speed, query latency against raw Cypher, round
+ * trips and API memory, on a dedicated Neo4j (BENCH_NEO4J_URI; a local server in .neo4j/bench by
+ * default, started if needed and stopped afterwards if this run started it). Prints tables and
+ * rewrites this mode's section of docs/benchmarks.md. THE BENCHMARK DATABASE IS EMPTIED.
+ */
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { neo4jAnswers } from '../scripts/local-neo4j/ensure.ts';
+import { startLocalNeo4j, stopLocalNeo4j } from '../scripts/local-neo4j/index.ts';
+import { ConfigError, loadConfig, PROJECT_ROOT } from '../src/env.ts';
+import { createDriver } from '../src/neo4j/driver.ts';
+import { startApi } from './api.ts';
+import { type GraphCounts, graphCounts, type ImportStep, importInChild, parseFloor, wipe } from './import.ts';
+import { type LoadOptions, loadCypher, loadHttp } from './load.ts';
+import { CLASSES, type QueryClass } from './queries.ts';
+import { type ClassResult, printTables, type Results, writeDoc } from './report.ts';
+
+const MODES = {
+  full: {
+    fullImports: 2, // the first runs on a cold JVM; both are reported
+    update: true,
+    load: { seconds: 10, warmupSeconds: 2 },
+    concurrency: [1, 8, 32],
+    cypherConcurrency: [1, 8, 32],
+  },
+  quick: {
+    fullImports: 1,
+    update: false,
+    load: { seconds: 2, warmupSeconds: 1 },
+    concurrency: [1, 8],
+    cypherConcurrency: [1],
+  },
+} as const;
+
+/**
+ * The response cache (issue 6): its settings exist (RESPONSE_CACHE_TTL_MS), the app does not use
+ * them yet. The API runs with it explicitly off; once the cache is wired in, a second pass with
+ * `{ RESPONSE_CACHE_TTL_MS: '300000' }` belongs here, reported next to the first.
+ */
+const RESPONSE_CACHE_OFF = { RESPONSE_CACHE_TTL_MS: '0' };
+
+const log = (line: string) => console.error(line);
+
+/** A wrong answer or a failed check: the run stops, cleans up and exits non-zero. */
+class BenchFailure extends Error {}
+function fail(message: string): never {
+  throw new BenchFailure(message);
+}
+
+/** Labels of bookkeeping nodes, which differ between import histories by design. */
+const BOOKKEEPING = new Set(['ImportRun', 'ImportLock']);
+const domainCounts = (c: GraphCounts) => ({
+  nodes: Object.fromEntries(Object.entries(c.nodes).filter(([k]) => !BOOKKEEPING.has(k))),
+  rels: c.rels,
+});
+function countsDiff(a: GraphCounts, b: GraphCounts): string {
+  const out: string[] = [];
+  for (const kind of ['nodes', 'rels'] as const) {
+    for (const k of new Set([...Object.keys(a[kind]), ...Object.keys(b[kind])])) {
+      if (a[kind][k] !== b[kind][k]) out.push(`${k} ${a[kind][k] ?? 0} → ${b[kind][k] ?? 0}`);
+    }
+  }
+  return out.join(', ');
+}
+
+async function graphql(url: string, c: QueryClass): Promise<{ text: string; body: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query: c.graphql, variables: c.variables }),
+  });
+  const text = await res.text();
+  const body = JSON.parse(text) as Record<string, unknown>;
+  if (!res.ok || body.errors) fail(`${c.name}: GraphQL answered ${res.status}: ${text.slice(0, 2000)}`);
+  return { text, body };
+}
+
+/** The root query fields the running API has: classes that need a missing one are skipped, and say so. */
+async function queryFields(url: string): Promise<Set<string>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query: '{ __schema { queryType { fields { name } } } }' }),
+  });
+  const body = (await res.json()) as {
+    data?: { __schema: { queryType: { fields: Array<{ name: string }> } } };
+  };
+  if (!body.data) fail(`introspection failed (${res.status}): ${JSON.stringify(body).slice(0, 500)}`);
+  return new Set(body.data.__schema.queryType.fields.map((f) => f.name));
+}
+
+/** First place two normalised answers part, for the error message. */
+function firstDifference(a: unknown, b: unknown, at = '$'): string {
+  if (isDeepStrictEqual(a, b)) return '';
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        `${at}.${k}`,
+      );
+      if (d) return d;
+    }
+  }
+  return `${at}: GraphQL ${JSON.stringify(a)?.slice(0, 600)} vs Cypher ${JSON.stringify(b)?.slice(0, 600)}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, 'no-doc': { type: 'boolean', default: false } },
+  });
+  const mode = values.quick ? 'quick' : 'full';
+  const plan = MODES[mode];
+  const began = performance.now();
+  const config = loadConfig();
+  const db = config.bench.neo4j;
+  const file18 = path.join(config.attack.dataDir, 'enterprise-attack-18.1.json');
+  const file17 = path.join(config.attack.dataDir, 'enterprise-attack-17.1.json');
+  for (const f of [file18, ...(plan.update ? [file17] : [])]) {
+    if (!existsSync(f)) fail(`${f} is missing: set ATTACK_DATA_DIR to the folder of the ATT&CK bundles`);
+  }
+
+  const driver = createDriver(db);
+  let startedHere = false;
+  if (!(await neo4jAnswers(driver, db))) {
+    if (!db.isLocal) fail(`Neo4j does not answer at ${db.uri} (BENCH_NEO4J_URI)`);
+    log(`starting the benchmark's own Neo4j in ${path.relative(PROJECT_ROOT, db.local.home)} (${db.uri})`);
+    await startLocalNeo4j({ ...db.local, user: db.user, password: db.password, log });
+    startedHere = true;
+  }
+  const api: { stop(): Promise<void> }[] = [];
+  try {
+    const { records } = await driver.executeQuery(
+      "CALL dbms.components() YIELD name, versions, edition WHERE name = 'Neo4j Kernel' RETURN versions[0] AS v, edition",
+      {},
+      { database: db.database },
+    );
+    const neo4jVersion = `${records[0]?.get('v')} ${records[0]?.get('edition')}`;
+    const cpus = os.cpus();
+    const results: Results = {
+      mode,
+      command: `npm run bench${values.quick ? ' -- --quick' : ''}`,
+      date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      totalSeconds: 0,
+      machine: {
+        cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
+        cores: cpus.length,
+        memoryBytes: os.totalmem(),
+        os: `${os.type()} ${os.release()}`,
+        node: process.version,
+        neo4j: neo4jVersion,
+        neo4jUri: db.uri,
+        loadAverage: { start: os.loadavg()[0] ?? 0, end: 0 },
+        neo4jMemory: db.isLocal
+          ? `local server, heap ${db.local.heap}, page cache ${db.local.pageCache}`
+          : 'remote server',
+      },
+      load: { ...plan.load, concurrency: [...plan.concurrency] },
+      floor: { file: file18, bytes: statSync(file18).size, ...(await parseFloor(file18)) },
+      imports: [],
+      checks: [],
+      classes: [],
+      pending: [],
+      memory: { before: 0, after: 0, peak: 0 },
+      cache: 'n/a: no response cache yet (every number above is with it off)',
+    };
+    log(`${mode} benchmark against ${db.uri} (Neo4j ${neo4jVersion}); the database is emptied`);
+
+    // Import.
+    const step = async (name: string, file: string): Promise<ImportStep> => {
+      log(`import: ${name} (${path.basename(file)})`);
+      const s = await importInChild(name, file);
+      results.imports.push(s);
+      return s;
+    };
+    let fresh: GraphCounts | undefined;
+    for (let i = 1; i <= plan.fullImports; i++) {
+      await wipe(driver, db.database);
+      await step(plan.fullImports > 1 ? `full, empty DB (#${i})` : 'full, empty DB', file18);
+      fresh = await graphCounts(driver, db.database);
+    }
+    if (!fresh) throw new Error('no full import ran');
+    const noop = await step('re-import, same bundle', file18);
+    const after = await graphCounts(driver, db.database);
+    results.checks.push({
+      what: 're-importing the same bundle writes nothing and changes no counts',
+      ok: !noop.changed && isDeepStrictEqual(after, fresh),
+      detail: noop.changed ? 'the import reported changes' : countsDiff(fresh, after),
+    });
+    if (plan.update) {
+      await wipe(driver, db.database);
+      await step('17.1, empty DB', file17);
+      await step('update 17.1 → 18.1', file18);
+      const updated = await graphCounts(driver, db.database);
+      const diff = countsDiff(domainCounts(fresh), domainCounts(updated));
+      results.checks.push({
+        what: '17.1 then 18.1 leaves the same counts per label and relationship type as a fresh 18.1 import',
+        ok: diff === '',
+        detail: diff,
+      });
+    }
+
+    // Queries.
+    const server = await startApi(db, RESPONSE_CACHE_OFF);
+    api.push(server);
+    results.memory.before = server.memory().rss;
+    const loadOf = (concurrency: number): LoadOptions => ({ concurrency, ...plan.load });
+    const rootFields = await queryFields(server.url);
+    for (const c of CLASSES) {
+      if (c.requires && !rootFields.has(c.requires)) {
+        results.pending.push({ name: c.name, note: `n/a: Query.${c.requires} is not in the schema yet` });
+        log(`query: ${c.name}: skipped, Query.${c.requires} is not in the schema yet`);
+        continue;
+      }
+      const { text, body } = await graphql(server.url, c);
+      const ext = body.extensions as { dbRoundTrips?: number } | undefined;
+      const { records } = await driver.executeQuery(c.cypher, c.params, { database: db.database });
+      const mine = c.fromGraphql(body.data);
+      const theirs = c.fromCypher(records.map((r) => r.toObject()));
+      const difference = firstDifference(mine, theirs);
+      if (difference) fail(`${c.name}: the GraphQL and raw Cypher answers differ at ${difference}`);
+      if (JSON.stringify(mine).length < 20)
+        fail(`${c.name}: suspiciously empty answer ${JSON.stringify(mine)}`);
+      log(`query: ${c.name}: answers agree; ${ext?.dbRoundTrips ?? '?'} round trips; timing`);
+      const result: ClassResult = {
+        name: c.name,
+        title: c.title,
+        graphql: c.graphql,
+        cypher: c.cypher,
+        dbRoundTrips: ext?.dbRoundTrips ?? Number.NaN,
+        responseBytes: Buffer.byteLength(text),
+        http: [],
+        cypherLoad: [],
+      };
+      const request = JSON.stringify({ query: c.graphql, variables: c.variables });
+      for (const n of plan.concurrency) {
+        const r = await loadHttp(server.url, request, text, loadOf(n));
+        if (r.failures > 0) fail(`${c.name} at concurrency ${n}: ${r.failures} failed or wrong responses`);
+        result.http.push(r);
+      }
+      for (const n of plan.cypherConcurrency) {
+        const r = await loadCypher(driver, db.database, c.cypher, c.params, loadOf(n));
+        if (r.failures > 0) fail(`${c.name} (Cypher) at concurrency ${n}: ${r.failures} failed queries`);
+        result.cypherLoad.push(r);
+      }
+      results.classes.push(result);
+    }
+    const mem = server.memory();
+    results.memory.after = mem.rss;
+    results.memory.peak = mem.peak;
+
+    results.totalSeconds = (performance.now() - began) / 1000;
+    results.machine.loadAverage.end = os.loadavg()[0] ?? 0;
+    printTables(results, (line) => console.log(line));
+    if (!values['no-doc']) {
+      const doc = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
+      await writeDoc(doc, results);
+      log(`\nwrote the ${mode} section of ${path.relative(PROJECT_ROOT, doc)}`);
+    }
+    const failed = results.checks.filter((c) => !c.ok);
+    if (failed.length) fail(failed.map((c) => `${c.what}: ${c.detail}`).join('; '));
+  } finally {
+    for (const a of api) await a.stop();
+    await driver.close();
+    if (startedHere) {
+      log(`stopping the benchmark's Neo4j (${path.relative(PROJECT_ROOT, db.local.home)})`);
+      await stopLocalNeo4j(db.local.home);
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof BenchFailure) console.error(`\nbench FAILED: ${error.message}`);
+  else console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

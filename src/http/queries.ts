@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import type { Query, ReadExecutor } from '../neo4j/executor.ts';
+
+/**
+ * The HTTP layer's own questions to Neo4j: is there data to serve, and which import is it.
+ * Both are cheap (one label scan stops at the first node; import runs are a handful of nodes).
+ */
+export const READY: Query = {
+  name: 'http.ready',
+  cypher: 'OPTIONAL MATCH (n:AttackObject) WITH n LIMIT 1 RETURN n IS NOT NULL AS imported',
+};
+
+/** Changes exactly when an import commits: every committed import records one ImportRun. */
+export const DATA_VERSION: Query = {
+  name: 'http.dataVersion',
+  cypher: `
+    OPTIONAL MATCH (r:ImportRun)
+    WITH r ORDER BY r.finishedAt DESC, r.id DESC
+    WITH collect(r.id) AS ids
+    RETURN size(ids) AS runs, ids[0] AS latest`,
+};
+
+const readyRow = z.object({ imported: z.boolean() });
+const versionRow = z.object({ runs: z.number().int(), latest: z.string().nullable() });
+
+/** Whether Neo4j answers and holds ATT&CK data; throws when Neo4j does not answer. */
+export async function fetchImported(db: ReadExecutor, timeoutMs: number): Promise<boolean> {
+  const [row] = await db.read(READY, {}, { timeoutMs });
+  return readyRow.parse(row).imported;
+}
+
+/** An opaque version of the graph's data: the latest import run and how many there were. */
+export async function fetchDataVersion(db: ReadExecutor): Promise<string> {
+  const [row] = await db.read(DATA_VERSION);
+  const { runs, latest } = versionRow.parse(row);
+  return `${runs}:${latest ?? 'none'}`;
+}

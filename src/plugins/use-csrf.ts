@@ -1,0 +1,60 @@
+import type { Plugin } from 'graphql-yoga';
+import { errorResponse } from '../http/errors.ts';
+import type { Metrics } from '../http/metrics.ts';
+
+const JSON_TYPES = ['application/json', 'application/graphql+json'];
+/** Headers a browser may not add cross-site without a CORS preflight the server would refuse. */
+const PREFLIGHT_HEADERS = [
+  'authorization',
+  'x-graphql-csrf',
+  'graphql-require-preflight',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+];
+
+function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(/[;,]/)[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * CSRF prevention for the GraphQL endpoint: a cross-site page can send only "simple" requests
+ * without a preflight, so POSTs must be JSON and GET queries must carry a non-simple header.
+ * The GraphiQL page itself (GET without a query) needs neither.
+ */
+export function useCsrfPrevention({ endpoint, metrics }: { endpoint: string; metrics: Metrics }): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== endpoint) return;
+      if (request.method === 'POST' && !JSON_TYPES.includes(mediaType(request))) {
+        metrics.rejection('unsupported_media_type');
+        endResponse(
+          errorResponse(
+            fetchAPI,
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+            'POST a JSON body with "Content-Type: application/json".',
+            { accept: JSON_TYPES.join(', ') },
+          ),
+        );
+        return;
+      }
+      const asksQuery = ['query', 'extensions', 'variables'].some((p) => url.searchParams.has(p));
+      if (request.method === 'GET' && asksQuery) {
+        const preflighted =
+          PREFLIGHT_HEADERS.some((h) => request.headers.has(h)) || JSON_TYPES.includes(mediaType(request));
+        if (!preflighted) {
+          metrics.rejection('csrf');
+          endResponse(
+            errorResponse(
+              fetchAPI,
+              400,
+              'CSRF_PREVENTION',
+              'GET queries need a header a browser cannot send cross-site without permission, ' +
+                'such as "x-graphql-csrf: 1" or "Authorization: Bearer <key>".',
+            ),
+          );
+        }
+      }
+    },
+  };
+}

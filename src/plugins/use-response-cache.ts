@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import type { ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { DataVersion } from '../http/data-version.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { infoOf, requestInfo } from './request-info.ts';
+
+export interface ResponseCacheOptions {
+  endpoint: string;
+  version: DataVersion;
+  metrics: Metrics;
+  /** 0: store nothing (ETags and 304s still work). */
+  ttlMs: number;
+  maxEntries: number;
+  /** Cached results larger than this (in JSON characters) are not kept. */
+  maxResultChars?: number;
+  maxAgeSeconds: number;
+  /** With API keys a shared cache must not answer for us: responses become private. */
+  privateResponses: boolean;
+}
+
+interface Params {
+  query?: string | null;
+  operationName?: string | null;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+/** A cache key: the data version, the operation (document or persisted hash) and its variables. */
+export function cacheKey(version: string, params: Params): string {
+  const hash = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)
+    ?.persistedQuery?.sha256Hash;
+  const material = JSON.stringify([
+    version,
+    params.operationName ?? null,
+    params.query ?? null,
+    typeof hash === 'string' ? hash : null,
+    params.variables ?? null,
+  ]);
+  return createHash('sha256').update(material).digest('base64url');
+}
+
+function paramsFromUrl(url: URL): Params | undefined {
+  try {
+    const json = (name: string) => {
+      const text = url.searchParams.get(name);
+      return text ? JSON.parse(text) : undefined;
+    };
+    return {
+      query: url.searchParams.get('query') || undefined,
+      operationName: url.searchParams.get('operationName') || undefined,
+      variables: json('variables'),
+      extensions: json('extensions'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An LRU map whose entries also expire. */
+function createStore<V>(maxEntries: number, ttlMs: number) {
+  const entries = new Map<string, { value: V; expires: number }>();
+  return {
+    get(key: string): V | undefined {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      entries.delete(key);
+      if (entry.expires <= Date.now()) return undefined;
+      entries.set(key, entry);
+      return entry.value;
+    },
+    set(key: string, value: V) {
+      entries.delete(key);
+      entries.set(key, { value, expires: Date.now() + ttlMs });
+      for (const oldest of entries.keys()) {
+        if (entries.size <= maxEntries) break;
+        entries.delete(oldest);
+      }
+    },
+    clear: () => entries.clear(),
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+const keyOf = new WeakMap<Request, string>();
+
+/**
+ * Answers from memory what it answered before for the same operation, variables and data version
+ * (a finished import changes the version and empties the cache). Successful GET responses carry
+ * an ETag (the key: equal on every instance at the same version) and Cache-Control; a GET whose
+ * If-None-Match names the current key gets 304 without running anything.
+ */
+export function useResponseCache(options: ResponseCacheOptions) {
+  const { endpoint, version, metrics, ttlMs, maxEntries, maxAgeSeconds, privateResponses } = options;
+  const maxResultChars = options.maxResultChars ?? 2_000_000;
+  const store = createStore<ExecutionResult>(maxEntries, ttlMs);
+  const cacheControl = `${privateResponses ? 'private' : 'public'}, max-age=${maxAgeSeconds}`;
+
+  const plugin: Plugin = {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== endpoint || request.method !== 'GET') return;
+      const match = request.headers.get('if-none-match');
+      const current = version.current();
+      if (!match || !current) return;
+      const params = paramsFromUrl(url);
+      if (!params) return;
+      const etag = `"${cacheKey(current, params)}"`;
+      const offered = match.split(',').map((t) => t.trim().replace(/^W\//, ''));
+      if (!offered.includes(etag)) return;
+      requestInfo(request).cache = 'not_modified';
+      metrics.cache('not_modified');
+      endResponse(
+        new fetchAPI.Response(null, { status: 304, headers: { etag, 'cache-control': cacheControl } }),
+      );
+    },
+    onParams({ params, request, setResult }) {
+      const current = version.current();
+      const info = requestInfo(request);
+      if (!current || Array.isArray(params)) {
+        info.cache = 'bypass';
+        metrics.cache('bypass');
+        return;
+      }
+      const key = cacheKey(current, params);
+      keyOf.set(request, key);
+      const hit = ttlMs > 0 ? store.get(key) : undefined;
+      if (hit) {
+        info.cache = 'hit';
+        info.outcome = 'ok';
+        info.etag = key;
+        metrics.cache('hit');
+        setResult({ ...hit, extensions: { ...hit.extensions, dbRoundTrips: 0 } });
+        return;
+      }
+      info.cache = ttlMs > 0 ? 'miss' : 'bypass';
+      metrics.cache(info.cache);
+    },
+    onExecutionResult({ result, context }) {
+      const request = (context as { request?: Request }).request;
+      const key = request && keyOf.get(request);
+      if (!key || !result || Symbol.asyncIterator in result || result.errors?.length) return;
+      const info = infoOf(context);
+      if (info) info.etag = key;
+      if (ttlMs > 0 && JSON.stringify(result).length <= maxResultChars) store.set(key, result);
+    },
+    onResponse({ request, response }) {
+      if (new URL(request.url).pathname !== endpoint || request.method !== 'GET') return;
+      const info = requestInfo(request);
+      if (info.cache === 'not_modified') return;
+      if (info.etag && response.status === 200) {
+        response.headers.set('etag', `"${info.etag}"`);
+        response.headers.set('cache-control', cacheControl);
+      } else if (!response.headers.get('content-type')?.startsWith('text/html')) {
+        response.headers.set('cache-control', 'no-store');
+      }
+    },
+  };
+  return {
+    plugin,
+    clear: () => store.clear(),
+    get size() {
+      return store.size;
+    },
+  };
+}

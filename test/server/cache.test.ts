@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importSource } from '../../import/index.ts';
+import {
+  connectTestDb,
+  getUrl,
+  importMini,
+  MINI_ENTERPRISE,
+  serve,
+  type TestDb,
+  writeFixtureB,
+} from './support.ts';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await connectTestDb();
+  await db.reset();
+  await importMini(db);
+});
+afterAll(() => db?.close());
+
+const COUNT = '{ techniques { totalCount } }';
+type Body = { data?: { techniques?: { totalCount: number } }; extensions?: { dbRoundTrips?: number } };
+const csrf = { 'x-graphql-csrf': '1' };
+
+/** Waits until the app has read the data version (the first request starts that read). */
+async function warm(app: ReturnType<typeof serve>) {
+  await app.post({ query: '{ __typename }' });
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+describe('response cache', () => {
+  it('answers a repeated operation from memory, until an import changes the data version', async () => {
+    const app = serve(db, { RESPONSE_CACHE_TTL_MS: '60000', DATA_VERSION_CHECK_MS: '100' });
+    await warm(app);
+    const first = (await (await app.post({ query: COUNT })).json()) as Body;
+    expect(first.extensions?.dbRoundTrips).toBe(1);
+    const second = (await (await app.post({ query: COUNT })).json()) as Body;
+    expect(second.data).toEqual(first.data);
+    expect(second.extensions?.dbRoundTrips).toBe(0);
+    // Other variables or another operation are other entries.
+    const other = (await (await app.post({ query: '{ groups { totalCount } }' })).json()) as Body;
+    expect(other.extensions?.dbRoundTrips).toBe(1);
+
+    await importSource(db.executor, await writeFixtureB());
+    await new Promise((r) => setTimeout(r, 150));
+    await app.post({ query: '{ __typename }' }); // starts the version check
+    await new Promise((r) => setTimeout(r, 200));
+    const after = (await (await app.post({ query: COUNT })).json()) as Body;
+    expect(after.extensions?.dbRoundTrips).toBe(1);
+    expect(after.data?.techniques?.totalCount).toBe((first.data?.techniques?.totalCount ?? 0) + 1);
+
+    const metrics = await (await app.get('/metrics')).text();
+    expect(metrics).toMatch(/attack_graph_response_cache_total\{outcome="hit"\} [1-9]/);
+    expect(metrics).toMatch(/attack_graph_response_cache_total\{outcome="miss"\} [1-9]/);
+    await importSource(db.executor, MINI_ENTERPRISE);
+  });
+
+  it('never caches answers with errors', async () => {
+    const app = serve(db, { RESPONSE_CACHE_TTL_MS: '60000' });
+    await warm(app);
+    const bad = '{ techniques(first: -1) { totalCount } }';
+    await app.post({ query: bad });
+    const again = (await (await app.post({ query: bad })).json()) as Body & { errors?: unknown[] };
+    expect(again.errors?.length).toBeGreaterThan(0);
+    expect(app.logs().filter((l) => l.cache === 'hit')).toHaveLength(0);
+  });
+});
+
+describe('ETag and conditional GET', () => {
+  it('gives successful GETs an ETag and Cache-Control, and answers 304 to If-None-Match', async () => {
+    const app = serve(db, { CACHE_MAX_AGE_S: '120' });
+    await warm(app);
+    const url = getUrl('query Count($first: Int) { techniques(first: $first) { totalCount } }', { first: 5 });
+    const first = await app.get(url, csrf);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=120');
+    const again = await app.get(url, { ...csrf, 'if-none-match': etag ?? '' });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.text()).toBe('');
+    // Other variables: another ETag, so no 304.
+    const other = await app.get(url.replace('%3A5', '%3A6'), { ...csrf, 'if-none-match': etag ?? '' });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('etag')).not.toBe(etag);
+    // Errors are never cacheable.
+    const failing = await app.get(getUrl('{ techniques(first: -1) { totalCount } }'), csrf);
+    expect(failing.headers.get('etag')).toBeNull();
+    expect(failing.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('marks responses private when API keys are configured', async () => {
+    const key = 'cache-key-0123456789abcdef';
+    const app = serve(db, { API_KEYS: key });
+    await app.post({ query: '{ __typename }' }, { authorization: `Bearer ${key}` });
+    await new Promise((r) => setTimeout(r, 200));
+    const response = await app.get(getUrl(COUNT), { authorization: `Bearer ${key}` });
+    expect(response.headers.get('cache-control')).toMatch(/^private/);
+  });
+});
+
+describe('persisted operations', () => {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const pq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+
+  it('registers automatic persisted queries and serves them by hash, and checks the hash', async () => {
+    const app = serve(db);
+    const unknown = (await (await app.post({ extensions: pq(sha(COUNT)) })).json()) as {
+      errors?: { message: string }[];
+    };
+    expect(unknown.errors?.[0]?.message).toBe('PersistedQueryNotFound');
+    const registered = (await (await app.post({ query: COUNT, extensions: pq(sha(COUNT)) })).json()) as Body;
+    const byHash = (await (await app.post({ extensions: pq(sha(COUNT)) })).json()) as Body;
+    expect(byHash.data).toEqual(registered.data);
+    const mismatch = await app.post({ query: COUNT, extensions: pq(sha('{ other }')) });
+    expect(mismatch.status).toBe(400);
+    expect(await mismatch.json()).toMatchObject({
+      errors: [{ extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH' } }],
+    });
+  });
+
+  it('with PERSISTED_OPERATIONS_ONLY, accepts only the allow-list file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-pq-'));
+    const file = path.join(dir, 'operations.json');
+    await writeFile(file, JSON.stringify({ [sha(COUNT)]: COUNT }));
+    const app = serve(db, { PERSISTED_OPERATIONS_FILE: file, PERSISTED_OPERATIONS_ONLY: 'true' });
+    const listed = (await (await app.post({ extensions: pq(sha(COUNT)) })).json()) as Body;
+    expect(listed.data?.techniques?.totalCount).toBeGreaterThan(0);
+    const arbitrary = (await (await app.post({ query: '{ groups { totalCount } }' })).json()) as {
+      errors?: { extensions?: { code?: string } }[];
+    };
+    expect(arbitrary.errors?.[0]?.extensions?.code).toBe('CANNOT_SEND_PQ_ID_AND_BODY');
+    const unlisted = (await (
+      await app.post({ extensions: pq(sha('{ groups { totalCount } }')) })
+    ).json()) as {
+      errors?: { extensions?: { code?: string } }[];
+    };
+    expect(unlisted.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+    await writeFile(file, JSON.stringify({ [sha('{ x }')]: COUNT }));
+    expect(() => serve(db, { PERSISTED_OPERATIONS_FILE: file })).toThrow(/not the sha256/);
+  });
+});
