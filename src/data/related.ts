@@ -57,31 +57,30 @@ function simple(match: string, edge = '', where = ''): string {
   RETURN collect({node: ${project('n')}${edge}}) AS items`;
 }
 
-/** Data components that detect technique `p`: directly, or through a detection strategy's analytics. */
-const TECHNIQUE_DATA_COMPONENTS = `
+/** Distinct nodes `n` that any of the `branches` (each `MATCH ... RETURN n` from `p`) finds. */
+const anyOf = (...branches: string[]) => `
   CALL (p) {
-    MATCH (p)<-[:DETECTS]-(n:DataComponent) RETURN n
-    UNION
-    MATCH (p)<-[:DETECTS]-(s:DetectionStrategy)-[:HAS_ANALYTIC]->(a:Analytic)-[:LOGS_FROM]->(n:DataComponent)
-    WHERE ${active('s')} AND ${active('a')}
-    RETURN n
+    ${branches.join('\n    UNION\n    ')}
   }
   WITH DISTINCT n WHERE ${visible('n')}
   ORDER BY ${orderBy('n')}
   RETURN collect({node: ${project('n')}}) AS items`;
 
-/** Techniques data component `p` detects: directly, or through analytics that log from it. */
-const DATA_COMPONENT_TECHNIQUES = `
-  CALL (p) {
-    MATCH (p)-[:DETECTS]->(n:Technique) RETURN n
-    UNION
-    MATCH (p)<-[:LOGS_FROM]-(a:Analytic)<-[:HAS_ANALYTIC]-(s:DetectionStrategy)-[:DETECTS]->(n:Technique)
+/** Data components that detect technique `p`: directly, or through a detection strategy's analytics. */
+const TECHNIQUE_DATA_COMPONENTS = anyOf(
+  'MATCH (p)<-[:DETECTS]-(n:DataComponent) RETURN n',
+  `MATCH (p)<-[:DETECTS]-(s:DetectionStrategy)-[:HAS_ANALYTIC]->(a:Analytic)-[:LOGS_FROM]->(n:DataComponent)
     WHERE ${active('s')} AND ${active('a')}
-    RETURN n
-  }
-  WITH DISTINCT n WHERE ${visible('n')}
-  ORDER BY ${orderBy('n')}
-  RETURN collect({node: ${project('n')}}) AS items`;
+    RETURN n`,
+);
+
+/** Techniques data component `p` detects: directly, or through analytics that log from it. */
+const DATA_COMPONENT_TECHNIQUES = anyOf(
+  'MATCH (p)-[:DETECTS]->(n:Technique) RETURN n',
+  `MATCH (p)<-[:LOGS_FROM]-(a:Analytic)<-[:HAS_ANALYTIC]-(s:DetectionStrategy)-[:DETECTS]->(n:Technique)
+    WHERE ${active('s')} AND ${active('a')}
+    RETURN n`,
+);
 
 const ANALYTIC_LOG_SOURCES = `
   MATCH (p)-[r:LOGS_FROM]->(n:DataComponent)

@@ -23,6 +23,7 @@ export const LABEL_NAMES = Object.keys(LABELS) as Label[];
 
 export { DOMAINS };
 export type Domain = (typeof DOMAINS)[number];
+export const isDomain = (d: string): d is Domain => (DOMAINS as readonly string[]).includes(d);
 
 /** Projects node `x` to a plain map with its labels: every node row the API reads has this shape. */
 // `nodeLabels`, not `labels`: software keeps its STIX `labels` property under that name.

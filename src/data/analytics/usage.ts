@@ -12,6 +12,11 @@ export const ACTOR_LABELS = {
 } as const satisfies Record<string, Label>;
 export type ActorKind = keyof typeof ACTOR_LABELS;
 
+/** The current actors `a` of `$labels`, or only `$actors` when given. */
+const ACTORS = `
+MATCH (a:AttackObject)
+WHERE any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors) AND ${current('a')}`;
+
 /**
  * Technique usage of many actors at once, along the `$via` paths: DIRECT `uses`; CAMPAIGN, the
  * `uses` of campaigns attributed to a group; SOFTWARE, the `uses` of software the actor uses.
@@ -20,9 +25,7 @@ export type ActorKind = keyof typeof ACTOR_LABELS;
  */
 export const ACTOR_TECHNIQUES: Query = {
   name: 'analytics.actorTechniques',
-  cypher: `
-MATCH (a:AttackObject)
-WHERE any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors) AND ${current('a')}
+  cypher: `${ACTORS}
 CALL (a) {
   MATCH (a)-[r:USES]->(t:Technique)
   WHERE 'DIRECT' IN $via AND ${active('r')}
@@ -76,17 +79,18 @@ const KIND_OF_LABEL = Object.fromEntries(Object.entries(ACTOR_LABELS).map(([k, l
   ActorKind
 >;
 
+const actorParams = (f: UsageFilters) => ({
+  labels: f.kinds.map((k) => LABELS[ACTOR_LABELS[k]]),
+  actors: f.actors,
+  via: f.via,
+  domain: f.domain,
+  platform: f.platform,
+});
+
 /** Technique sets of the actors, one round trip. Actors without any technique are left out. */
 export async function fetchActorTechniques(db: ReadExecutor, f: UsageFilters): Promise<ActorUsage[]> {
   if (f.kinds.length === 0 || f.via.length === 0 || f.actors?.length === 0) return [];
-  const rows = await db.read(ACTOR_TECHNIQUES, {
-    labels: f.kinds.map((k) => LABELS[ACTOR_LABELS[k]]),
-    actors: f.actors,
-    via: f.via,
-    domain: f.domain,
-    platform: f.platform,
-    rollUp: f.rollUp,
-  });
+  const rows = await db.read(ACTOR_TECHNIQUES, { ...actorParams(f), rollUp: f.rollUp });
   return rows.map((r) => {
     const row = actorTechniquesRow.parse(r);
     return {
@@ -101,9 +105,7 @@ export async function fetchActorTechniques(db: ReadExecutor, f: UsageFilters): P
 /** The software each actor uses: its own `uses` (DIRECT) and, for groups, its attributed campaigns' (CAMPAIGN). */
 export const ACTOR_SOFTWARE: Query = {
   name: 'analytics.actorSoftware',
-  cypher: `
-MATCH (a:AttackObject)
-WHERE any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors) AND ${current('a')}
+  cypher: `${ACTORS}
 CALL (a) {
   MATCH (a)-[r:USES]->(s:Software) WHERE 'DIRECT' IN $via AND ${active('r')}
   RETURN s
@@ -123,13 +125,7 @@ export async function fetchActorSoftware(
   f: UsageFilters,
 ): Promise<Map<string, Set<string>>> {
   if (f.kinds.length === 0 || f.actors?.length === 0) return new Map();
-  const rows = await db.read(ACTOR_SOFTWARE, {
-    labels: f.kinds.map((k) => LABELS[ACTOR_LABELS[k]]),
-    actors: f.actors,
-    via: f.via,
-    domain: f.domain,
-    platform: f.platform,
-  });
+  const rows = await db.read(ACTOR_SOFTWARE, actorParams(f));
   return new Map(rows.map((r) => actorSoftwareRow.parse(r)).map((r) => [r.actor, new Set(r.software)]));
 }
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { relatedConnection, visibilityArgs } from './common.ts';
+import { visibilityArgs } from './common.ts';
 import { AssetConnection, TacticConnection, TechniqueConnection } from './connections.ts';
-import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { listField, lookupField, resolveList } from './lookup.ts';
 import { Asset, AttackObject, hasLabel, Matrix, Tactic, Technique } from './refs.ts';
+import { relationField } from './relations.ts';
 
 const RelatedAsset = builder.simpleObject('RelatedAsset', {
   description: 'An asset related to an ATT&CK asset, as named in a sector.',
@@ -43,13 +43,7 @@ Asset.implement({
         })),
     }),
     techniques: t.connection(
-      {
-        nullable: false,
-        type: Technique,
-        description: 'The techniques that target this asset.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['asset.techniques'], row.stixId, args),
-      },
+      relationField('asset.techniques', Technique, 'The techniques that target this asset.'),
       TechniqueConnection,
     ),
   }),
@@ -61,36 +55,22 @@ Matrix.implement({
   isTypeOf: hasLabel('Matrix'),
   fields: (t) => ({
     tactics: t.connection(
-      {
-        nullable: false,
-        type: Tactic,
-        description: 'The tactics of this matrix, in matrix order.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['matrix.tactics'], row.stixId, args),
-      },
+      relationField('matrix.tactics', Tactic, 'The tactics of this matrix, in matrix order.'),
       TacticConnection,
     ),
   }),
 });
 
 builder.queryFields((t) => ({
-  asset: t.field({
-    type: Asset,
-    nullable: true,
-    description: 'One asset (ICS) by ATT&CK ID, STIX id or name; `null` when nothing matches.',
-    args: lookupArgs('Asset', 'asset'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Asset', args, ['attackId', 'stixId', 'name']),
-  }),
-  assets: t.connection(
-    {
-      nullable: false,
-      type: Asset,
-      description: 'Assets (ICS), filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'Asset', args),
-    },
-    AssetConnection,
+  asset: t.field(
+    lookupField(
+      'Asset',
+      Asset,
+      'asset',
+      'One asset (ICS) by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    ),
   ),
+  assets: t.connection(listField('Asset', Asset, 'Assets (ICS), filtered, by ATT&CK ID.'), AssetConnection),
   matrices: t.field({
     type: [Matrix],
     description: 'The matrices, one per domain (plus any deprecated ones when asked).',

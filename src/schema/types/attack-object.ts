@@ -1,25 +1,15 @@
 import type { Context } from '../../context.ts';
 import { RELATED } from '../../data/related.ts';
-import { DOMAINS, type Domain, type NodeRow } from '../../data/rows.ts';
+import { isDomain, type NodeRow } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
-import { DomainEnum, ExternalReference, loadRelated, referencesOf } from './common.ts';
+import { DomainEnum, ExternalReference, referencesOf } from './common.ts';
 import { AttackObject, Software } from './refs.ts';
-
-const isDomain = (d: string): d is Domain => (DOMAINS as readonly string[]).includes(d);
+import { loadRelated, unfiltered } from './relations.ts';
 
 /** The objects that replaced `row`, in order; empty unless it is revoked. */
 async function revocationChain(row: NodeRow, ctx: Context): Promise<NodeRow[]> {
   if (!row.revoked) return [];
-  const page = await loadRelated(ctx, RELATED['object.revocationChain'], row.stixId, {
-    domain: null,
-    includeRevoked: true,
-    includeDeprecated: true,
-    offset: 0,
-    limit: 64,
-    includeSubtechniques: null,
-    via: null,
-    rollUp: null,
-  });
+  const page = await loadRelated(ctx, RELATED['object.revocationChain'], row.stixId, unfiltered(64));
   return page.items.map((item) => item.node);
 }
 

@@ -1,14 +1,14 @@
-import { RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { relatedConnection, visibilityArgs } from './common.ts';
+import { visibilityArgs } from './common.ts';
 import {
   CampaignConnection,
   GroupConnection,
   SoftwareUsageConnection,
   TechniqueUsageConnection,
 } from './connections.ts';
-import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { listField, lookupField } from './lookup.ts';
 import { AttackObject, Campaign, Group, hasLabel, Software, Technique } from './refs.ts';
+import { relationField } from './relations.ts';
 import { actorTechniqueArgs, resolveActorTechniques } from './usage-args.ts';
 
 Campaign.implement({
@@ -49,44 +49,31 @@ Campaign.implement({
       TechniqueUsageConnection,
     ),
     software: t.connection(
-      {
-        nullable: false,
-        type: Software,
-        description: 'The software used in this campaign, with procedure text.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['campaign.software'], row.stixId, args),
-      },
+      relationField(
+        'campaign.software',
+        Software,
+        'The software used in this campaign, with procedure text.',
+      ),
       SoftwareUsageConnection,
     ),
     groups: t.connection(
-      {
-        nullable: false,
-        type: Group,
-        description: 'The groups this campaign is attributed to.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['campaign.groups'], row.stixId, args),
-      },
+      relationField('campaign.groups', Group, 'The groups this campaign is attributed to.'),
       GroupConnection,
     ),
   }),
 });
 
 builder.queryFields((t) => ({
-  campaign: t.field({
-    type: Campaign,
-    nullable: true,
-    description: 'One campaign by ATT&CK ID, STIX id, or name or alias; `null` when nothing matches.',
-    args: lookupArgs('Campaign', 'campaign'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Campaign', args, ['attackId', 'stixId', 'name']),
-  }),
+  campaign: t.field(
+    lookupField(
+      'Campaign',
+      Campaign,
+      'campaign',
+      'One campaign by ATT&CK ID, STIX id, or name or alias; `null` when nothing matches.',
+    ),
+  ),
   campaigns: t.connection(
-    {
-      nullable: false,
-      type: Campaign,
-      description: 'Campaigns, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'Campaign', args),
-    },
+    listField('Campaign', Campaign, 'Campaigns, filtered, by ATT&CK ID.'),
     CampaignConnection,
   ),
 }));

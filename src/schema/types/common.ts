@@ -1,12 +1,7 @@
-import { createContextCache } from '@pothos/core';
 import { cursorToOffset, offsetForArgs, offsetToCursor } from '@pothos/plugin-relay';
-import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import type { Context } from '../../context.ts';
-import { fetchPages, type RelatedItem, type RelatedOptions, VIAS } from '../../data/related.ts';
 import type { Domain, Page, Visibility, Window } from '../../data/rows.ts';
-import type { Query } from '../../neo4j/executor.ts';
 import { builder, PAGE_SIZE } from '../builder.ts';
 
 export const DomainEnum = builder.enumType('Domain', {
@@ -29,7 +24,6 @@ export const UsageViaEnum = builder.enumType('UsageVia', {
     SOFTWARE: { value: 'SOFTWARE', description: 'A `uses` of software the object uses.' },
   } as const,
 });
-export { VIAS };
 
 export interface ExternalReferenceShape {
   sourceName: string;
@@ -158,59 +152,3 @@ export const asItems = <T>(page: Page<T>): Page<{ node: T }> => ({
   totalCount: page.totalCount,
   items: page.items.map((node) => ({ node })),
 });
-
-const relatedLoaders = createContextCache(() => new Map<string, DataLoader<string, Page<RelatedItem>>>());
-
-/**
- * One page of `query` for one parent, batched: every parent asking for the same field with the
- * same arguments in this request shares one DataLoader, so one round trip serves them all.
- */
-export function loadRelated(
-  ctx: Context,
-  query: Query,
-  id: string,
-  options: RelatedOptions,
-): Promise<Page<RelatedItem>> {
-  const key = `${query.name}|${JSON.stringify(options)}`;
-  const loaders = relatedLoaders(ctx);
-  let loader = loaders.get(key);
-  if (!loader) {
-    loader = new DataLoader((ids: readonly string[]) => fetchPages(ctx.db, query, ids, options));
-    loaders.set(key, loader);
-  }
-  return loader.load(id);
-}
-
-/** Resolves a connection field of `query` for its parent, from the field's paging and visibility args. */
-export async function relatedConnection(
-  ctx: Context,
-  query: Query,
-  parentId: string,
-  args: PageArgs & VisibilityArgs,
-  extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
-) {
-  const window = windowOf(args);
-  const options: RelatedOptions = {
-    ...visibilityOf(args),
-    ...window,
-    includeSubtechniques: extra.includeSubtechniques ?? null,
-    via: extra.via ?? null,
-    rollUp: extra.rollUp ?? null,
-  };
-  return toConnection(await loadRelated(ctx, query, parentId, options), window);
-}
-
-/** The first related node, for single-valued relationships (a sub-technique's parent). */
-export async function relatedOne(ctx: Context, query: Query, parentId: string) {
-  const page = await loadRelated(ctx, query, parentId, {
-    domain: null,
-    includeRevoked: true,
-    includeDeprecated: true,
-    offset: 0,
-    limit: 1,
-    includeSubtechniques: null,
-    via: null,
-    rollUp: null,
-  });
-  return page.items[0]?.node ?? null;
-}

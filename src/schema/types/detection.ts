@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { loadRelated, relatedConnection, relatedOne, visibilityArgs } from './common.ts';
 import {
   AnalyticConnection,
   DataComponentConnection,
@@ -9,7 +8,7 @@ import {
   DetectionStrategyConnection,
   TechniqueConnection,
 } from './connections.ts';
-import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { listField, lookupField } from './lookup.ts';
 import {
   Analytic,
   AttackObject,
@@ -19,6 +18,7 @@ import {
   hasLabel,
   Technique,
 } from './refs.ts';
+import { loadRelated, relatedOne, relationField, unfiltered } from './relations.ts';
 
 const LogSourceName = builder.simpleObject('LogSourceName', {
   description: 'A log source a data component names: a log and a channel within it.',
@@ -58,14 +58,7 @@ DataSource.implement({
       resolve: (row) => row.collectionLayers ?? [],
     }),
     dataComponents: t.connection(
-      {
-        nullable: false,
-        type: DataComponent,
-        description: 'The data components of this data source.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['dataSource.dataComponents'], row.stixId, args),
-      },
+      relationField('dataSource.dataComponents', DataComponent, 'The data components of this data source.'),
       DataComponentConnection,
     ),
   }),
@@ -88,27 +81,20 @@ DataComponent.implement({
       resolve: (row, _args, ctx) => relatedOne(ctx, RELATED['dataComponent.dataSource'], row.stixId),
     }),
     analytics: t.connection(
-      {
-        nullable: false,
-        type: Analytic,
-        description: 'The analytics that read events from this data component.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['dataComponent.analytics'], row.stixId, args),
-      },
+      relationField(
+        'dataComponent.analytics',
+        Analytic,
+        'The analytics that read events from this data component.',
+      ),
       AnalyticConnection,
     ),
     techniques: t.connection(
-      {
-        nullable: false,
-        type: Technique,
-        description:
-          'The techniques this data component helps detect: directly (`detects`), or through analytics that log ' +
+      relationField(
+        'dataComponent.techniques',
+        Technique,
+        'The techniques this data component helps detect: directly (`detects`), or through analytics that log ' +
           'from it and the detection strategies that use those analytics.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['dataComponent.techniques'], row.stixId, args),
-      },
+      ),
       TechniqueConnection,
     ),
   }),
@@ -121,25 +107,11 @@ DetectionStrategy.implement({
   isTypeOf: hasLabel('DetectionStrategy'),
   fields: (t) => ({
     analytics: t.connection(
-      {
-        nullable: false,
-        type: Analytic,
-        description: 'The analytics of this strategy.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['detectionStrategy.analytics'], row.stixId, args),
-      },
+      relationField('detectionStrategy.analytics', Analytic, 'The analytics of this strategy.'),
       AnalyticConnection,
     ),
     techniques: t.connection(
-      {
-        nullable: false,
-        type: Technique,
-        description: 'The techniques this strategy detects.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['detectionStrategy.techniques'], row.stixId, args),
-      },
+      relationField('detectionStrategy.techniques', Technique, 'The techniques this strategy detects.'),
       TechniqueConnection,
     ),
   }),
@@ -154,16 +126,7 @@ Analytic.implement({
       type: [LogSource],
       description: 'The log sources this analytic reads: data component, log name and channel.',
       resolve: async (row, _args, ctx) => {
-        const page = await loadRelated(ctx, RELATED['analytic.logSources'], row.stixId, {
-          domain: null,
-          includeRevoked: true,
-          includeDeprecated: true,
-          offset: 0,
-          limit: 1000,
-          includeSubtechniques: null,
-          via: null,
-          rollUp: null,
-        });
+        const page = await loadRelated(ctx, RELATED['analytic.logSources'], row.stixId, unfiltered(1000));
         return page.items.map((item) => ({
           dataComponent: item.node,
           name: item.name ?? null,
@@ -178,87 +141,63 @@ Analytic.implement({
         row.mutableElementsJson ? mutableElements.parse(JSON.parse(row.mutableElementsJson)) : [],
     }),
     detectionStrategies: t.connection(
-      {
-        nullable: false,
-        type: DetectionStrategy,
-        description: 'The detection strategies that use this analytic.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['analytic.detectionStrategies'], row.stixId, args),
-      },
+      relationField(
+        'analytic.detectionStrategies',
+        DetectionStrategy,
+        'The detection strategies that use this analytic.',
+      ),
       DetectionStrategyConnection,
     ),
   }),
 });
 
 builder.queryFields((t) => ({
-  dataSource: t.field({
-    type: DataSource,
-    nullable: true,
-    description: 'One data source by ATT&CK ID, STIX id or name; `null` when nothing matches.',
-    args: lookupArgs('DataSource', 'data source'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'DataSource', args, ['attackId', 'stixId', 'name']),
-  }),
+  dataSource: t.field(
+    lookupField(
+      'DataSource',
+      DataSource,
+      'data source',
+      'One data source by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    ),
+  ),
   dataSources: t.connection(
-    {
-      nullable: false,
-      type: DataSource,
-      description: 'Data sources, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'DataSource', args),
-    },
+    listField('DataSource', DataSource, 'Data sources, filtered, by ATT&CK ID.'),
     DataSourceConnection,
   ),
-  dataComponent: t.field({
-    type: DataComponent,
-    nullable: true,
-    description: 'One data component by ATT&CK ID, STIX id or name; `null` when nothing matches.',
-    args: lookupArgs('DataComponent', 'data component'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'DataComponent', args, ['attackId', 'stixId', 'name']),
-  }),
+  dataComponent: t.field(
+    lookupField(
+      'DataComponent',
+      DataComponent,
+      'data component',
+      'One data component by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    ),
+  ),
   dataComponents: t.connection(
-    {
-      nullable: false,
-      type: DataComponent,
-      description: 'Data components, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'DataComponent', args),
-    },
+    listField('DataComponent', DataComponent, 'Data components, filtered, by ATT&CK ID.'),
     DataComponentConnection,
   ),
-  detectionStrategy: t.field({
-    type: DetectionStrategy,
-    nullable: true,
-    description: 'One detection strategy by ATT&CK ID, STIX id or name; `null` when nothing matches.',
-    args: lookupArgs('DetectionStrategy', 'detection strategy'),
-    resolve: (_root, args, ctx) =>
-      resolveLookup(ctx, 'DetectionStrategy', args, ['attackId', 'stixId', 'name']),
-  }),
+  detectionStrategy: t.field(
+    lookupField(
+      'DetectionStrategy',
+      DetectionStrategy,
+      'detection strategy',
+      'One detection strategy by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    ),
+  ),
   detectionStrategies: t.connection(
-    {
-      nullable: false,
-      type: DetectionStrategy,
-      description: 'Detection strategies, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'DetectionStrategy', args),
-    },
+    listField('DetectionStrategy', DetectionStrategy, 'Detection strategies, filtered, by ATT&CK ID.'),
     DetectionStrategyConnection,
   ),
-  analytic: t.field({
-    type: Analytic,
-    nullable: true,
-    description: 'One analytic by ATT&CK ID, STIX id or name; `null` when nothing matches.',
-    args: lookupArgs('Analytic', 'analytic'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Analytic', args, ['attackId', 'stixId', 'name']),
-  }),
+  analytic: t.field(
+    lookupField(
+      'Analytic',
+      Analytic,
+      'analytic',
+      'One analytic by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    ),
+  ),
   analytics: t.connection(
-    {
-      nullable: false,
-      type: Analytic,
-      description: 'Analytics, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'Analytic', args),
-    },
+    listField('Analytic', Analytic, 'Analytics, filtered, by ATT&CK ID.'),
     AnalyticConnection,
   ),
 }));

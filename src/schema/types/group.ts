@@ -1,14 +1,14 @@
-import { RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { relatedConnection, visibilityArgs } from './common.ts';
+import { visibilityArgs } from './common.ts';
 import {
   CampaignConnection,
   GroupConnection,
   SoftwareUsageConnection,
   TechniqueUsageConnection,
 } from './connections.ts';
-import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { listField, lookupField } from './lookup.ts';
 import { AttackObject, Campaign, Group, hasLabel, Software, Technique } from './refs.ts';
+import { relationField } from './relations.ts';
 import { actorTechniqueArgs, resolveActorTechniques } from './usage-args.ts';
 
 Group.implement({
@@ -29,45 +29,24 @@ Group.implement({
       TechniqueUsageConnection,
     ),
     software: t.connection(
-      {
-        nullable: false,
-        type: Software,
-        description: 'The software this group uses, with procedure text.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['group.software'], row.stixId, args),
-      },
+      relationField('group.software', Software, 'The software this group uses, with procedure text.'),
       SoftwareUsageConnection,
     ),
     campaigns: t.connection(
-      {
-        nullable: false,
-        type: Campaign,
-        description: 'The campaigns attributed to this group.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['group.campaigns'], row.stixId, args),
-      },
+      relationField('group.campaigns', Campaign, 'The campaigns attributed to this group.'),
       CampaignConnection,
     ),
   }),
 });
 
 builder.queryFields((t) => ({
-  group: t.field({
-    type: Group,
-    nullable: true,
-    description:
+  group: t.field(
+    lookupField(
+      'Group',
+      Group,
+      'group',
       'One group by ATT&CK ID, STIX id, or name or alias (case-insensitive); `null` when nothing matches.',
-    args: lookupArgs('Group', 'group'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Group', args, ['attackId', 'stixId', 'name']),
-  }),
-  groups: t.connection(
-    {
-      nullable: false,
-      type: Group,
-      description: 'Groups, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'Group', args),
-    },
-    GroupConnection,
+    ),
   ),
+  groups: t.connection(listField('Group', Group, 'Groups, filtered, by ATT&CK ID.'), GroupConnection),
 }));

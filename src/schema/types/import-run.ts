@@ -1,6 +1,7 @@
 import { changesOf, countsOf, fetchImportRuns, type ImportRunRow } from '../../data/import-runs.ts';
+import { isDomain } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
-import { DomainEnum, toConnection, windowOf } from './common.ts';
+import { asItems, DomainEnum, toConnection, windowOf } from './common.ts';
 
 const Count = builder.simpleObject('Count', {
   description: 'A named count, such as `nodes.attack-pattern` or `modified`.',
@@ -32,10 +33,7 @@ const ImportRun = builder.objectRef<ImportRunRow>('ImportRun').implement({
       type: DomainEnum,
       nullable: true,
       description: 'The domain imported.',
-      resolve: (run) =>
-        run.domain === 'enterprise-attack' || run.domain === 'mobile-attack' || run.domain === 'ics-attack'
-          ? run.domain
-          : null,
+      resolve: (run) => (isDomain(run.domain) ? run.domain : null),
     }),
     attackVersion: t.string({
       nullable: true,
@@ -85,10 +83,7 @@ builder.queryField('importRuns', (t) =>
     resolve: async (_root, args, ctx) => {
       const window = windowOf(args);
       const page = await fetchImportRuns(ctx.db, { ...window, domain: args.domain });
-      return toConnection(
-        { totalCount: page.totalCount, items: page.items.map((node) => ({ node })) },
-        window,
-      );
+      return toConnection(asItems(page), window);
     },
   }),
 );

@@ -10,6 +10,7 @@ import {
   type PageArgs,
   toConnection,
   type VisibilityArgs,
+  visibilityArgs,
   visibilityOf,
   windowOf,
 } from './common.ts';
@@ -75,15 +76,15 @@ export function lookupArgs(label: Label, what: string) {
   }));
 }
 
+const LOOKUP_KEYS = ['attackId', 'stixId', 'name'];
+
 /** Finds one object by exactly one of its keys; `null` when nothing matches. */
-export async function resolveLookup(ctx: Context, label: Label, args: LookupKeys, keyNames: string[]) {
+export async function resolveLookup(ctx: Context, label: Label, args: LookupKeys, keyNames = LOOKUP_KEYS) {
   const given = keyNames.filter((k) => args[k as keyof LookupKeys] != null);
   if (given.length !== 1) {
     throw new GraphQLError(
       `Give exactly one of ${keyNames.join(', ')} (got ${given.length ? given.join(', ') : 'none'}).`,
-      {
-        extensions: { code: 'BAD_USER_INPUT' },
-      },
+      { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }
   return lookup(ctx.db, label, args);
@@ -121,3 +122,21 @@ export async function resolveList(ctx: Context, label: Label, args: ListArgs) {
   });
   return toConnection(asItems<NodeRow>(page), window);
 }
+
+/** The options of a root lookup field: one `type` by ATT&CK ID, STIX id or name, or `null`. */
+export const lookupField = <Type>(label: Label, type: Type, what: string, description: string) => ({
+  type,
+  nullable: true as const,
+  description,
+  args: lookupArgs(label, what),
+  resolve: (_root: unknown, args: LookupKeys, ctx: Context) => resolveLookup(ctx, label, args),
+});
+
+/** The options of a root list field: every `type`, filtered and paged; pass its connection type along. */
+export const listField = <Type>(label: Label, type: Type, description: string) => ({
+  nullable: false as const,
+  type,
+  description,
+  args: { ...visibilityArgs, ...listArgs },
+  resolve: (_root: unknown, args: ListArgs, ctx: Context) => resolveList(ctx, label, args),
+});

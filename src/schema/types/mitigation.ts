@@ -1,9 +1,8 @@
-import { RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { relatedConnection, visibilityArgs } from './common.ts';
 import { MitigatedTechniqueConnection, MitigationConnection } from './connections.ts';
-import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { listField, lookupField } from './lookup.ts';
 import { AttackObject, hasLabel, Mitigation, Technique } from './refs.ts';
+import { relationField } from './relations.ts';
 
 Mitigation.implement({
   description:
@@ -12,38 +11,28 @@ Mitigation.implement({
   isTypeOf: hasLabel('Mitigation'),
   fields: (t) => ({
     techniques: t.connection(
-      {
-        nullable: false,
-        type: Technique,
-        description:
-          'The techniques this mitigation addresses; each edge says how it applies to that technique.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['mitigation.techniques'], row.stixId, args),
-      },
+      relationField(
+        'mitigation.techniques',
+        Technique,
+        'The techniques this mitigation addresses; each edge says how it applies to that technique.',
+      ),
       MitigatedTechniqueConnection,
     ),
   }),
 });
 
 builder.queryFields((t) => ({
-  mitigation: t.field({
-    type: Mitigation,
-    nullable: true,
-    description:
+  mitigation: t.field(
+    lookupField(
+      'Mitigation',
+      Mitigation,
+      'mitigation',
       'One mitigation by ATT&CK ID, STIX id or name; `null` when nothing matches. Deprecated mitigations ' +
-      'reuse technique IDs (T…); a current mitigation wins.',
-    args: lookupArgs('Mitigation', 'mitigation'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Mitigation', args, ['attackId', 'stixId', 'name']),
-  }),
+        'reuse technique IDs (T…); a current mitigation wins.',
+    ),
+  ),
   mitigations: t.connection(
-    {
-      nullable: false,
-      type: Mitigation,
-      description: 'Mitigations, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'Mitigation', args),
-    },
+    listField('Mitigation', Mitigation, 'Mitigations, filtered, by ATT&CK ID.'),
     MitigationConnection,
   ),
 }));

@@ -1,14 +1,14 @@
-import { RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { relatedConnection, visibilityArgs } from './common.ts';
+import { visibilityArgs } from './common.ts';
 import {
   CampaignUsageConnection,
   GroupUsageConnection,
   SoftwareConnection,
   TechniqueUsageConnection,
 } from './connections.ts';
-import { listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { listField, lookupField } from './lookup.ts';
 import { AttackObject, Campaign, Group, hasLabel, Malware, Software, Technique, Tool } from './refs.ts';
+import { relationField } from './relations.ts';
 import { actorTechniqueArgs, resolveActorTechniques } from './usage-args.ts';
 
 /** Relationship fields every software has; Malware and Tool inherit them from the interface. */
@@ -26,23 +26,15 @@ builder.interfaceFields(Software, (t) => ({
     TechniqueUsageConnection,
   ),
   groups: t.connection(
-    {
-      nullable: false,
-      type: Group,
-      description: 'The groups that use this software, with procedure text.',
-      args: visibilityArgs,
-      resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['software.groups'], row.stixId, args),
-    },
+    relationField('software.groups', Group, 'The groups that use this software, with procedure text.'),
     GroupUsageConnection,
   ),
   campaigns: t.connection(
-    {
-      nullable: false,
-      type: Campaign,
-      description: 'The campaigns that used this software, with procedure text.',
-      args: visibilityArgs,
-      resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['software.campaigns'], row.stixId, args),
-    },
+    relationField(
+      'software.campaigns',
+      Campaign,
+      'The campaigns that used this software, with procedure text.',
+    ),
     CampaignUsageConnection,
   ),
 }));
@@ -63,21 +55,16 @@ Tool.implement({
 });
 
 builder.queryFields((t) => ({
-  software: t.field({
-    type: Software,
-    nullable: true,
-    description: 'One malware or tool by ATT&CK ID, STIX id, or name or alias; `null` when nothing matches.',
-    args: lookupArgs('Software', 'software'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Software', args, ['attackId', 'stixId', 'name']),
-  }),
+  software: t.field(
+    lookupField(
+      'Software',
+      Software,
+      'software',
+      'One malware or tool by ATT&CK ID, STIX id, or name or alias; `null` when nothing matches.',
+    ),
+  ),
   softwareList: t.connection(
-    {
-      nullable: false,
-      type: Software,
-      description: 'Malware and tools, filtered, by ATT&CK ID.',
-      args: { ...visibilityArgs, ...listArgs },
-      resolve: (_root, args, ctx) => resolveList(ctx, 'Software', args),
-    },
+    listField('Software', Software, 'Malware and tools, filtered, by ATT&CK ID.'),
     SoftwareConnection,
   ),
 }));

@@ -2,20 +2,12 @@ import { fetchTactics } from '../../data/objects.ts';
 import { RELATED } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import { DomainEnum, relatedConnection, UsageViaEnum, VIAS, visibilityArgs, visibilityOf } from './common.ts';
+import { DomainEnum, UsageViaEnum, visibilityArgs, visibilityOf } from './common.ts';
 import { itemOf, TechniqueConnection } from './connections.ts';
 import { lookupArgs, resolveLookup } from './lookup.ts';
 import { AttackObject, Group, hasLabel, Tactic, Technique } from './refs.ts';
-
-export const viaArg = builder.args((t) => ({
-  via: t.field({
-    type: [UsageViaEnum],
-    required: false,
-    defaultValue: ['DIRECT'],
-    description:
-      "Which paths count as usage: DIRECT `uses`, attributed CAMPAIGNs' or SOFTWARE's. Default: DIRECT.",
-  }),
-}));
+import { relatedConnection } from './relations.ts';
+import { viaArg } from './usage-args.ts';
 
 const TacticGroupConnection = builder.connectionObject(
   {
@@ -119,5 +111,3 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => fetchTactics(ctx.db, visibilityOf(args)),
   }),
 }));
-
-export { VIAS };

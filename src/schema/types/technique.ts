@@ -1,7 +1,7 @@
 import { RELATED } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import { relatedConnection, relatedOne, visibilityArgs } from './common.ts';
+import { visibilityArgs } from './common.ts';
 import {
   AssetConnection,
   CampaignUsageConnection,
@@ -13,7 +13,7 @@ import {
   TacticConnection,
   TechniqueConnection,
 } from './connections.ts';
-import { type ListArgs, listArgs, lookupArgs, resolveList, resolveLookup } from './lookup.ts';
+import { type ListArgs, listArgs, lookupField, resolveList } from './lookup.ts';
 import {
   Asset,
   AttackObject,
@@ -27,7 +27,8 @@ import {
   Tactic,
   Technique,
 } from './refs.ts';
-import { viaArg } from './tactic.ts';
+import { relatedConnection, relatedOne, relationField } from './relations.ts';
+import { viaArg } from './usage-args.ts';
 
 Technique.implement({
   description: "A technique or sub-technique: how an adversary achieves a tactic's goal.",
@@ -77,13 +78,7 @@ Technique.implement({
       resolve: (row) => row.tacticType ?? [],
     }),
     tactics: t.connection(
-      {
-        nullable: false,
-        type: Tactic,
-        description: 'The tactics this technique serves.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.tactics'], row.stixId, args),
-      },
+      relationField('technique.tactics', Tactic, 'The tactics this technique serves.'),
       TacticConnection,
     ),
     parent: t.field({
@@ -94,14 +89,11 @@ Technique.implement({
         row.isSubtechnique ? relatedOne(ctx, RELATED['technique.parent'], row.stixId) : null,
     }),
     subtechniques: t.connection(
-      {
-        nullable: false,
-        type: Technique,
-        description: 'The sub-techniques of this technique, by ATT&CK ID.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['technique.subtechniques'], row.stixId, args),
-      },
+      relationField(
+        'technique.subtechniques',
+        Technique,
+        'The sub-techniques of this technique, by ATT&CK ID.',
+      ),
       TechniqueConnection,
     ),
     groups: t.connection(
@@ -117,81 +109,62 @@ Technique.implement({
       GroupUsageConnection,
     ),
     software: t.connection(
-      {
-        nullable: false,
-        type: Software,
-        description: 'The software that uses this technique, with procedure text.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.software'], row.stixId, args),
-      },
+      relationField(
+        'technique.software',
+        Software,
+        'The software that uses this technique, with procedure text.',
+      ),
       SoftwareUsageConnection,
     ),
     campaigns: t.connection(
-      {
-        nullable: false,
-        type: Campaign,
-        description: 'The campaigns that used this technique, with procedure text.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.campaigns'], row.stixId, args),
-      },
+      relationField(
+        'technique.campaigns',
+        Campaign,
+        'The campaigns that used this technique, with procedure text.',
+      ),
       CampaignUsageConnection,
     ),
     mitigations: t.connection(
-      {
-        nullable: false,
-        type: Mitigation,
-        description: 'The mitigations of this technique, each with how it applies here.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['technique.mitigations'], row.stixId, args),
-      },
+      relationField(
+        'technique.mitigations',
+        Mitigation,
+        'The mitigations of this technique, each with how it applies here.',
+      ),
       MitigationRelationConnection,
     ),
     detectionStrategies: t.connection(
-      {
-        nullable: false,
-        type: DetectionStrategy,
-        description: 'The detection strategies that detect this technique.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['technique.detectionStrategies'], row.stixId, args),
-      },
+      relationField(
+        'technique.detectionStrategies',
+        DetectionStrategy,
+        'The detection strategies that detect this technique.',
+      ),
       DetectionStrategyConnection,
     ),
     dataComponents: t.connection(
-      {
-        nullable: false,
-        type: DataComponent,
-        description:
-          'The data components that detect this technique: directly, or as log sources of the analytics of ' +
+      relationField(
+        'technique.dataComponents',
+        DataComponent,
+        'The data components that detect this technique: directly, or as log sources of the analytics of ' +
           'its detection strategies.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['technique.dataComponents'], row.stixId, args),
-      },
+      ),
       DataComponentConnection,
     ),
     targets: t.connection(
-      {
-        nullable: false,
-        type: Asset,
-        description: 'The assets (ICS) this technique targets.',
-        args: visibilityArgs,
-        resolve: (row, args, ctx) => relatedConnection(ctx, RELATED['technique.targets'], row.stixId, args),
-      },
+      relationField('technique.targets', Asset, 'The assets (ICS) this technique targets.'),
       AssetConnection,
     ),
   }),
 });
 
 builder.queryFields((t) => ({
-  technique: t.field({
-    type: Technique,
-    nullable: true,
-    description: 'One technique or sub-technique by ATT&CK ID, STIX id or name; `null` when nothing matches.',
-    args: lookupArgs('Technique', 'technique'),
-    resolve: (_root, args, ctx) => resolveLookup(ctx, 'Technique', args, ['attackId', 'stixId', 'name']),
-  }),
+  technique: t.field(
+    lookupField(
+      'Technique',
+      Technique,
+      'technique',
+      'One technique or sub-technique by ATT&CK ID, STIX id or name; `null` when nothing matches.',
+    ),
+  ),
   techniques: t.connection(
     {
       nullable: false,

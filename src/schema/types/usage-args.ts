@@ -2,8 +2,19 @@ import type { Context } from '../../context.ts';
 import type { Via } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import { type PageArgs, relatedConnection, type VisibilityArgs } from './common.ts';
-import { viaArg } from './tactic.ts';
+import { type PageArgs, UsageViaEnum, type VisibilityArgs } from './common.ts';
+import { relatedConnection } from './relations.ts';
+
+/** `via`: which usage paths a usage field follows. */
+export const viaArg = builder.args((t) => ({
+  via: t.field({
+    type: [UsageViaEnum],
+    required: false,
+    defaultValue: ['DIRECT'],
+    description:
+      "Which paths count as usage: DIRECT `uses`, attributed CAMPAIGNs' or SOFTWARE's. Default: DIRECT.",
+  }),
+}));
 
 /** The arguments of every "techniques this actor uses" field. */
 export const actorTechniqueArgs = builder.args((t) => ({

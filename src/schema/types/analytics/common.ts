@@ -39,6 +39,10 @@ export const ActorKindEnum = builder.enumType('ActorKind', {
 });
 export const ACTOR_KINDS = Object.keys(ACTOR_LABELS) as ActorKind[];
 
+/** The `actors` argument: the kinds given, once each; groups when none are. */
+export const kindsOf = (actors: readonly ActorKind[] | null | undefined): ActorKind[] =>
+  actors?.length ? [...new Set(actors)] : ['GROUP'];
+
 /** `domain`, `platform`, `via` and `rollUp`: how the analyst queries read usage. */
 export const usageFilterArgs = builder.args((t) => ({
   domain: t.field({
@@ -108,6 +112,11 @@ export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise
     (a, b) =>
       compareKeys(a.attackId, b.attackId) || compareKeys(a.name, b.name) || compareKeys(a.stixId, b.stixId),
   );
+}
+
+/** Each id's position in that stable order, for sorting results that carry ids. */
+export async function positionsOf(ctx: Context, ids: readonly string[]): Promise<Map<string, number>> {
+  return new Map((await sortedNodes(ctx, ids)).map((n, i) => [n.stixId, i] as const));
 }
 
 export const UsageBasisEnum = builder.enumType('UsageBasis', {

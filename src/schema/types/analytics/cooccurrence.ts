@@ -1,12 +1,13 @@
 import { associations, compareKeys } from '../../../analytics/sets.ts';
 import { fetchCatalog, resolveKeys } from '../../../data/analytics/common.ts';
-import { type ActorKind, fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import { fetchActorTechniques } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Technique } from '../refs.ts';
 import {
   ActorKindEnum,
   checkRange,
   filtersOf,
+  kindsOf,
   sortedNodes,
   unknownIdsField,
   usageFilterArgs,
@@ -125,7 +126,7 @@ builder.queryField('cooccurrence', (t) =>
       const minCount = args.minCount ?? 1;
       checkRange('minCount', minCount, 1, 100_000);
       const filters = filtersOf(args);
-      const kinds = (args.actors?.length ? [...new Set(args.actors)] : ['GROUP']) as ActorKind[];
+      const kinds = kindsOf(args.actors);
       const [resolved, catalog, usage] = await Promise.all([
         resolveKeys(ctx.db, [args.technique], ['Technique'], filters.domain),
         fetchCatalog(ctx.db, filters),

@@ -6,6 +6,8 @@ import './cooccurrence.ts';
 import './coverage.ts';
 import './mitigation-plan.ts';
 import './detection.ts';
+import './detectable.ts';
 import './paths.ts';
 import './layers.ts';
 import './changes.ts';
+import './technique-changes.ts';

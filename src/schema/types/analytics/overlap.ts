@@ -9,6 +9,7 @@ import {
   filtersOf,
   loadNode,
   MAX_INPUT_IDS,
+  positionsOf,
   sortedNodes,
   UsageBasisEnum,
   unknownIdsField,
@@ -92,13 +93,9 @@ const Overlap = builder.objectRef<OverlapShape>('Overlap').implement({
       type: [OverlapItem],
       description: 'Every item at least one compared object uses: most widely used first, then by ATT&CK ID.',
       resolve: async (o, _args, ctx) => {
-        const order = new Map(
-          (
-            await sortedNodes(
-              ctx,
-              o.items.map((i) => i.item),
-            )
-          ).map((n, i) => [n.stixId, i] as const),
+        const order = await positionsOf(
+          ctx,
+          o.items.map((i) => i.item),
         );
         const rank = (id: string) => order.get(id) ?? Number.MAX_SAFE_INTEGER;
         return [...o.items].sort((a, b) => b.users.length - a.users.length || rank(a.item) - rank(b.item));

@@ -8,6 +8,7 @@ import {
   ActorKindEnum,
   checkRange,
   filtersOf,
+  kindsOf,
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
@@ -111,7 +112,7 @@ builder.queryField('techniquePrevalence', (t) =>
       const limit = args.limit ?? 100;
       checkRange('limit', limit, 1, 1000);
       const filters = filtersOf(args);
-      const kinds = (args.actors?.length ? [...new Set(args.actors)] : ['GROUP']) as ActorKind[];
+      const kinds = kindsOf(args.actors);
       const [catalog, tactics, usage] = await Promise.all([
         fetchCatalog(ctx.db, filters),
         args.tactic ? fetchTacticOrder(ctx.db, filters.domain) : Promise.resolve([]),

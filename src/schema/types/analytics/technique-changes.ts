@@ -1,0 +1,133 @@
+import {
+  type ChangeRun,
+  fetchChangeRun,
+  type RelationshipChangeRow,
+} from '../../../data/analytics/changes.ts';
+import { fetchAttackIds, resolveKeys } from '../../../data/analytics/common.ts';
+import { builder } from '../../builder.ts';
+import { DomainEnum } from '../common.ts';
+import { Technique } from '../refs.ts';
+import { ChangeEntry } from './changes.ts';
+import { unknownIdsField } from './common.ts';
+
+const RelationshipChangeKindEnum = builder.enumType('RelationshipChangeKind', {
+  description: 'What an import did to a relationship.',
+  values: {
+    ADDED: { value: 'added', description: 'New relationship.' },
+    MODIFIED: { value: 'modified', description: 'Changed text or citations.' },
+    REMOVED: { value: 'removed', description: 'Gone from the bundle.' },
+  } as const,
+});
+
+const RelationshipChange = builder.objectRef<RelationshipChangeRow>('RelationshipChange').implement({
+  description: 'One relationship an import added, modified or removed.',
+  fields: (t) => ({
+    change: t.field({
+      type: RelationshipChangeKindEnum,
+      description: 'What happened to it.',
+      resolve: (c) => c.change,
+    }),
+    type: t.exposeString('type', { description: 'The relationship type, such as MITIGATES.' }),
+    from: t.exposeString('from', { description: 'The ATT&CK ID (or name) of its source.' }),
+    to: t.exposeString('to', { description: 'The ATT&CK ID (or name) of its target.' }),
+  }),
+});
+
+interface TechniqueChangesShape {
+  technique: string | null;
+  attackId: string | null;
+  run: ChangeRun | null;
+  unknownIds: string[];
+}
+
+const relationshipsOf = (s: TechniqueChangesShape, type?: string) =>
+  (s.run?.relationshipChanges ?? []).filter(
+    (r) => (r.from === s.attackId || r.to === s.attackId) && (!type || r.type === type),
+  );
+
+const TechniqueChanges = builder.objectRef<TechniqueChangesShape>('TechniqueChanges').implement({
+  description: 'How one technique and its relationships changed in an import.',
+  fields: (t) => ({
+    technique: t.field({
+      type: Technique,
+      nullable: true,
+      description: 'The technique; null when unknown.',
+      resolve: (s) => s.technique,
+    }),
+    runId: t.string({
+      nullable: true,
+      description: 'The import run compared.',
+      resolve: (s) => s.run?.runId ?? null,
+    }),
+    attackVersion: t.string({
+      nullable: true,
+      description: 'The release imported.',
+      resolve: (s) => s.run?.attackVersion ?? null,
+    }),
+    fromVersion: t.string({
+      nullable: true,
+      description: 'The release before.',
+      resolve: (s) => s.run?.fromVersion ?? null,
+    }),
+    change: t.field({
+      type: ChangeEntry,
+      nullable: true,
+      description: 'What happened to the technique itself; null when it did not change.',
+      resolve: (s) => s.run?.changes.find((c) => c.stixId === s.technique) ?? null,
+    }),
+    mitigations: t.field({
+      type: [RelationshipChange],
+      description: 'Its `mitigates` relationships added, modified or removed.',
+      resolve: (s) => relationshipsOf(s, 'MITIGATES'),
+    }),
+    detections: t.field({
+      type: [RelationshipChange],
+      description:
+        'Its `detects` relationships (detection strategies, data components) added, modified or removed.',
+      resolve: (s) => relationshipsOf(s, 'DETECTS'),
+    }),
+    relationships: t.field({
+      type: [RelationshipChange],
+      description: 'Every relationship change that touches it (uses, tactics, sub-techniques too).',
+      resolve: (s) => relationshipsOf(s),
+    }),
+    unknownIds: t.stringList({ ...unknownIdsField, resolve: (s) => s.unknownIds }),
+  }),
+});
+
+builder.queryField('techniqueChanges', (t) =>
+  t.field({
+    type: TechniqueChanges,
+    description:
+      "How a technique changed in an import (default: the domain's latest that replaced a release): " +
+      'its own change, and its mitigations and detections added, modified or removed.',
+    args: {
+      technique: t.arg.string({
+        required: true,
+        description: 'The ATT&CK ID (T1003) or STIX id of the technique.',
+      }),
+      domain: t.arg({
+        type: DomainEnum,
+        required: false,
+        defaultValue: 'enterprise-attack',
+        description: 'The domain (default ENTERPRISE).',
+      }),
+      runId: t.arg.string({
+        required: false,
+        description: 'A specific import run; default the latest with changes.',
+      }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const domain = args.domain ?? null;
+      const [resolved, run] = await Promise.all([
+        resolveKeys(ctx.db, [args.technique], ['Technique'], domain),
+        fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain }),
+      ]);
+      const technique = resolved.ids[0] ?? null;
+      const attackId = technique
+        ? ((await fetchAttackIds(ctx.db, [technique])).get(technique) ?? null)
+        : null;
+      return { technique, attackId, run: technique ? run : null, unknownIds: resolved.unknown };
+    },
+  }),
+);
