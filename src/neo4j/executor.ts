@@ -61,10 +61,24 @@ function mapError(error: unknown, query: string, timeoutMs: number | undefined):
   return error;
 }
 
+/** One named query and its parameters, as a batch of reads carries them. */
+export interface Read {
+  query: Query;
+  params?: Params;
+}
+
 export interface Executor extends ReadExecutor {
+  /**
+   * Runs several named queries in one read transaction, sent together (Bolt pipelines them): one
+   * round trip for all of them. The results come back in the order of `reads`.
+   */
+  readBatch(reads: Read[], options?: ReadOptions): Promise<Row[][]>;
   /** Runs `work` in one write transaction: all of it commits, or none of it does. */
   write<T>(name: string, work: (tx: WriteTx) => Promise<T>): Promise<T>;
-  /** A view of this executor that counts its round trips: one per request in the API. */
+  /**
+   * A view for one request that counts its round trips, and sends the reads it makes in the same
+   * tick (sibling fields' DataLoaders dispatch together) as one batch: a round trip per level.
+   */
   counted(): ReadExecutor & { readonly roundTrips: number };
   close(): Promise<void>;
 }
@@ -115,9 +129,7 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
   };
 
   const read = (query: Query, params: Params = {}, readOptions: ReadOptions = {}) => {
-    // The server enforces the limit: a slow query is aborted there and never holds a connection.
-    const limits = [timeoutMs, readOptions.timeoutMs].filter((t): t is number => t !== undefined);
-    const timeout = limits.length > 0 ? Math.max(1, Math.ceil(Math.min(...limits))) : undefined;
+    const timeout = limitOf(timeoutMs, readOptions.timeoutMs);
     // Only reads map errors: inside a write transaction the driver must see its own, to retry them.
     return timed(query.name, async () => {
       try {
@@ -134,6 +146,26 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     });
   };
 
+  const readBatch = async (reads: Read[], readOptions: ReadOptions = {}): Promise<Row[][]> => {
+    const timeout = limitOf(timeoutMs, readOptions.timeoutMs);
+    const name = reads.map((r) => r.query.name).join('+');
+    const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
+    try {
+      return await timed(name, () =>
+        session.executeRead(
+          // Not awaited one by one: the driver sends every statement before the first answer arrives.
+          (tx: ManagedTransaction) =>
+            Promise.all(reads.map(async (r) => rows(await tx.run(r.query.cypher, r.params)))),
+          { metadata: { app: 'attack-graph', query: name }, timeout },
+        ),
+      );
+    } catch (error) {
+      throw mapError(error, name, timeout);
+    } finally {
+      await session.close();
+    }
+  };
+
   const write = async <T>(name: string, work: (tx: WriteTx) => Promise<T>): Promise<T> => {
     const session = driver.session({ database, defaultAccessMode: neo4j.session.WRITE });
     try {
@@ -147,22 +179,62 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     }
   };
 
-  return {
+  const executor: Executor = {
     read,
+    readBatch,
     write,
-    counted() {
-      let roundTrips = 0;
-      return {
-        get roundTrips() {
-          return roundTrips;
-        },
-        read(query, params, readOptions) {
-          roundTrips++;
-          return read(query, params, readOptions);
-        },
-      };
-    },
+    counted: () => countedReader(executor),
     close: () => driver.close(),
+  };
+  return executor;
+}
+
+/** The server enforces the limit: a slow query is aborted there and never holds a connection. */
+function limitOf(...limits: (number | undefined)[]): number | undefined {
+  const set = limits.filter((t): t is number => t !== undefined);
+  return set.length > 0 ? Math.max(1, Math.ceil(Math.min(...set))) : undefined;
+}
+
+interface Pending extends Read {
+  options?: ReadOptions;
+  resolve: (rows: Row[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Collects the reads made in one tick and sends them as one batch when the tick is over.
+ * DataLoader dispatches its batches on process.nextTick, so every loader of one level has queued
+ * its read by the time setImmediate runs.
+ */
+function countedReader(executor: Executor): ReadExecutor & { readonly roundTrips: number } {
+  let roundTrips = 0;
+  let queue: Pending[] = [];
+  const flush = async () => {
+    const batch = queue;
+    queue = [];
+    roundTrips++;
+    const timeoutMs = limitOf(...batch.map((p) => p.options?.timeoutMs));
+    try {
+      const [only] = batch;
+      const results =
+        batch.length === 1 && only
+          ? [await executor.read(only.query, only.params, only.options)]
+          : await executor.readBatch(batch, { timeoutMs });
+      for (const [i, p] of batch.entries()) p.resolve(results[i] ?? []);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
+  };
+  return {
+    get roundTrips() {
+      return roundTrips;
+    },
+    read(query, params, options) {
+      return new Promise((resolve, reject) => {
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ query, params, options, resolve, reject });
+      });
+    },
   };
 }
 
@@ -177,21 +249,21 @@ export function withDeadline(executor: Executor, deadline: number): Executor {
     const timeoutMs = Math.min(left, readOptions.timeoutMs ?? left);
     return executor.read(query, params, { ...readOptions, timeoutMs });
   };
-  return {
+  const readBatch: Executor['readBatch'] = (reads, readOptions = {}) => {
+    const left = deadline - Date.now();
+    const name = reads.map((r) => r.query.name).join('+');
+    if (left <= 0) return Promise.reject(new QueryTimeoutError(name, 0));
+    return executor.readBatch(reads, {
+      ...readOptions,
+      timeoutMs: Math.min(left, readOptions.timeoutMs ?? left),
+    });
+  };
+  const bounded: Executor = {
     read,
+    readBatch,
     write: (name, work) => executor.write(name, work),
-    counted() {
-      let roundTrips = 0;
-      return {
-        get roundTrips() {
-          return roundTrips;
-        },
-        read(query, params, readOptions) {
-          roundTrips++;
-          return read(query, params, readOptions);
-        },
-      };
-    },
+    counted: () => countedReader(bounded),
     close: () => executor.close(),
   };
+  return bounded;
 }

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTestDb, type TestDb } from './helpers/db.ts';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await connectTestDb();
+});
+afterAll(() => db.close());
+
+const echo = { name: 'test.echo', cypher: 'UNWIND $values AS value RETURN value' };
+
+describe("a request's reads", () => {
+  it('made in the same tick travel as one batch, and each gets its own rows back', async () => {
+    const reader = db.executor.counted();
+    const results = await Promise.all([1, 2, 3].map((n) => reader.read(echo, { values: [n, n * 10] })));
+    expect(results).toEqual([
+      [{ value: 1 }, { value: 10 }],
+      [{ value: 2 }, { value: 20 }],
+      [{ value: 3 }, { value: 30 }],
+    ]);
+    expect(reader.roundTrips).toBe(1);
+  });
+
+  it('made one after another cost one round trip each', async () => {
+    const reader = db.executor.counted();
+    expect(await reader.read(echo, { values: ['a'] })).toEqual([{ value: 'a' }]);
+    expect(await reader.read(echo, { values: [] })).toEqual([]);
+    expect(reader.roundTrips).toBe(2);
+  });
+
+  it('fail together when one statement of the batch fails', async () => {
+    const reader = db.executor.counted();
+    const broken = { name: 'test.broken', cypher: 'RETURN 1 / 0 AS x' };
+    const settled = await Promise.allSettled([reader.read(echo, { values: [1] }), reader.read(broken)]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect(reader.roundTrips).toBe(1);
+  });
+});
