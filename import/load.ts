@@ -24,13 +24,13 @@ const LOCK = q('import.lock', 'MERGE (l:ImportLock {domain: $domain}) SET l.toke
 const READ_NODES = q(
   'import.readNodes',
   `MATCH (n:AttackObject)
-   RETURN n.stixId AS stixId, n.hash AS hash, n.domains AS domains, n.modified AS modified, n.attackId AS attackId,
+   RETURN n.stixId AS stixId, n.hash AS hash, coalesce(n.domains, []) AS domains, n.modified AS modified, n.attackId AS attackId,
           n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated`,
 );
 const READ_RELS = q(
   'import.readRels',
   `MATCH (a:AttackObject)-[r]->(b:AttackObject) WHERE r.key IS NOT NULL
-   RETURN r.key AS key, type(r) AS type, r.hash AS hash, r.domains AS domains, r.modified AS modified,
+   RETURN r.key AS key, type(r) AS type, r.hash AS hash, coalesce(r.domains, []) AS domains, r.modified AS modified,
           a.stixId AS from, b.stixId AS to`,
 );
 const CREATE_NODES = Object.fromEntries(

@@ -135,6 +135,16 @@ describe('re-importing and removing domains', () => {
     expect(await graphDigest(db.executor)).toEqual(before);
   });
 
+  it('leaves alone, and is not tripped by, nodes it did not write', async () => {
+    await db.driver.executeQuery("CREATE (:AttackObject {stixId: 'x-foreign--1', name: 'not ours'})");
+    const report = await importSource(db.executor, ENTERPRISE);
+    expect(report.changed).toBe(false);
+    expect(await one("MATCH (n {stixId: 'x-foreign--1'}) RETURN n.name AS name")).toEqual({
+      name: 'not ours',
+    });
+    await db.driver.executeQuery("MATCH (n {stixId: 'x-foreign--1'}) DELETE n");
+  });
+
   it('records an import run per change, with counts and the ATT&CK version', async () => {
     const runs = await all(
       'MATCH (r:ImportRun) RETURN r.domain AS d, r.countsJson AS c, r.sha256 AS sha ORDER BY r.startedAt',
