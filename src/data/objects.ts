@@ -10,7 +10,7 @@ import {
   nodeRow,
   orderBy,
   type Page,
-  project,
+  projectComplete,
   type Visibility,
   visibilityParams,
   visible,
@@ -25,7 +25,7 @@ const perLabel = (build: (label: Label) => Query) =>
 export const BY_STIX_IDS = perLabel((label) =>
   q(
     `objects.byStixIds.${label}`,
-    `MATCH (n:${LABELS[label]}) WHERE n.stixId IN $ids RETURN ${project('n')} AS node`,
+    `MATCH (n:${LABELS[label]}) WHERE n.stixId IN $ids RETURN ${projectComplete('n')} AS node`,
   ),
 );
 
@@ -44,7 +44,7 @@ export const LOOKUP = perLabel((label) =>
        AND ($name IS NULL OR toLower(n.name) = toLower($name)
             OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower($name)))
        AND ($domain IS NULL OR $domain IN n.domains)
-     RETURN ${project('n')} AS node
+     RETURN ${projectComplete('n')} AS node
      ORDER BY CASE WHEN ${active('n')} THEN 0 ELSE 1 END,
               CASE WHEN $name IS NULL OR toLower(n.name) = toLower($name) THEN 0 ELSE 1 END,
               CASE WHEN 'enterprise-attack' IN n.domains THEN 0 WHEN 'mobile-attack' IN n.domains THEN 1 ELSE 2 END,
@@ -62,7 +62,7 @@ const PAGE = `
   WITH n ORDER BY ${orderBy('n')}
   WITH collect(n) AS hits
   RETURN size(hits) AS totalCount,
-         [x IN hits[toInteger($offset)..toInteger($offset) + toInteger($limit)] | ${project('x')}] AS items`;
+         [x IN hits[toInteger($offset)..toInteger($offset) + toInteger($limit)] | ${projectComplete('x')}] AS items`;
 
 /** Every object of one label that passes the filters, in the stable order. */
 export const LIST = perLabel((label) =>
@@ -84,7 +84,7 @@ export const SEARCH = q(
   `CALL db.index.fulltext.queryNodes('attack_object_search', $search) YIELD node AS n, score
    WHERE ${visible('n')} AND any(l IN labels(n) WHERE l IN $labels)
    WITH n, score ORDER BY score DESC, ${orderBy('n')}
-   WITH collect({node: ${project('n')}, score: score}) AS hits
+   WITH collect({node: ${projectComplete('n')}, score: score}) AS hits
    RETURN size(hits) AS totalCount, hits[toInteger($offset)..toInteger($offset) + toInteger($limit)] AS items`,
 );
 
@@ -97,7 +97,7 @@ export const TACTICS = q(
    WITH n, position,
         CASE WHEN 'enterprise-attack' IN n.domains THEN 0 WHEN 'mobile-attack' IN n.domains THEN 1 ELSE 2 END AS rank
    ORDER BY rank, position, ${orderBy('n')}
-   RETURN ${project('n')} AS node`,
+   RETURN ${projectComplete('n')} AS node`,
 );
 
 const nodeResult = z.object({ node: nodeRow });
@@ -115,6 +115,21 @@ export async function fetchByStixIds(
   if (ids.length === 0) return [];
   const rows = await db.read(BY_STIX_IDS[label], { ids: [...new Set(ids)] });
   return rows.map((row) => nodeResult.parse(row).node);
+}
+
+const COMPLETE_BY_STIX_IDS = q(
+  'objects.complete',
+  `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${projectComplete('n')} AS node`,
+);
+
+/** Every property of each node in `ids`, in the order of `ids` (null for an unknown id). */
+export async function fetchComplete(db: ReadExecutor, ids: readonly string[]): Promise<(NodeRow | null)[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db.read(COMPLETE_BY_STIX_IDS, { ids: [...new Set(ids)] })).map(
+    (r) => nodeResult.parse(r).node,
+  );
+  const byId = new Map(rows.map((r) => [r.stixId, r]));
+  return ids.map((id) => byId.get(id) ?? null);
 }
 
 export interface LookupKeys {

@@ -25,10 +25,6 @@ export { DOMAINS };
 export type Domain = (typeof DOMAINS)[number];
 export const isDomain = (d: string): d is Domain => (DOMAINS as readonly string[]).includes(d);
 
-/** Projects node `x` to a plain map with its labels: every node row the API reads has this shape. */
-// `nodeLabels`, not `labels`: software keeps its STIX `labels` property under that name.
-export const project = (x: string) => `${x} {.*, nodeLabels: labels(${x})}`;
-
 /** Hides revoked and deprecated nodes unless asked, and keeps to one domain when asked. */
 export const visible = (x: string) =>
   `($includeRevoked OR NOT coalesce(${x}.revoked, false))` +
@@ -48,6 +44,8 @@ const text = z.string().nullish();
 /** One ATT&CK object as stored: common properties plus every type-specific one (absent elsewhere). */
 export const nodeRow = z.object({
   nodeLabels: z.array(z.string()),
+  /** Set when the row carries every property; rows of related lists carry only the core ones. */
+  complete: z.boolean().nullish(),
   stixId: z.string(),
   stixType: z.string(),
   attackId: text,
@@ -87,6 +85,30 @@ export const nodeRow = z.object({
   relatedAssetsJson: text,
 });
 export type NodeRow = z.infer<typeof nodeRow>;
+
+/**
+ * What a node row of a related list carries: enough to type it, order it and name it. The rest (a
+ * megabyte of descriptions and lists for a tactic's groups with their techniques) is read only when
+ * a query asks for it, for the whole level in one batch: see `complete` in the schema.
+ */
+const CORE = [
+  'stixId',
+  'stixType',
+  'attackId',
+  'name',
+  'revoked',
+  'deprecated',
+  'isSubtechnique',
+  'shortname',
+] as const;
+
+// `nodeLabels`, not `labels`: software keeps its STIX `labels` property under that name.
+/** Projects node `x` to its core properties and labels: the rows of related lists. */
+export const project = (x: string) =>
+  `${x} {${CORE.map((k) => `.${k}`).join(', ')}, nodeLabels: labels(${x})}`;
+
+/** Projects node `x` with every property, long texts included: the rows of lookups and lists. */
+export const projectComplete = (x: string) => `${x} {.*, nodeLabels: labels(${x}), complete: true}`;
 
 /** Options every filtered read takes. */
 export interface Visibility {

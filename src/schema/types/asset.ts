@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { builder } from '../builder.ts';
 import { visibilityArgs } from './common.ts';
+import { complete } from './complete.ts';
 import { AssetConnection, TacticConnection, TechniqueConnection } from './connections.ts';
 import { listField, lookupField, resolveList } from './lookup.ts';
 import { Asset, AttackObject, hasLabel, Matrix, Tactic, Technique } from './refs.ts';
@@ -30,17 +31,19 @@ Asset.implement({
   fields: (t) => ({
     sectors: t.stringList({
       description: 'The industry sectors it is found in.',
-      resolve: (row) => row.sectors ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).sectors ?? [],
     }),
     relatedAssets: t.field({
       type: [RelatedAsset],
       description: 'Assets that are related or similar in other sectors.',
-      resolve: (row) =>
-        (row.relatedAssetsJson ? relatedAssets.parse(JSON.parse(row.relatedAssetsJson)) : []).map((a) => ({
+      resolve: async (row, _args, ctx) => {
+        const { relatedAssetsJson } = await complete(ctx, row);
+        return (relatedAssetsJson ? relatedAssets.parse(JSON.parse(relatedAssetsJson)) : []).map((a) => ({
           name: a.name,
           sectors: a.related_asset_sectors ?? [],
           description: a.description ?? null,
-        })),
+        }));
+      },
     }),
     techniques: t.connection(
       relationField('asset.techniques', Technique, 'The techniques that target this asset.'),

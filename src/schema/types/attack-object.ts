@@ -3,6 +3,7 @@ import { RELATED } from '../../data/related.ts';
 import { isDomain, type NodeRow } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 import { DomainEnum, ExternalReference, referencesOf } from './common.ts';
+import { complete } from './complete.ts';
 import { AttackObject, Software } from './refs.ts';
 import { loadRelated, unfiltered } from './relations.ts';
 
@@ -34,40 +35,40 @@ AttackObject.implement({
     description: t.string({
       nullable: true,
       description: 'The description, in Markdown with `(Citation: …)` markers that name `references`.',
-      resolve: (row) => row.description ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).description ?? null,
     }),
     url: t.string({
       nullable: true,
       description: 'The page on attack.mitre.org.',
-      resolve: (row) => row.url ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).url ?? null,
     }),
     domains: t.field({
       type: [DomainEnum],
       description: 'The domains this object belongs to; one object can be in several.',
-      resolve: (row) => (row.domains ?? []).filter(isDomain),
+      resolve: async (row, _args, ctx) => ((await complete(ctx, row)).domains ?? []).filter(isDomain),
     }),
     platforms: t.stringList({
       description: 'The platforms it applies to, such as Windows or Android (empty when none apply).',
-      resolve: (row) => row.platforms ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).platforms ?? [],
     }),
     aliases: t.stringList({
       description: 'Other names (groups, campaigns and software).',
-      resolve: (row) => row.aliases ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).aliases ?? [],
     }),
     version: t.string({
       nullable: true,
       description: 'The object version (`x_mitre_version`).',
-      resolve: (row) => row.version ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).version ?? null,
     }),
     created: t.string({
       nullable: true,
       description: 'When it was created (ISO 8601).',
-      resolve: (row) => row.created ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).created ?? null,
     }),
     modified: t.string({
       nullable: true,
       description: 'When it last changed (ISO 8601).',
-      resolve: (row) => row.modified ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).modified ?? null,
     }),
     revoked: t.boolean({
       description: 'Whether another object replaced this one.',
@@ -79,12 +80,12 @@ AttackObject.implement({
     }),
     contributors: t.stringList({
       description: 'The people and organisations credited for it.',
-      resolve: (row) => row.contributors ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).contributors ?? [],
     }),
     references: t.field({
       type: [ExternalReference],
       description: 'Its citations and external references (the ATT&CK ID reference itself excluded).',
-      resolve: (row) => referencesOf(row.referencesJson),
+      resolve: async (row, _args, ctx) => referencesOf((await complete(ctx, row)).referencesJson),
     }),
     revokedBy: t.field({
       type: AttackObject,
@@ -106,7 +107,7 @@ Software.implement({
   fields: (t) => ({
     labels: t.stringList({
       description: 'The STIX labels of the software.',
-      resolve: (row) => row.labels ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).labels ?? [],
     }),
   }),
 });

@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
 import { visibilityArgs } from './common.ts';
+import { complete } from './complete.ts';
 import {
   CampaignConnection,
   GroupConnection,
@@ -19,22 +20,22 @@ Campaign.implement({
     firstSeen: t.string({
       nullable: true,
       description: 'When the campaign was first seen (ISO 8601).',
-      resolve: (row) => row.firstSeen ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).firstSeen ?? null,
     }),
     lastSeen: t.string({
       nullable: true,
       description: 'When the campaign was last seen (ISO 8601).',
-      resolve: (row) => row.lastSeen ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).lastSeen ?? null,
     }),
     firstSeenCitation: t.string({
       nullable: true,
       description: 'The citation for `firstSeen`.',
-      resolve: (row) => row.firstSeenCitation ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).firstSeenCitation ?? null,
     }),
     lastSeenCitation: t.string({
       nullable: true,
       description: 'The citation for `lastSeen`.',
-      resolve: (row) => row.lastSeenCitation ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).lastSeenCitation ?? null,
     }),
     techniques: t.connection(
       {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
+import { complete } from './complete.ts';
 import {
   AnalyticConnection,
   DataComponentConnection,
@@ -55,7 +56,7 @@ DataSource.implement({
   fields: (t) => ({
     collectionLayers: t.stringList({
       description: 'Where the data can be collected, such as Host or Network.',
-      resolve: (row) => row.collectionLayers ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).collectionLayers ?? [],
     }),
     dataComponents: t.connection(
       relationField('dataSource.dataComponents', DataComponent, 'The data components of this data source.'),
@@ -72,7 +73,10 @@ DataComponent.implement({
     logSources: t.field({
       type: [LogSourceName],
       description: 'The logs and channels that carry this data component.',
-      resolve: (row) => (row.logSourcesJson ? logSourceNames.parse(JSON.parse(row.logSourcesJson)) : []),
+      resolve: async (row, _args, ctx) => {
+        const { logSourcesJson } = await complete(ctx, row);
+        return logSourcesJson ? logSourceNames.parse(JSON.parse(logSourcesJson)) : [];
+      },
     }),
     dataSource: t.field({
       type: DataSource,
@@ -137,8 +141,10 @@ Analytic.implement({
     mutableElements: t.field({
       type: [MutableElement],
       description: 'The parts of the analytic to tune to an environment.',
-      resolve: (row) =>
-        row.mutableElementsJson ? mutableElements.parse(JSON.parse(row.mutableElementsJson)) : [],
+      resolve: async (row, _args, ctx) => {
+        const { mutableElementsJson } = await complete(ctx, row);
+        return mutableElementsJson ? mutableElements.parse(JSON.parse(mutableElementsJson)) : [];
+      },
     }),
     detectionStrategies: t.connection(
       relationField(

@@ -2,6 +2,7 @@ import { RELATED } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
 import { visibilityArgs } from './common.ts';
+import { complete } from './complete.ts';
 import {
   AssetConnection,
   CampaignUsageConnection,
@@ -42,40 +43,40 @@ Technique.implement({
     detection: t.string({
       nullable: true,
       description: 'Detection guidance text (older releases; see `detectionStrategies`).',
-      resolve: (row) => row.detection ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).detection ?? null,
     }),
     dataSourceNames: t.stringList({
       description: 'The `x_mitre_data_sources` strings, such as "Process: Process Creation".',
-      resolve: (row) => row.dataSources ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).dataSources ?? [],
     }),
     permissionsRequired: t.stringList({
       description: 'The permissions the adversary needs.',
-      resolve: (row) => row.permissionsRequired ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).permissionsRequired ?? [],
     }),
     effectivePermissions: t.stringList({
       description: 'The permissions the adversary gains.',
-      resolve: (row) => row.effectivePermissions ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).effectivePermissions ?? [],
     }),
     defenseBypassed: t.stringList({
       description: 'The defenses it bypasses.',
-      resolve: (row) => row.defenseBypassed ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).defenseBypassed ?? [],
     }),
     systemRequirements: t.stringList({
       description: 'What the system must have for it to work.',
-      resolve: (row) => row.systemRequirements ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).systemRequirements ?? [],
     }),
     remoteSupport: t.boolean({
       nullable: true,
       description: 'Whether it can be performed remotely.',
-      resolve: (row) => row.remoteSupport ?? null,
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).remoteSupport ?? null,
     }),
     impactType: t.stringList({
       description: 'The impact types (Impact tactic).',
-      resolve: (row) => row.impactType ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).impactType ?? [],
     }),
     tacticType: t.stringList({
       description: 'The mobile tactic types.',
-      resolve: (row) => row.tacticType ?? [],
+      resolve: async (row, _args, ctx) => (await complete(ctx, row)).tacticType ?? [],
     }),
     tactics: t.connection(
       relationField('technique.tactics', Tactic, 'The tactics this technique serves.'),

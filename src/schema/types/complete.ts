@@ -1,0 +1,17 @@
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
+import type { Context } from '../../context.ts';
+import { fetchComplete } from '../../data/objects.ts';
+import type { NodeRow } from '../../data/rows.ts';
+
+const loaders = createContextCache(
+  (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchComplete(ctx.db, ids)),
+);
+
+/**
+ * The row with every property: itself when it has them, otherwise read for every node of the level
+ * that needs them in one batch (which travels with the next level's reads).
+ */
+export async function complete(ctx: Context, row: NodeRow): Promise<NodeRow> {
+  return row.complete ? row : ((await loaders(ctx).load(row.stixId)) ?? row);
+}
