@@ -32,15 +32,66 @@ import { useResponseCache } from './plugins/use-response-cache.ts';
 import { schema as appSchema } from './schema/index.ts';
 
 /** The query GraphiQL opens with: the headline question the API exists to answer. */
-export const DEFAULT_QUERY = `# Which groups use techniques of the Credential Access tactic, and which techniques put them there?
-{
+/**
+ * What GraphiQL opens with: the questions the API exists to answer, one named operation each
+ * (pick one with the run button's menu). A test runs every one of them.
+ */
+export const DEFAULT_QUERY = `# attack-graph: MITRE ATT&CK as a typed graph. Press run and pick an operation.
+
+# Which groups use techniques of the Credential Access tactic, and which techniques put them there?
+query CredentialAccessGroups {
   tactic(shortname: "credential-access", domain: ENTERPRISE) {
     name
-    groups {
+    groups(via: [DIRECT]) {
       totalCount
       edges {
         node { attackId name }
         techniques { attackId name }
+      }
+    }
+  }
+}
+
+# A group page: APT28 (found by its alias), what it uses and how we know.
+query GroupPage {
+  group(name: "Fancy Bear") {
+    attackId
+    name
+    aliases
+    techniques(via: [DIRECT, CAMPAIGN, SOFTWARE], first: 20) {
+      totalCount
+      edges { via description node { attackId name } }
+    }
+    software { nodes { attackId name __typename } }
+  }
+}
+
+# The enterprise matrix: tactics in order, techniques and sub-techniques.
+query EnterpriseMatrix {
+  tactics(domain: ENTERPRISE) {
+    shortname
+    name
+    techniques(first: 1000) {
+      nodes { attackId name subtechniques { nodes { attackId name } } }
+    }
+  }
+}
+
+# Which groups work most like APT28 (Jaccard similarity of their techniques)?
+query SimilarToAPT28 {
+  similarGroups(group: "G0007", limit: 5) {
+    similar { group { attackId name } score sharedCount }
+  }
+}
+
+# How to detect LSASS credential dumping: strategies, analytics and their log sources.
+query DetectLsassDumping {
+  technique(attackId: "T1003.001") {
+    name
+    detectionStrategies {
+      nodes {
+        name
+        analytics { nodes { attackId platforms logSources { name channel dataComponent { name } } } }
       }
     }
   }
