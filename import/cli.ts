@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../src/env.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { createExecutor } from '../src/neo4j/executor.ts';
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
+import { NODE_LABELS, type NodeType } from './model.ts';
 
 const USAGE = `Usage: npm run import -- [options] <source...>
 
@@ -38,7 +39,7 @@ function table(report: ImportReport): string {
   if (counts) {
     lines.push(
       `  nodes: ${Object.entries(counts.nodes)
-        .map(([k, v]) => `${k} ${v}`)
+        .map(([k, v]) => `${NODE_LABELS[k as NodeType].join(':')} ${v}`)
         .join(', ')}`,
     );
     lines.push(
@@ -52,7 +53,8 @@ function table(report: ImportReport): string {
   for (const p of report.problems) lines.push(`  rejected: ${formatProblem(p)}`);
   const ms = report.ms;
   lines.push(
-    `  time: read ${ms.read.toFixed(0)} ms, validate ${ms.validate.toFixed(0)} ms, load ${ms.load.toFixed(0)} ms`,
+    `  time: read ${ms.read.toFixed(0)} ms, validate ${ms.validate.toFixed(0)} ms, load ${ms.load.toFixed(0)} ms` +
+      ` (${Math.round(report.input / ((ms.read + ms.validate + ms.load) / 1000))} objects/s)`,
   );
   return lines.join('\n');
 }
@@ -86,8 +88,9 @@ async function main(): Promise<number> {
       const report = await importSource(executor, source, {
         relaxed: values.relaxed,
         addedAfter: values['added-after'],
-        onProgress: ({ phase }) => {
-          const line = `${source}: ${phase} (${((performance.now() - started) / 1000).toFixed(1)} s)`;
+        onProgress: ({ phase, detail }) => {
+          const elapsed = ((performance.now() - started) / 1000).toFixed(1);
+          const line = `${source}: ${phase} (${elapsed} s${detail ? `, ${detail}` : ''})`;
           // On a terminal the line rewrites itself; in logs each phase gets a line of its own.
           if (tty) process.stderr.write(`\r\x1b[K${line}`);
           else say(line);

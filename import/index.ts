@@ -15,7 +15,7 @@ export interface ImportOptions {
    * updates what it carries and removes nothing.
    */
   addedAfter?: string;
-  onProgress?: (event: { source: string; phase: string }) => void;
+  onProgress?: (event: { source: string; phase: string; detail?: string }) => void;
 }
 
 export interface ImportReport {
@@ -62,7 +62,7 @@ export async function importSource(
   source: string,
   options: ImportOptions = {},
 ): Promise<ImportReport> {
-  const progress = (phase: string) => options.onProgress?.({ source, phase });
+  const progress = (phase: string, detail?: string) => options.onProgress?.({ source, phase, detail });
   let t = performance.now();
   progress('read');
   const data = await readSource(source, { addedAfter: options.addedAfter });

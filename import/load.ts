@@ -89,6 +89,9 @@ export const READ_KNOWN = q(
 
 const BATCH = 2000;
 
+/** Reports a phase of the load, with what it is about to write. */
+export type OnPhase = (phase: string, detail?: string) => void;
+
 async function batched(tx: WriteTx, query: Query, key: 'rows' | 'ids', items: unknown[], extra = {}) {
   for (let i = 0; i < items.length; i += BATCH) {
     await tx.run(query, { [key]: items.slice(i, i + BATCH), ...extra });
@@ -136,22 +139,22 @@ class Unchanged extends Error {
   }
 }
 
-async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: (phase: string) => void) {
-  onPhase('delete relationships');
+async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: OnPhase) {
+  onPhase('delete relationships', `${plan.deleteRels.length} relationships`);
   await batched(tx, DELETE_RELS, 'rows', plan.deleteRels);
-  onPhase('write nodes');
+  onPhase('write nodes', `${plan.createNodes.length} new, ${plan.updateNodes.length} changed`);
   for (const [type, rows] of groupBy(plan.createNodes, (n) => n.type)) {
     await batched(tx, CREATE_NODES[type], 'rows', rows, { domain });
   }
   await batched(tx, UPDATE_NODES, 'rows', plan.updateNodes);
   await batched(tx, SET_DOMAINS, 'rows', plan.setDomains);
-  onPhase('write relationships');
+  onPhase('write relationships', `${plan.createRels.length} new, ${plan.updateRels.length} changed`);
   for (const [type, rows] of groupBy(plan.createRels, (r) => r.type)) {
     await batched(tx, CREATE_RELS[type], 'rows', rows);
   }
   await batched(tx, UPDATE_RELS, 'rows', plan.updateRels);
   await batched(tx, SET_REL_DOMAINS, 'rows', plan.setRelDomains);
-  onPhase('delete nodes');
+  onPhase('delete nodes', `${plan.deleteNodes.length} objects`);
   await batched(tx, DELETE_NODES, 'ids', plan.deleteNodes);
 }
 
@@ -163,7 +166,7 @@ export async function loadRows(
   executor: Executor,
   rows: GraphRows,
   info: RunInfo,
-  onPhase: (phase: string) => void = () => {},
+  onPhase: OnPhase = () => {},
 ): Promise<LoadResult> {
   const counts = countRows(rows);
   try {
