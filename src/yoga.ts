@@ -10,6 +10,7 @@ import {
 import { type Context, createContext } from './context.ts';
 import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
+import { LAYER_PATH_PREFIX } from './http/layers.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { fetchImported } from './http/queries.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -253,7 +254,7 @@ export function createApp({
     // Order matters: onRequest hooks run in this order, and the first to answer ends the request.
     useRequestLog({ log, metrics }),
     readiness(executor, log),
-    useAccess({ config, metrics, paths: [endpoint, '/metrics'] }),
+    useAccess({ config, metrics, paths: [endpoint, '/metrics', LAYER_PATH_PREFIX] }),
     http.metrics ? useMetricsEndpoint({ metrics, endpoint: '/metrics' }) : {},
     http.csrfPrevention ? useCsrfPrevention({ endpoint, metrics }) : {},
     ...useLimits(config),

@@ -8,8 +8,8 @@ import { createRateLimiter } from '../http/rate-limit.ts';
 import { requestInfo } from './request-info.ts';
 
 /**
- * API keys and rate limits for the GraphQL endpoint and /metrics (health and readiness stay open
- * for load balancers). A valid key names the client; otherwise its address does, so a client
+ * API keys and rate limits for the GraphQL endpoint, /metrics and the layer downloads (health and
+ * readiness stay open for load balancers). A path ending in "/" guards everything under it. A valid key names the client; otherwise its address does, so a client
  * guessing keys spends its own address's budget.
  */
 export function useAccess({
@@ -21,7 +21,7 @@ export function useAccess({
   metrics: Metrics;
   paths: string[];
 }): Plugin {
-  const guarded = new Set(paths);
+  const guarded = (path: string) => paths.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
   const keysRequired = config.auth.keyDigests.length > 0;
   const checkKey = createKeyChecker(config.auth.keyDigests);
   const { perMinute, burst } = config.rateLimit;
@@ -29,7 +29,7 @@ export function useAccess({
 
   return {
     onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (!guarded.has(url.pathname) || request.method === 'OPTIONS') return;
+      if (!guarded(url.pathname) || request.method === 'OPTIONS') return;
       const info = requestInfo(request);
       const key = keysRequired ? checkKey(request.headers.get('authorization')) : { state: 'none' as const };
       info.client =
