@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importSource } from '../import/index.ts';
 import { PROJECT_ROOT } from '../src/env.ts';
-import { createTestApp, type TestApp } from './helpers/app.ts';
+import { appWithBundles, type TestApp } from './helpers/app.ts';
 
 /** Every ```graphql block of the README, so the documented queries keep working as written. */
 async function readmeQueries(): Promise<string[]> {
@@ -12,16 +11,9 @@ async function readmeQueries(): Promise<string[]> {
 }
 
 let app: TestApp;
+// 17.1 then 18.1, so that the change queries have a change set to show.
 beforeAll(async () => {
-  app = await createTestApp();
-  await app.db.reset();
-  // 17.1 then 18.1, so that the change queries have a change set to show.
-  for (const release of ['17.1', '18.1']) {
-    await importSource(
-      app.db.executor,
-      path.join(app.db.config.attack.dataDir, `enterprise-attack-${release}.json`),
-    );
-  }
+  app = await appWithBundles(['enterprise-attack-17.1', 'enterprise-attack-18.1']);
 });
 afterAll(() => app.close());
 

@@ -3,17 +3,14 @@
  * computed here straight from the raw STIX JSON (see reference.ts), never with hard-coded lists.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importSource } from '../../import/index.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { attackIdOf, bundleFile, isCurrent, type Obj, Reference } from './reference.ts';
+import { appWithBundles, type TestApp } from '../helpers/app.ts';
+import { attackIdOf, isCurrent, type Obj, Reference } from './reference.ts';
 
 let app: TestApp;
 let ref: Reference;
 
 beforeAll(async () => {
-  app = await createTestApp();
-  await app.db.reset();
-  await importSource(app.db.executor, bundleFile('enterprise-attack-18.1'));
+  app = await appWithBundles(['enterprise-attack-18.1']);
   ref = new Reference('enterprise-attack-18.1');
 }, 300_000);
 afterAll(() => app?.close());

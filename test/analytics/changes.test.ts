@@ -1,18 +1,14 @@
 /** What changed between 17.1 and 18.1, against a diff of the two raw bundles. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importSource } from '../../import/index.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { attackIdOf, bundleFile, type Obj, Reference } from './reference.ts';
+import { appWithBundles, type TestApp } from '../helpers/app.ts';
+import { attackIdOf, type Obj, Reference } from './reference.ts';
 
 let app: TestApp;
 let before: Reference;
 let after: Reference;
 
 beforeAll(async () => {
-  app = await createTestApp();
-  await app.db.reset();
-  await importSource(app.db.executor, bundleFile('enterprise-attack-17.1'));
-  await importSource(app.db.executor, bundleFile('enterprise-attack-18.1'));
+  app = await appWithBundles(['enterprise-attack-17.1', 'enterprise-attack-18.1']);
   before = new Reference('enterprise-attack-17.1');
   after = new Reference('enterprise-attack-18.1');
 }, 300_000);

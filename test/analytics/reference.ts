@@ -4,13 +4,10 @@
  * relationships only; DIRECT usage.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { loadConfig } from '../../src/env.ts';
+import { bundlePath } from '../helpers/stix.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw STIX JSON, read the way a script would
 export type Obj = Record<string, any>;
-
-export const bundleFile = (name: string) => path.join(loadConfig().attack.dataDir, `${name}.json`);
 
 export const isCurrent = (o: Obj) => !o.revoked && !o.x_mitre_deprecated;
 export const attackIdOf = (o: Obj): string | null =>
@@ -23,7 +20,7 @@ export class Reference {
   readonly rels: Obj[];
 
   constructor(name: string) {
-    this.objects = JSON.parse(readFileSync(bundleFile(name), 'utf8')).objects;
+    this.objects = JSON.parse(readFileSync(bundlePath(name), 'utf8')).objects;
     for (const o of this.objects) this.byId.set(o.id, o);
     this.rels = this.objects.filter((o) => o.type === 'relationship' && isCurrent(o));
   }

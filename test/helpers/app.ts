@@ -1,6 +1,8 @@
+import { importSource } from '../../import/index.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { type App, createApp } from '../../src/yoga.ts';
 import { connectTestDb, type TestDb } from './db.ts';
+import { bundlePath } from './stix.ts';
 
 export interface GqlResponse<TData> {
   data?: TData | null;
@@ -41,4 +43,17 @@ export async function createTestApp(options: { logger?: Logger } = {}): Promise<
     logger: options.logger ?? createLogger('silent'),
   });
   return { yoga, db, gql: createGql(yoga), close: () => db.close() };
+}
+
+/** The app over a freshly emptied database holding exactly these real bundles. */
+export async function appWithBundles(bundles: string[]): Promise<TestApp> {
+  const app = await createTestApp();
+  await app.db.reset();
+  for (const bundle of bundles) await importSource(app.db.executor, bundlePath(bundle));
+  // The full-text index refreshes off the commit path; searches must see the whole import.
+  await app.db.executor.read({
+    name: 'test.awaitFulltext',
+    cypher: 'CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()',
+  });
+  return app;
 }

@@ -4,13 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/env.ts';
 import { createRateLimiter } from '../../src/http/rate-limit.ts';
-import { connectTestDb, importMini, serve, type TestDb } from './support.ts';
+import { connectMiniDb, serve, type TestDb } from './support.ts';
 
 let db: TestDb;
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importMini(db);
+  db = await connectMiniDb();
 });
 afterAll(() => db?.close());
 

@@ -4,21 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import {
-  connectTestDb,
-  getUrl,
-  importMini,
-  MINI_ENTERPRISE,
-  serve,
-  type TestDb,
-  writeFixtureB,
-} from './support.ts';
+import { connectMiniDb, getUrl, MINI_ENTERPRISE, serve, type TestDb, writeFixtureB } from './support.ts';
 
 let db: TestDb;
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importMini(db);
+  db = await connectMiniDb();
 });
 afterAll(() => db?.close());
 

@@ -21,13 +21,11 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { connectTestDb, importMini, MINI_ENTERPRISE, serve, type TestDb, writeFixtureB } from './support.ts';
+import { connectMiniDb, MINI_ENTERPRISE, serve, type TestDb, writeFixtureB } from './support.ts';
 
 let db: TestDb;
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importMini(db);
+  db = await connectMiniDb();
 });
 afterAll(() => db?.close());
 

@@ -5,13 +5,11 @@ import { createLogger } from '../../src/logger.ts';
 import { createExecutor, QueryTimeoutError } from '../../src/neo4j/executor.ts';
 import { createApp } from '../../src/yoga.ts';
 import { testConfig } from '../helpers/db.ts';
-import { connectTestDb, getUrl, importMini, serve, type TestDb } from './support.ts';
+import { connectMiniDb, getUrl, serve, type TestDb } from './support.ts';
 
 let db: TestDb;
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importMini(db);
+  db = await connectMiniDb();
 });
 afterAll(() => db?.close());
 

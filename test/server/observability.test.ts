@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestDb, importMini, serve, type TestDb } from './support.ts';
+import { connectMiniDb, serve, type TestDb } from './support.ts';
 
 let db: TestDb;
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importMini(db);
+  db = await connectMiniDb();
 });
 afterAll(() => db?.close());
 

@@ -62,11 +62,15 @@ export function getUrl(query: string, variables?: Record<string, unknown>): stri
   return `/graphql?${params}`;
 }
 
-export async function importMini(db: TestDb): Promise<void> {
+/** A connection to the test database, emptied and then holding only the mini enterprise bundle. */
+export async function connectMiniDb(): Promise<TestDb> {
+  const db = await connectTestDb();
+  await db.reset();
   await importSource(db.executor, MINI_ENTERPRISE);
+  return db;
 }
 
-export { connectTestDb, type TestDb };
+export type { TestDb };
 
 /**
  * Fixture B: the mini enterprise bundle plus one more technique, group, tool and mitigation

@@ -77,36 +77,26 @@ interface ChangeSetShape {
   changes: ObjectChangeRow[];
 }
 
+/** The options of a String field that reads the import run: null when there is no run. */
+export const runField = (
+  key: 'runId' | 'domain' | 'attackVersion' | 'fromVersion' | 'finishedAt',
+  description: string,
+) => ({
+  nullable: true as const,
+  description,
+  resolve: (s: { run: ChangeRun | null }) => s.run?.[key] ?? null,
+});
+
 const kindOrder = ['added', 'modified', 'revoked', 'deprecated', 'removed'];
 
 const ChangeSet = builder.objectRef<ChangeSetShape>('ChangeSet').implement({
   description: 'What one import changed: the objects, filtered as asked.',
   fields: (t) => ({
-    runId: t.string({
-      nullable: true,
-      description: 'The import run; null when no run recorded changes.',
-      resolve: (s) => s.run?.runId ?? null,
-    }),
-    domain: t.string({
-      nullable: true,
-      description: 'The domain imported.',
-      resolve: (s) => s.run?.domain ?? null,
-    }),
-    attackVersion: t.string({
-      nullable: true,
-      description: 'The release imported, such as 18.1.',
-      resolve: (s) => s.run?.attackVersion ?? null,
-    }),
-    fromVersion: t.string({
-      nullable: true,
-      description: 'The release the domain held before, such as 17.1.',
-      resolve: (s) => s.run?.fromVersion ?? null,
-    }),
-    finishedAt: t.string({
-      nullable: true,
-      description: 'When the import committed (ISO 8601).',
-      resolve: (s) => s.run?.finishedAt ?? null,
-    }),
+    runId: t.string(runField('runId', 'The import run; null when no run recorded changes.')),
+    domain: t.string(runField('domain', 'The domain imported.')),
+    attackVersion: t.string(runField('attackVersion', 'The release imported, such as 18.1.')),
+    fromVersion: t.string(runField('fromVersion', 'The release the domain held before, such as 17.1.')),
+    finishedAt: t.string(runField('finishedAt', 'When the import committed (ISO 8601).')),
     counts: t.field({
       type: [ChangeCount],
       description: 'How many of the filtered changes are of each kind.',

@@ -7,7 +7,7 @@ import { fetchAttackIds, resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
 import { Technique } from '../refs.ts';
-import { ChangeEntry } from './changes.ts';
+import { ChangeEntry, runField } from './changes.ts';
 import { unknownIdsField } from './common.ts';
 
 const RelationshipChangeKindEnum = builder.enumType('RelationshipChangeKind', {
@@ -54,21 +54,9 @@ const TechniqueChanges = builder.objectRef<TechniqueChangesShape>('TechniqueChan
       description: 'The technique; null when unknown.',
       resolve: (s) => s.technique,
     }),
-    runId: t.string({
-      nullable: true,
-      description: 'The import run compared.',
-      resolve: (s) => s.run?.runId ?? null,
-    }),
-    attackVersion: t.string({
-      nullable: true,
-      description: 'The release imported.',
-      resolve: (s) => s.run?.attackVersion ?? null,
-    }),
-    fromVersion: t.string({
-      nullable: true,
-      description: 'The release before.',
-      resolve: (s) => s.run?.fromVersion ?? null,
-    }),
+    runId: t.string(runField('runId', 'The import run compared.')),
+    attackVersion: t.string(runField('attackVersion', 'The release imported.')),
+    fromVersion: t.string(runField('fromVersion', 'The release before.')),
     change: t.field({
       type: ChangeEntry,
       nullable: true,
