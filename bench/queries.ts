@@ -1,11 +1,24 @@
 /**
- * The query classes the benchmark times. Each class asks one question twice: as GraphQL over HTTP
+ * The query classes the benchmark times. A core class asks one question twice: as GraphQL over HTTP
  * and as one hand-written Cypher query. Both answers are normalised (sorted ID lists, counts) and
- * must be equal before anything is timed.
+ * must be equal before anything is timed. The analyst classes (one per analyst query family in the
+ * README) are timed over HTTP only, unless a raw Cypher twin is straightforward (overlap); without
+ * one, the answer must have no errors and pass the class's `check` (not empty, no unknown IDs).
  */
+
+import { Kind, parse, type SelectionSetNode } from 'graphql';
 
 export type Json = unknown;
 type Rec = Record<string, unknown>;
+
+export interface CypherTwin {
+  cypher: string;
+  params: Rec;
+  /** The GraphQL `data` to a comparable value. */
+  fromGraphql(data: Json): Json;
+  /** The Cypher rows (`record.toObject()`) to the same comparable value. */
+  fromCypher(rows: Rec[]): Json;
+}
 
 export interface QueryClass {
   name: string;
@@ -13,14 +26,14 @@ export interface QueryClass {
   title: string;
   graphql: string;
   variables: Rec;
-  cypher: string;
-  params: Rec;
-  /** The GraphQL `data` to a comparable value. */
-  fromGraphql(data: Json): Json;
-  /** The Cypher rows (`record.toObject()`) to the same comparable value. */
-  fromCypher(rows: Rec[]): Json;
+  /** The same answer through raw Cypher; without one the class reports no ratio. */
+  twin?: CypherTwin;
+  /** Without a twin: what is wrong with the GraphQL `data` (empty, unknown IDs), or undefined. */
+  check?(data: Json): string | undefined;
   /** A root field the class needs; when the running API lacks it, the class is reported as pending. */
   requires?: string;
+  /** Needs the 17.1 → 18.1 import history (only the full run imports it). */
+  needsHistory?: boolean;
 }
 
 /** Hidden unless asked: the API's default visibility, spelt out for the raw queries. */
@@ -49,12 +62,14 @@ const lookup: QueryClass = {
   technique(attackId: $id) { stixId attackId name platforms }
 }`,
   variables: { id: TECHNIQUE },
-  cypher: `MATCH (n:AttackObject:Technique {attackId: $id})
+  twin: {
+    cypher: `MATCH (n:AttackObject:Technique {attackId: $id})
 RETURN n.stixId AS stixId, n.attackId AS attackId, n.name AS name, n.platforms AS platforms
 ORDER BY CASE WHEN ${current('n')} THEN 0 ELSE 1 END, n.modified DESC LIMIT 1`,
-  params: { id: TECHNIQUE },
-  fromGraphql: (data) => obj(data).technique,
-  fromCypher: (rows) => rows[0] ?? null,
+    params: { id: TECHNIQUE },
+    fromGraphql: (data) => obj(data).technique,
+    fromCypher: (rows) => rows[0] ?? null,
+  },
 };
 
 const techniquePage: QueryClass = {
@@ -74,7 +89,8 @@ const techniquePage: QueryClass = {
   }
 }`,
   variables: { id: TECHNIQUE },
-  cypher: `MATCH (t:AttackObject:Technique {attackId: $id}) WHERE ${current('t')}
+  twin: {
+    cypher: `MATCH (t:AttackObject:Technique {attackId: $id}) WHERE ${current('t')}
 RETURN t.attackId AS attackId, t.name AS name,
   COLLECT { MATCH (t)-[:IN_TACTIC]->(n:Tactic) WHERE ${current('n')} RETURN n.attackId } AS tactics,
   COLLECT { MATCH (t)-[:SUBTECHNIQUE_OF]->(n:Technique) WHERE ${current('n')} RETURN n.attackId } AS parent,
@@ -84,36 +100,37 @@ RETURN t.attackId AS attackId, t.name AS name,
   COLLECT { MATCH (t)<-[r:USES]-(n:Campaign) WHERE ${current('n')} AND ${current('r')} RETURN DISTINCT n.attackId } AS campaigns,
   COLLECT { MATCH (t)<-[r:MITIGATES]-(n:Mitigation) WHERE ${current('n')} AND ${current('r')} RETURN DISTINCT n.attackId } AS mitigations,
   COLLECT { MATCH (t)<-[:DETECTS]-(n:DetectionStrategy) WHERE ${current('n')} RETURN DISTINCT n.attackId } AS detectionStrategies`,
-  params: { id: TECHNIQUE },
-  fromGraphql: (data) => {
-    const t = obj(obj(data).technique);
-    return {
-      attackId: t.attackId,
-      name: t.name,
-      tactics: conn(t.tactics),
-      parent: t.parent ? [obj(t.parent).attackId] : [],
-      subtechniques: conn(t.subtechniques),
-      groups: conn(t.groups),
-      software: conn(t.software),
-      campaigns: conn(t.campaigns),
-      mitigations: conn(t.mitigations),
-      detectionStrategies: conn(t.detectionStrategies),
-    };
-  },
-  fromCypher: (rows) => {
-    const t = rows[0] ?? {};
-    return {
-      attackId: t.attackId,
-      name: t.name,
-      tactics: list(t.tactics),
-      parent: t.parent,
-      subtechniques: list(t.subtechniques),
-      groups: list(t.groups),
-      software: list(t.software),
-      campaigns: list(t.campaigns),
-      mitigations: list(t.mitigations),
-      detectionStrategies: list(t.detectionStrategies),
-    };
+    params: { id: TECHNIQUE },
+    fromGraphql: (data) => {
+      const t = obj(obj(data).technique);
+      return {
+        attackId: t.attackId,
+        name: t.name,
+        tactics: conn(t.tactics),
+        parent: t.parent ? [obj(t.parent).attackId] : [],
+        subtechniques: conn(t.subtechniques),
+        groups: conn(t.groups),
+        software: conn(t.software),
+        campaigns: conn(t.campaigns),
+        mitigations: conn(t.mitigations),
+        detectionStrategies: conn(t.detectionStrategies),
+      };
+    },
+    fromCypher: (rows) => {
+      const t = rows[0] ?? {};
+      return {
+        attackId: t.attackId,
+        name: t.name,
+        tactics: list(t.tactics),
+        parent: t.parent,
+        subtechniques: list(t.subtechniques),
+        groups: list(t.groups),
+        software: list(t.software),
+        campaigns: list(t.campaigns),
+        mitigations: list(t.mitigations),
+        detectionStrategies: list(t.detectionStrategies),
+      };
+    },
   },
 };
 
@@ -126,23 +143,25 @@ const headline: QueryClass = {
   }
 }`,
   variables: {},
-  cypher: `MATCH (ta:AttackObject:Tactic {shortname: $shortname}) WHERE 'enterprise-attack' IN ta.domains
+  twin: {
+    cypher: `MATCH (ta:AttackObject:Tactic {shortname: $shortname}) WHERE 'enterprise-attack' IN ta.domains
 MATCH (ta)<-[:IN_TACTIC]-(t:Technique)<-[r:USES]-(g:Group)
 WHERE ${current('t')} AND ${current('r')} AND ${current('g')}
 RETURN g.attackId AS group, collect(DISTINCT t.attackId) AS techniques
 ORDER BY group`,
-  params: { shortname: 'credential-access' },
-  fromGraphql: (data) => {
-    const groups = obj(obj(obj(data).tactic).groups) as { totalCount: number; edges: Rec[] };
-    return {
-      totalCount: groups.totalCount,
-      groups: groups.edges.map((e) => `${obj(e.node).attackId}: ${ids(e.techniques).join(' ')}`).sort(),
-    };
+    params: { shortname: 'credential-access' },
+    fromGraphql: (data) => {
+      const groups = obj(obj(obj(data).tactic).groups) as { totalCount: number; edges: Rec[] };
+      return {
+        totalCount: groups.totalCount,
+        groups: groups.edges.map((e) => `${obj(e.node).attackId}: ${ids(e.techniques).join(' ')}`).sort(),
+      };
+    },
+    fromCypher: (rows) => ({
+      totalCount: rows.length,
+      groups: rows.map((r) => `${r.group}: ${sorted(r.techniques).join(' ')}`).sort(),
+    }),
   },
-  fromCypher: (rows) => ({
-    totalCount: rows.length,
-    groups: rows.map((r) => `${r.group}: ${sorted(r.techniques).join(' ')}`).sort(),
-  }),
 };
 
 const groupTechniques: QueryClass = {
@@ -156,7 +175,8 @@ const groupTechniques: QueryClass = {
   }
 }`,
   variables: { id: GROUP },
-  cypher: `MATCH (g:AttackObject:Group {attackId: $id}) WHERE ${current('g')}
+  twin: {
+    cypher: `MATCH (g:AttackObject:Group {attackId: $id}) WHERE ${current('g')}
 CALL (g) {
   MATCH (g)-[r:USES]->(t:Technique) WHERE ${current('r')}
   RETURN t, 'DIRECT' AS via
@@ -171,18 +191,19 @@ CALL (g) {
 }
 WITH t, via WHERE ${current('t')}
 RETURN t.attackId AS technique, collect(DISTINCT via) AS via`,
-  params: { id: GROUP },
-  fromGraphql: (data) => {
-    const c = obj(obj(obj(data).group).techniques) as { totalCount: number; edges: Rec[] };
-    return {
-      totalCount: c.totalCount,
-      techniques: c.edges.map((e) => `${obj(e.node).attackId} ${sorted(e.via).join('+')}`).sort(),
-    };
+    params: { id: GROUP },
+    fromGraphql: (data) => {
+      const c = obj(obj(obj(data).group).techniques) as { totalCount: number; edges: Rec[] };
+      return {
+        totalCount: c.totalCount,
+        techniques: c.edges.map((e) => `${obj(e.node).attackId} ${sorted(e.via).join('+')}`).sort(),
+      };
+    },
+    fromCypher: (rows) => ({
+      totalCount: rows.length,
+      techniques: rows.map((r) => `${r.technique} ${sorted(r.via).join('+')}`).sort(),
+    }),
   },
-  fromCypher: (rows) => ({
-    totalCount: rows.length,
-    techniques: rows.map((r) => `${r.technique} ${sorted(r.via).join('+')}`).sort(),
-  }),
 };
 
 // Pages sized to hold every answer (the largest tactic has under 100 techniques, no technique
@@ -200,7 +221,8 @@ const matrix: QueryClass = {
   }
 }`,
   variables: {},
-  cypher: `MATCH (m:Matrix)-[h:HAS_TACTIC]->(ta:Tactic)
+  twin: {
+    cypher: `MATCH (m:Matrix)-[h:HAS_TACTIC]->(ta:Tactic)
 WHERE 'enterprise-attack' IN ta.domains AND ${current('m')} AND ${current('ta')}
 WITH ta, min(h.order) AS position ORDER BY position
 RETURN ta.attackId AS attackId, ta.shortname AS shortname,
@@ -212,25 +234,28 @@ RETURN ta.attackId AS attackId, ta.shortname AS shortname,
       subtechniques: COLLECT { MATCH (t)<-[:SUBTECHNIQUE_OF]-(s:Technique) WHERE ${current('s')} RETURN s.attackId }
     }
   } AS techniques`,
-  params: {},
-  fromGraphql: (data) =>
-    (obj(data).tactics as Rec[]).map((ta) => {
-      const c = obj(ta.techniques) as { totalCount: number; nodes: Rec[] };
-      return {
-        tactic: `${ta.attackId} ${ta.shortname}`,
-        totalCount: c.totalCount,
-        techniques: c.nodes.map((t) => `${t.attackId}[${ids(obj(t.subtechniques).nodes).join(' ')}]`).sort(),
-      };
-    }),
-  fromCypher: (rows) =>
-    rows.map((r) => {
-      const ts = r.techniques as Array<{ attackId: string; subtechniques: string[] }>;
-      return {
-        tactic: `${r.attackId} ${r.shortname}`,
-        totalCount: ts.length,
-        techniques: ts.map((t) => `${t.attackId}[${sorted(t.subtechniques).join(' ')}]`).sort(),
-      };
-    }),
+    params: {},
+    fromGraphql: (data) =>
+      (obj(data).tactics as Rec[]).map((ta) => {
+        const c = obj(ta.techniques) as { totalCount: number; nodes: Rec[] };
+        return {
+          tactic: `${ta.attackId} ${ta.shortname}`,
+          totalCount: c.totalCount,
+          techniques: c.nodes
+            .map((t) => `${t.attackId}[${ids(obj(t.subtechniques).nodes).join(' ')}]`)
+            .sort(),
+        };
+      }),
+    fromCypher: (rows) =>
+      rows.map((r) => {
+        const ts = r.techniques as Array<{ attackId: string; subtechniques: string[] }>;
+        return {
+          tactic: `${r.attackId} ${r.shortname}`,
+          totalCount: ts.length,
+          techniques: ts.map((t) => `${t.attackId}[${sorted(t.subtechniques).join(' ')}]`).sort(),
+        };
+      }),
+  },
 };
 
 const OVERLAP_GROUPS = ['G0016', 'G0007']; // APT29 and APT28
@@ -247,35 +272,259 @@ const overlap: QueryClass = {
   }
 }`,
   variables: { ids: OVERLAP_GROUPS },
-  cypher: `UNWIND $ids AS id
+  twin: {
+    cypher: `UNWIND $ids AS id
 MATCH (g:AttackObject:Group {attackId: id}) WHERE ${current('g')}
 MATCH (g)-[r:USES]->(t:Technique) WHERE ${current('r')} AND ${current('t')}
 WITH t, collect(DISTINCT g.attackId) AS users
 WITH collect({item: t.attackId, users: users}) AS items
 RETURN [i IN items WHERE size(i.users) = size($ids) | i.item] AS shared, size(items) AS unionCount,
   [id IN $ids | {member: id, unique: [i IN items WHERE i.users = [id] | i.item]}] AS members`,
-  params: { ids: OVERLAP_GROUPS },
-  fromGraphql: (data) => {
-    const o = obj(obj(data).overlap);
-    return {
-      sharedCount: o.sharedCount,
-      unionCount: o.unionCount,
-      shared: ids(o.shared),
-      members: (o.members as Rec[]).map((m) => `${obj(m.object).attackId}: ${ids(m.unique).join(' ')}`),
-    };
-  },
-  fromCypher: (rows) => {
-    const r = rows[0] ?? {};
-    const shared = sorted(r.shared);
-    return {
-      sharedCount: shared.length,
-      unionCount: r.unionCount,
-      shared,
-      members: (r.members as Array<{ member: string; unique: string[] }>).map(
-        (m) => `${m.member}: ${sorted(m.unique).join(' ')}`,
-      ),
-    };
+    params: { ids: OVERLAP_GROUPS },
+    fromGraphql: (data) => {
+      const o = obj(obj(data).overlap);
+      return {
+        sharedCount: o.sharedCount,
+        unionCount: o.unionCount,
+        shared: ids(o.shared),
+        members: (o.members as Rec[]).map((m) => `${obj(m.object).attackId}: ${ids(m.unique).join(' ')}`),
+      };
+    },
+    fromCypher: (rows) => {
+      const r = rows[0] ?? {};
+      const shared = sorted(r.shared);
+      return {
+        sharedCount: shared.length,
+        unionCount: r.unionCount,
+        shared,
+        members: (r.members as Array<{ member: string; unique: string[] }>).map(
+          (m) => `${m.member}: ${sorted(m.unique).join(' ')}`,
+        ),
+      };
+    },
   },
 };
 
+/** The core classes, timed at every concurrency against their raw Cypher twins. */
 export const CLASSES: QueryClass[] = [lookup, techniquePage, headline, groupTechniques, matrix, overlap];
+
+// Analyst queries: one class per family, each the README's example as an analyst would paste it
+// (overlap is `analyst-overlap` above, which has a Cypher twin). No twin: each answer must have no
+// errors, name no unknown inputs, and hold what the example is about (checked before timing).
+
+const len = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+const unknown = (v: Rec) =>
+  len(v.unknownIds) > 0 ? `unknown inputs ${JSON.stringify(v.unknownIds)}` : undefined;
+
+/** An analyst class on root field `field`: `check` returns what is wrong with its value, or undefined. */
+function analyst(
+  name: string,
+  title: string,
+  field: string,
+  graphql: string,
+  check: (v: Rec) => string | undefined,
+  options: Partial<QueryClass> = {},
+): QueryClass {
+  return {
+    name,
+    title: `Analyst: ${title}`,
+    requires: field,
+    graphql,
+    variables: {},
+    check: (data) => {
+      const v = obj(data)?.[field];
+      if (v === null || v === undefined) return `${field} is null`;
+      return unknown(obj(v)) ?? check(obj(v));
+    },
+    ...options,
+  };
+}
+
+const nonEmpty = (what: string, v: unknown) => (len(v) > 0 ? undefined : `${what} is empty`);
+
+export const ANALYST_CLASSES: QueryClass[] = [
+  analyst(
+    'similar-groups',
+    'groups most similar to APT29 (Jaccard, techniques)',
+    'similarGroups',
+    `query SimilarGroups {
+  similarGroups(group: "G0016", limit: 5, by: TECHNIQUES) {
+    group { name } count
+    similar { group { attackId name } score sharedCount unionCount shared { attackId name } }
+  }
+}`,
+    (v) => nonEmpty('similar', v.similar),
+  ),
+  analyst(
+    'technique-prevalence',
+    'credential-access techniques ranked by how many groups use them',
+    'techniquePrevalence',
+    `query Prevalence {
+  techniquePrevalence(actors: [GROUP], tactic: "credential-access", limit: 10) {
+    actorCount
+    techniques { technique { attackId name } count share groups tactics }
+  }
+}`,
+    (v) => nonEmpty('techniques', v.techniques),
+  ),
+  analyst(
+    'cooccurrence',
+    'techniques used by the same groups as T1003.001 (support, confidence, lift)',
+    'cooccurrence',
+    `query Cooccurrence {
+  cooccurrence(technique: "T1003.001", limit: 10) {
+    technique { name } population count
+    techniques { technique { attackId name } count support confidence lift evidence { attackId } }
+  }
+}`,
+    (v) => nonEmpty('techniques', v.techniques),
+  ),
+  analyst(
+    'coverage-gaps',
+    'coverage gaps of three detected techniques, ranked by two groups',
+    'coverageGaps',
+    `query CoverageGaps {
+  coverageGaps(detected: ["T1003", "T1059.001", "T1566"], groups: ["G0016", "G0007"]) {
+    total covered percent unknownIds
+    tactics {
+      tactic { name } total coveredCount percent
+      uncovered { technique { attackId name } groupCount groups { attackId } }
+    }
+  }
+}`,
+    (v) => nonEmpty('tactics', v.tactics) ?? (Number(v.covered) > 0 ? undefined : 'nothing covered'),
+  ),
+  analyst(
+    'mitigation-plan',
+    "greedy mitigation plan for APT29's techniques (5 steps)",
+    'mitigationPlan',
+    `query MitigationPlan {
+  mitigationPlan(groups: ["G0016"], max: 5) {
+    targetCount coveredCount percent
+    steps { rank mitigation { attackId name } addedCount cumulativeCount cumulativePercent added { attackId } }
+    unmitigable { attackId name }
+  }
+}`,
+    (v) => nonEmpty('steps', v.steps),
+  ),
+  analyst(
+    'detection-chain',
+    'T1003.001 on Windows: detection strategies → analytics → log sources',
+    'detectionChain',
+    `query DetectionChain {
+  detectionChain(technique: "T1003.001", platform: "Windows") {
+    strategies {
+      strategy { attackId name }
+      analytics { analytic { attackId } logSources { dataComponent { attackId name } name channel } }
+    }
+    logSources { dataComponent { attackId } name channel }
+  }
+}`,
+    (v) => nonEmpty('strategies', v.strategies) ?? nonEmpty('logSources', v.logSources),
+  ),
+  analyst(
+    'detectable-techniques',
+    'techniques detectable from two log sources',
+    'detectableTechniques',
+    `query DetectableTechniques {
+  detectableTechniques(logSources: [
+    { dataComponent: "DC0032" },
+    { dataComponent: "Process Access", name: "WinEventLog:Sysmon", channel: "EventCode=10" }
+  ]) {
+    count unknownIds
+    techniques { technique { attackId name } analytics { attackId } strategies { attackId } }
+  }
+}`,
+    (v) => nonEmpty('techniques', v.techniques),
+  ),
+  analyst(
+    'paths',
+    'shortest paths from APT29 to M1026, up to 3 hops',
+    'paths',
+    `query Paths {
+  paths(from: "G0016", to: "M1026", maxHops: 3) {
+    length
+    paths { nodes { attackId name } steps { type from { attackId } to { attackId } description } }
+  }
+}`,
+    (v) => nonEmpty('paths', v.paths),
+  ),
+  analyst(
+    'groups-layer',
+    'Navigator layer for APT29 + APT28 (via DIRECT, SOFTWARE)',
+    'groupsLayer',
+    `query GroupsLayer {
+  groupsLayer(groups: ["G0016", "G0007"], via: [DIRECT, SOFTWARE]) { techniqueCount unknownIds layer }
+}`,
+    (v) => nonEmpty('layer.techniques', obj(v.layer)?.techniques),
+  ),
+  analyst(
+    'changes',
+    'major modifications of techniques, 17.1 → 18.1',
+    'changes',
+    `query Changes {
+  changes(kinds: [MODIFIED], versionChanges: [MAJOR], stixTypes: ["attack-pattern"]) {
+    fromVersion attackVersion counts { change count }
+    changes(first: 20) { totalCount nodes { attackId name fromVersion toVersion } }
+  }
+}`,
+    (v) =>
+      v.fromVersion !== '17.1' || v.attackVersion !== '18.1'
+        ? `compares ${v.fromVersion} → ${v.attackVersion}, not 17.1 → 18.1`
+        : nonEmpty('changes.nodes', obj(v.changes)?.nodes),
+    { needsHistory: true },
+  ),
+  analyst(
+    'technique-changes',
+    "how T1003's mitigations and detections changed, 17.1 → 18.1",
+    'techniqueChanges',
+    `query TechniqueChanges {
+  techniqueChanges(technique: "T1003") {
+    fromVersion attackVersion change { change versionChange }
+    mitigations { change from to }
+    detections { change from to }
+  }
+}`,
+    (v) =>
+      v.fromVersion !== '17.1' || v.attackVersion !== '18.1'
+        ? `compares ${v.fromVersion} → ${v.attackVersion}, not 17.1 → 18.1`
+        : len(v.mitigations) + len(v.detections) > 0
+          ? undefined
+          : 'no mitigation or detection changes',
+    { needsHistory: true },
+  ),
+];
+
+/** The classes timed a second time with the response cache on. */
+export const CACHE_CLASSES = ['lookup', 'tactic-groups', 'matrix', 'analyst-overlap'];
+
+/** Connection wrappers: a level of the response, not of the data. */
+const WRAPPERS = new Set(['edges', 'node', 'nodes']);
+
+/**
+ * The operation's depth in levels of data: the most fields with a selection set along one path,
+ * not counting the connection wrappers `edges`, `node` and `nodes`. Lookup `technique { name }` is
+ * 1; `tactics { techniques { nodes { subtechniques { nodes { attackId } } } } }` is 3.
+ */
+export function selectionDepth(document: string): number {
+  const doc = parse(document);
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const d of doc.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
+  const depth = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
+    let max = 0;
+    for (const s of set?.selections ?? []) {
+      if (s.kind === Kind.FIELD) {
+        const own = WRAPPERS.has(s.name.value) ? 0 : 1;
+        max = Math.max(max, s.selectionSet ? own + depth(s.selectionSet, seen) : 0);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) max = Math.max(max, depth(s.selectionSet, seen));
+      else if (!seen.has(s.name.value))
+        max = Math.max(max, depth(fragments.get(s.name.value), new Set([...seen, s.name.value])));
+    }
+    return max;
+  };
+  let max = 0;
+  for (const d of doc.definitions)
+    if (d.kind === Kind.OPERATION_DEFINITION) max = Math.max(max, depth(d.selectionSet, new Set()));
+  return max;
+}

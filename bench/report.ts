@@ -19,13 +19,34 @@ export interface Machine {
 
 export interface ClassResult {
   name: string;
+  /** Core classes have a raw Cypher twin and run at every concurrency; analyst classes are lighter. */
+  kind: 'core' | 'analyst';
   title: string;
   graphql: string;
-  cypher: string;
+  /** The raw Cypher twin, when the class has one. */
+  cypher?: string;
+  /** Levels of data in the operation (`selectionDepth`): round trips should not exceed it. */
+  depth: number;
   dbRoundTrips: number;
   responseBytes: number;
   http: LoadResult[];
   cypherLoad: LoadResult[];
+}
+
+export interface Memory {
+  before: number;
+  after: number;
+  peak: number;
+}
+
+/** A second pass over some classes with the response cache on, next to their numbers with it off. */
+export interface CacheResult {
+  ttlMs: number;
+  load: { seconds: number; warmupSeconds: number; concurrency: number[] };
+  /** The API process of the main pass (cache off: every class), and of the cache pass (these classes only). */
+  memoryOff: Memory;
+  memoryOn: Memory;
+  classes: Array<{ name: string; dbRoundTrips: number; off: LoadResult[]; on: LoadResult[] }>;
 }
 
 export interface Results {
@@ -35,14 +56,15 @@ export interface Results {
   totalSeconds: number;
   machine: Machine;
   load: { seconds: number; warmupSeconds: number; concurrency: number[] };
+  analystLoad: { seconds: number; warmupSeconds: number; concurrency: number[] };
   floor: { file: string; bytes: number; readMs: number; parseMs: number };
   imports: ImportStep[];
   checks: Array<{ what: string; ok: boolean; detail: string }>;
   classes: ClassResult[];
-  pending: Array<{ name: string; note: string }>;
-  memory: { before: number; after: number; peak: number };
-  /** Set once a response cache exists; until then the report says so. */
-  cache: string;
+  pending: Array<{ name: string; kind: 'core' | 'analyst'; note: string }>;
+  /** The API process of the main pass (response cache off). */
+  memory: Memory;
+  cache: CacheResult | null;
 }
 
 const ms = (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 2)) : '–');
@@ -88,9 +110,9 @@ export const IMPORT_HEAD = [
   'changes',
 ];
 
-export function queryRows(r: Results): string[][] {
+export function queryRows(r: Results, kind: 'core' | 'analyst'): string[][] {
   const rows: string[][] = [];
-  for (const c of r.classes) {
+  for (const c of r.classes.filter((x) => x.kind === kind)) {
     for (const h of c.http) {
       const raw = c.cypherLoad.find((x) => x.concurrency === h.concurrency);
       rows.push([
@@ -101,11 +123,14 @@ export function queryRows(r: Results): string[][] {
         raw ? `${ms(raw.p50)} / ${ms(raw.p95)} / ${ms(raw.p99)}` : '–',
         raw ? n0(raw.rps) : '–',
         raw ? `${ratio(c, h.concurrency).toFixed(2)}×` : '–',
-        String(c.dbRoundTrips),
+        `${c.dbRoundTrips}${c.dbRoundTrips > c.depth ? ' (!)' : ''}`,
+        String(c.depth),
       ]);
     }
   }
-  for (const p of r.pending) rows.push([p.name, '–', p.note, '–', '–', '–', '–', '–']);
+  for (const p of r.pending.filter((x) => x.kind === kind)) {
+    rows.push([p.name, '–', p.note, '–', '–', '–', '–', '–', '–']);
+  }
   return rows;
 }
 export const QUERY_HEAD = [
@@ -117,7 +142,60 @@ export const QUERY_HEAD = [
   'Cypher req/s',
   'p50 ratio',
   'DB round trips',
+  'depth',
 ];
+
+export function cacheRows(cache: CacheResult): string[][] {
+  const rows: string[][] = [];
+  for (const c of cache.classes) {
+    for (const on of c.on) {
+      const off = c.off.find((x) => x.concurrency === on.concurrency);
+      rows.push([
+        c.name,
+        String(on.concurrency),
+        off ? `${ms(off.p50)} / ${ms(off.p95)} / ${ms(off.p99)}` : '–',
+        off ? n0(off.rps) : '–',
+        `${ms(on.p50)} / ${ms(on.p95)} / ${ms(on.p99)}`,
+        n0(on.rps),
+        off ? `${(off.p50 / on.p50).toFixed(1)}×` : '–',
+        off ? `${(on.rps / off.rps).toFixed(1)}×` : '–',
+      ]);
+    }
+  }
+  return rows;
+}
+export const CACHE_HEAD = [
+  'class',
+  'conc.',
+  'cache off p50 / p95 / p99 ms',
+  'off req/s',
+  'cache on p50 / p95 / p99 ms',
+  'on req/s',
+  'p50 off / on',
+  'req/s on / off',
+];
+
+const memoryLine = (m: Memory) =>
+  `${mb(m.before)} after start-up, ${mb(m.after)} after the load, peak ${mb(m.peak)}`;
+
+function cacheSection(r: Results): string[] {
+  const c = r.cache;
+  if (!c) return ['Response cache on vs off: not measured in this run.'];
+  return [
+    '#### Response cache on vs off',
+    '',
+    `A second API process with \`RESPONSE_CACHE_TTL_MS=${c.ttlMs}\` (everything above ran with \`0\`, the cache off), ` +
+      `over the same data: ${c.load.warmupSeconds} s warm-up then ${c.load.seconds} s per point, concurrency ${c.load.concurrency.join(', ')}. ` +
+      'The "off" columns are the numbers above. With the cache on, the first request of each class must carry the ' +
+      'answer checked above, the second must come from the cache (`dbRoundTrips` 0) with the same answer, and every ' +
+      'timed response must equal that cached response byte for byte.',
+    '',
+    table(CACHE_HEAD, cacheRows(c)),
+    '',
+    `API process memory (RSS), cache off (main pass, every class above): ${memoryLine(c.memoryOff)}. ` +
+      `Cache on (only the ${c.classes.length} classes in this table): ${memoryLine(c.memoryOn)}.`,
+  ];
+}
 
 function section(r: Results): string {
   const m = r.machine;
@@ -145,12 +223,25 @@ function section(r: Results): string {
     '#### Queries',
     '',
     "Every class's GraphQL answer was compared with its raw Cypher answer before timing, and every timed " +
-      'response had to equal the checked one byte for byte. Latencies in ms; "p50 ratio" is GraphQL p50 / Cypher p50 at the same concurrency.',
+      'response had to equal the checked one byte for byte. Latencies in ms; "p50 ratio" is GraphQL p50 / Cypher p50 at the same concurrency. ' +
+      '"DB round trips" is the response\'s `extensions.dbRoundTrips` (the two data-version reads of `CONSISTENT_READS` are not counted); ' +
+      '"depth" is the levels of data the operation asks for (nested fields with a selection, `edges`/`node`/`nodes` not counted), ' +
+      'and (!) marks a class whose round trips exceed it. The response cache is off.',
     '',
-    table(QUERY_HEAD, queryRows(r)),
+    table(QUERY_HEAD, queryRows(r, 'core')),
     '',
-    `API process memory (RSS): ${mb(r.memory.before)} after start-up, ${mb(r.memory.after)} after the load, peak ${mb(r.memory.peak)}.`,
-    `Response cache on vs off: ${r.cache}.`,
+    '#### Analyst queries',
+    '',
+    `One class per analyst query family in the README, with the README's example (overlap is \`analyst-overlap\` above): ` +
+      `${r.analystLoad.warmupSeconds} s warm-up then ${r.analystLoad.seconds} s per point, concurrency ${r.analystLoad.concurrency.join(', ')}. ` +
+      'None has a raw Cypher twin (hence no ratio): before timing, each answer must have no errors, no unknown inputs, and a non-empty result ' +
+      '(the changes classes: a 17.1 → 18.1 comparison); every timed response had to equal it byte for byte.',
+    '',
+    table(QUERY_HEAD, queryRows(r, 'analyst')),
+    '',
+    `API process memory (RSS), main pass: ${memoryLine(r.memory)}.`,
+    '',
+    ...cacheSection(r),
     '',
     '<details><summary>The queries</summary>',
     '',
@@ -161,10 +252,7 @@ function section(r: Results): string {
       c.graphql,
       '```',
       '',
-      '```cypher',
-      c.cypher,
-      '```',
-      '',
+      ...(c.cypher ? ['```cypher', c.cypher, '```', ''] : []),
     ]),
     '</details>',
   ];
@@ -216,11 +304,17 @@ export function printTables(r: Results, print: (line: string) => void): void {
   text(IMPORT_HEAD, importRows(r));
   for (const c of r.checks) print(`${c.ok ? 'OK ' : 'FAILED '} ${c.what}${c.detail ? ` (${c.detail})` : ''}`);
   print('');
-  print('Queries (latency ms)');
-  text(QUERY_HEAD, queryRows(r));
+  print('Queries (latency ms, response cache off)');
+  text(QUERY_HEAD, queryRows(r, 'core'));
   print('');
-  print(
-    `API RSS: ${mb(r.memory.before)} before load, ${mb(r.memory.after)} after, peak ${mb(r.memory.peak)}`,
-  );
-  print(`Response cache on/off: ${r.cache}`);
+  print('Analyst queries (latency ms, response cache off)');
+  text(QUERY_HEAD, queryRows(r, 'analyst'));
+  print('');
+  print(`API RSS, cache off: ${memoryLine(r.memory)}`);
+  if (r.cache) {
+    print('');
+    print(`Response cache on vs off (RESPONSE_CACHE_TTL_MS=${r.cache.ttlMs})`);
+    text(CACHE_HEAD, cacheRows(r.cache));
+    print(`API RSS, cache on (${r.cache.classes.length} classes): ${memoryLine(r.cache.memoryOn)}`);
+  }
 }
