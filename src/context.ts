@@ -1,4 +1,4 @@
-import type { Executor, ReadExecutor } from './neo4j/executor.ts';
+import type { CountedReader, Executor, Query } from './neo4j/executor.ts';
 
 /**
  * The per-request GraphQL context. Build a fresh one for every request: the dataloader plugin
@@ -6,9 +6,10 @@ import type { Executor, ReadExecutor } from './neo4j/executor.ts';
  */
 export interface Context {
   /** Neo4j reads for this request; `roundTrips` feeds `extensions.dbRoundTrips`. */
-  db: ReadExecutor & { readonly roundTrips: number };
+  db: CountedReader;
 }
 
-export function createContext(executor: Executor): Context {
-  return { db: executor.counted() };
+/** `track`: a query to read around every batch of the request, to see whether the data moved. */
+export function createContext(executor: Executor, track?: Query): Context {
+  return { db: executor.counted(track) };
 }

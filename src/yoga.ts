@@ -12,7 +12,7 @@ import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
 import { LAYER_PATH_PREFIX } from './http/layers.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
-import { fetchImported } from './http/queries.ts';
+import { DATA_VERSION, fetchImported } from './http/queries.ts';
 import { createLogger, type Logger } from './logger.ts';
 import {
   DatabaseUnavailableError,
@@ -248,7 +248,11 @@ export function createApp({
   });
 
   // Every Neo4j call of a request shares one deadline, enforced as each transaction's timeout.
-  const makeDb = () => createContext(withDeadline(executor, Date.now() + http.requestTimeoutMs)).db;
+  const makeDb = () =>
+    createContext(
+      withDeadline(executor, Date.now() + http.requestTimeoutMs),
+      http.consistentReads ? DATA_VERSION : undefined,
+    ).db;
 
   const plugins: Plugin[] = [
     // Order matters: onRequest hooks run in this order, and the first to answer ends the request.
@@ -263,7 +267,7 @@ export function createApp({
     useLayerRoutes(),
     useRoundTrips(),
     useErrorCodes(),
-    http.consistentReads ? useConsistentReads({ executor, makeDb, log }) : {},
+    http.consistentReads ? useConsistentReads({ makeDb, log }) : {},
   ];
 
   return createYoga<Record<string, unknown>, Context>({

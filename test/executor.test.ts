@@ -36,3 +36,22 @@ describe("a request's reads", () => {
     expect(reader.roundTrips).toBe(1);
   });
 });
+
+describe('a tracked reader', () => {
+  const track = { name: 'test.counter', cypher: 'OPTIONAL MATCH (c:TestCounter) RETURN c.n AS n' };
+
+  it('reads the tracked query around each batch, in the same round trip, and sees it move', async () => {
+    await db.driver.executeQuery('MERGE (c:TestCounter) SET c.n = 1');
+    const reader = db.executor.counted(track);
+    const first = await Promise.all([reader.read(echo, { values: [1] }), reader.read(echo, { values: [2] })]);
+    expect(first).toEqual([[{ value: 1 }], [{ value: 2 }]]);
+    expect(reader.roundTrips).toBe(1);
+    expect(reader.tracked.size).toBe(1);
+
+    await db.driver.executeQuery('MATCH (c:TestCounter) SET c.n = 2');
+    expect(await reader.read(echo, { values: [3] })).toEqual([{ value: 3 }]);
+    expect(reader.roundTrips).toBe(2);
+    expect([...reader.tracked]).toEqual([JSON.stringify([{ n: 1 }]), JSON.stringify([{ n: 2 }])]);
+    await db.driver.executeQuery('MATCH (c:TestCounter) DELETE c');
+  });
+});

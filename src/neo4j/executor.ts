@@ -78,9 +78,17 @@ export interface Executor extends ReadExecutor {
   /**
    * A view for one request that counts its round trips, and sends the reads it makes in the same
    * tick (sibling fields' DataLoaders dispatch together) as one batch: a round trip per level.
+   * With `track`, each batch also runs `track` first and last, in the same transaction.
    */
-  counted(): ReadExecutor & { readonly roundTrips: number };
+  counted(track?: Query): CountedReader;
   close(): Promise<void>;
+}
+
+/** A request's reader: its round trips, and what `track` read around each of its batches. */
+export interface CountedReader extends ReadExecutor {
+  readonly roundTrips: number;
+  /** Every answer of the tracked query (as JSON); more than one means the data changed mid-request. */
+  readonly tracked: ReadonlySet<string>;
 }
 
 export interface WriteTx {
@@ -183,7 +191,7 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     read,
     readBatch,
     write,
-    counted: () => countedReader(executor),
+    counted: (track) => countedReader(executor, track),
     close: () => driver.close(),
   };
   return executor;
@@ -204,11 +212,13 @@ interface Pending extends Read {
 /**
  * Collects the reads made in one tick and sends them as one batch when the tick is over.
  * DataLoader dispatches its batches on process.nextTick, so every loader of one level has queued
- * its read by the time setImmediate runs.
+ * its read by the time setImmediate runs. `track` (the data version) is read before and after the
+ * batch's statements in the same transaction: equal answers mean no import committed in between.
  */
-function countedReader(executor: Executor): ReadExecutor & { readonly roundTrips: number } {
+function countedReader(executor: Executor, track?: Query): CountedReader {
   let roundTrips = 0;
   let queue: Pending[] = [];
+  const tracked = new Set<string>();
   const flush = async () => {
     const batch = queue;
     queue = [];
@@ -216,10 +226,16 @@ function countedReader(executor: Executor): ReadExecutor & { readonly roundTrips
     const timeoutMs = limitOf(...batch.map((p) => p.options?.timeoutMs));
     try {
       const [only] = batch;
-      const results =
-        batch.length === 1 && only
-          ? [await executor.read(only.query, only.params, only.options)]
-          : await executor.readBatch(batch, { timeoutMs });
+      let results: Row[][];
+      if (track) {
+        const all = await executor.readBatch([{ query: track }, ...batch, { query: track }], { timeoutMs });
+        for (const rows of [all[0], all.at(-1)]) tracked.add(JSON.stringify(rows));
+        results = all.slice(1, -1);
+      } else if (batch.length === 1 && only) {
+        results = [await executor.read(only.query, only.params, only.options)];
+      } else {
+        results = await executor.readBatch(batch, { timeoutMs });
+      }
       for (const [i, p] of batch.entries()) p.resolve(results[i] ?? []);
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -229,6 +245,7 @@ function countedReader(executor: Executor): ReadExecutor & { readonly roundTrips
     get roundTrips() {
       return roundTrips;
     },
+    tracked,
     read(query, params, options) {
       return new Promise((resolve, reject) => {
         if (queue.length === 0) setImmediate(flush);
@@ -262,7 +279,7 @@ export function withDeadline(executor: Executor, deadline: number): Executor {
     read,
     readBatch,
     write: (name, work) => executor.write(name, work),
-    counted: () => countedReader(bounded),
+    counted: (track) => countedReader(bounded, track),
     close: () => executor.close(),
   };
   return bounded;
