@@ -1,5 +1,6 @@
 import type { Domain, NodeType, RelType } from './model.ts';
-import type { GraphRows, NodeRow, Props, RelRow } from './transform.ts';
+import type { NodeRow, Props, RelRow } from './rows.ts';
+import type { GraphRows } from './transform.ts';
 
 /** What the graph holds now for one node or relationship, as read at the start of the load. */
 export interface ExistingNode {

@@ -2,7 +2,8 @@ import type { Executor } from '../src/neo4j/executor.ts';
 import { ImportError } from './errors.ts';
 import { ensureSchema, type LoadResult, loadRows, READ_KNOWN } from './load.ts';
 import { readSource } from './read.ts';
-import { detectDomain, type KnownObject, transform } from './transform.ts';
+import { detectDomain } from './rows.ts';
+import { type KnownObject, transform } from './transform.ts';
 import { type Problem, validateObjects } from './validate.ts';
 
 export { ImportError } from './errors.ts';
