@@ -1,4 +1,7 @@
-import neo4j, { type Driver, type ManagedTransaction, Neo4jError, type QueryResult } from 'neo4j-driver';
+import neo4j, { type Driver, type ManagedTransaction, type QueryResult } from 'neo4j-driver';
+import { mapError, QueryTimeoutError } from './errors.ts';
+
+export { DatabaseUnavailableError, QueryTimeoutError } from './errors.ts';
 
 export type Params = Record<string, unknown>;
 export type Row = Record<string, unknown>;
@@ -17,48 +20,6 @@ export interface ReadOptions {
 export interface ReadExecutor {
   /** Runs one named query in a read transaction (routed to followers in a cluster); one round trip. */
   read(query: Query, params?: Params, options?: ReadOptions): Promise<Row[]>;
-}
-
-/** A query ran out of time (the server aborted its transaction), or its request had none left. */
-export class QueryTimeoutError extends Error {
-  constructor(
-    readonly query: string,
-    readonly timeoutMs: number | undefined,
-    options?: ErrorOptions,
-  ) {
-    super(`query ${query} ran out of time (limit ${timeoutMs ?? 'none'} ms)`, options);
-    this.name = 'QueryTimeoutError';
-  }
-}
-
-/** Neo4j could not be reached, or no connection was free in time: a retry later may succeed. */
-export class DatabaseUnavailableError extends Error {
-  constructor(
-    readonly query: string,
-    options?: ErrorOptions,
-  ) {
-    super(`query ${query}: the database is unavailable`, options);
-    this.name = 'DatabaseUnavailableError';
-  }
-}
-
-const TIMEOUT_CODES = new Set([
-  'Neo.ClientError.Transaction.TransactionTimedOut',
-  'Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration',
-]);
-
-/** Maps the driver's failures onto the two an API client can act on; everything else passes as is. */
-function mapError(error: unknown, query: string, timeoutMs: number | undefined): unknown {
-  if (!(error instanceof Neo4jError)) return error;
-  if (TIMEOUT_CODES.has(error.code)) return new QueryTimeoutError(query, timeoutMs, { cause: error });
-  if (
-    error.code === neo4j.error.SERVICE_UNAVAILABLE ||
-    error.code === neo4j.error.SESSION_EXPIRED ||
-    /acquisition timed out/i.test(error.message)
-  ) {
-    return new DatabaseUnavailableError(query, { cause: error });
-  }
-  return error;
 }
 
 /** One named query and its parameters, as a batch of reads carries them. */
