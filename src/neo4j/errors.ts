@@ -18,7 +18,9 @@ export class DatabaseUnavailableError extends Error {
     readonly query: string,
     options?: ErrorOptions,
   ) {
-    super(`query ${query}: the database is unavailable`, options);
+    // For the logs only: clients get a masked message. The driver's own says what failed last.
+    const cause = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
+    super(`query ${query}: the database is unavailable${cause}`, options);
     this.name = 'DatabaseUnavailableError';
   }
 }

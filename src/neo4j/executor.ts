@@ -119,18 +119,23 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     const timeout = limitOf(timeoutMs, readOptions.timeoutMs);
     const name = reads.map((r) => r.query.name).join('+');
     const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
+    // Metrics see each query by its own name, each with the time of the round trip it shared.
+    for (const r of reads) onQueryStart?.(r.query.name);
+    const start = performance.now();
+    let ok = false;
     try {
-      return await timed(name, () =>
-        session.executeRead(
-          // Not awaited one by one: the driver sends every statement before the first answer arrives.
-          (tx: ManagedTransaction) =>
-            Promise.all(reads.map(async (r) => rows(await tx.run(r.query.cypher, r.params)))),
-          { metadata: { app: 'attack-graph', query: name }, timeout },
-        ),
+      const out = await session.executeRead(
+        // Not awaited one by one: the driver sends every statement before the first answer arrives.
+        (tx: ManagedTransaction) =>
+          Promise.all(reads.map(async (r) => rows(await tx.run(r.query.cypher, r.params)))),
+        { metadata: { app: 'attack-graph', query: name }, timeout },
       );
+      ok = true;
+      return out;
     } catch (error) {
       throw mapError(error, name, timeout);
     } finally {
+      for (const r of reads) onQuery?.(r.query.name, performance.now() - start, ok);
       await session.close();
     }
   };
