@@ -224,7 +224,7 @@ function section(r: Results): string {
     '',
     "Every class's GraphQL answer was compared with its raw Cypher answer before timing, and every timed " +
       'response had to equal the checked one byte for byte. Latencies in ms; "p50 ratio" is GraphQL p50 / Cypher p50 at the same concurrency. ' +
-      '"DB round trips" is the response\'s `extensions.dbRoundTrips` (the two data-version reads of `CONSISTENT_READS` are not counted); ' +
+      '"DB round trips" is the response\'s `extensions.dbRoundTrips` (with `CONSISTENT_READS` each batch also reads the data version, in the same round trip); ' +
       '"depth" is the levels of data the operation asks for (nested fields with a selection, `edges`/`node`/`nodes` not counted), ' +
       'and (!) marks a class whose round trips exceed it. The response cache is off.',
     '',
