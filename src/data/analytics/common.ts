@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import { active, type Domain, LABELS, type Label, type NodeRow, nodeRow, project } from '../rows.ts';
+import { active, type Domain, LABELS, type Label } from '../rows.ts';
 
 const q = (name: string, cypher: string): Query => ({ name, cypher });
 
@@ -10,21 +10,6 @@ export const current = (x: string) => `${active(x)} AND ($domain IS NULL OR $dom
 /** Techniques of a platform (case-insensitive); every technique when `$platform` is null. */
 export const onPlatform = (x: string) =>
   `($platform IS NULL OR any(p IN coalesce(${x}.platforms, []) WHERE toLower(p) = toLower($platform)))`;
-
-/** Any ATT&CK object by STIX id, whatever its label: what analyst results point at. */
-export const NODES_BY_STIX_IDS = q(
-  'analytics.nodesByStixIds',
-  `MATCH (n:AttackObject) WHERE n.stixId IN $ids RETURN ${project('n')} AS node`,
-);
-
-const nodeResult = z.object({ node: nodeRow });
-
-export async function fetchNodes(db: ReadExecutor, ids: readonly string[]): Promise<(NodeRow | null)[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.read(NODES_BY_STIX_IDS, { ids: [...new Set(ids)] });
-  const byId = new Map(rows.map((r) => nodeResult.parse(r).node).map((n) => [n.stixId, n]));
-  return ids.map((id) => byId.get(id) ?? null);
-}
 
 /**
  * Input keys -> current objects of the given labels. A key is an ATT&CK ID (`G0016`), a STIX id,

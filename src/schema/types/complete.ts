@@ -4,7 +4,8 @@ import type { Context } from '../../context.ts';
 import { fetchComplete } from '../../data/objects.ts';
 import type { NodeRow } from '../../data/rows.ts';
 
-const loaders = createContextCache(
+/** Complete rows by STIX id, one DataLoader per request: every field that needs them shares it. */
+export const completeRows = createContextCache(
   (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchComplete(ctx.db, ids)),
 );
 
@@ -13,5 +14,5 @@ const loaders = createContextCache(
  * that needs them in one batch (which travels with the next level's reads).
  */
 export async function complete(ctx: Context, row: NodeRow): Promise<NodeRow> {
-  return row.complete ? row : ((await loaders(ctx).load(row.stixId)) ?? row);
+  return row.complete ? row : ((await completeRows(ctx).load(row.stixId)) ?? row);
 }

@@ -1,14 +1,12 @@
-import { createContextCache } from '@pothos/core';
-import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { compareKeys } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
-import { fetchNodes } from '../../../data/analytics/common.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
 import type { Via } from '../../../data/related.ts';
 import type { Domain, NodeRow } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { DomainEnum, UsageViaEnum } from '../common.ts';
+import { completeRows } from '../complete.ts';
 
 /** The caller's fault, said plainly: the message names the argument and what is allowed. */
 export const badInput = (message: string) =>
@@ -83,19 +81,15 @@ export const filtersOf = (args: UsageFilterArgs) => ({
   rollUp: args.rollUp ?? false,
 });
 
-const nodeLoaders = createContextCache(
-  (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchNodes(ctx.db, ids)),
-);
-
 /** Any ATT&CK object by STIX id, batched per request across every analyst field. */
 export async function loadNode(ctx: Context, id: string): Promise<NodeRow> {
-  const node = await nodeLoaders(ctx).load(id);
+  const node = await completeRows(ctx).load(id);
   if (!node) throw new Error(`no object ${id}`);
   return node;
 }
 
 export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<NodeRow[]> {
-  const nodes = await nodeLoaders(ctx).loadMany(ids);
+  const nodes = await completeRows(ctx).loadMany(ids);
   return nodes.filter((n): n is NodeRow => !!n && !(n instanceof Error));
 }
 
