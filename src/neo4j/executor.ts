@@ -226,27 +226,22 @@ function countedReader(executor: Executor, track?: Query): CountedReader {
  * the time that is left as its transaction timeout, and none starts once it is gone.
  */
 export function withDeadline(executor: Executor, deadline: number): Executor {
-  const read: ReadExecutor['read'] = (query, params, readOptions = {}) => {
+  /** The caller's options with the time that is left; throws once none is. */
+  const bounded = (name: string, readOptions: ReadOptions = {}): ReadOptions => {
     const left = deadline - Date.now();
-    if (left <= 0) return Promise.reject(new QueryTimeoutError(query.name, 0));
-    const timeoutMs = Math.min(left, readOptions.timeoutMs ?? left);
-    return executor.read(query, params, { ...readOptions, timeoutMs });
+    if (left <= 0) throw new QueryTimeoutError(name, 0);
+    return { ...readOptions, timeoutMs: Math.min(left, readOptions.timeoutMs ?? left) };
   };
-  const readBatch: Executor['readBatch'] = (reads, readOptions = {}) => {
-    const left = deadline - Date.now();
-    const name = reads.map((r) => r.query.name).join('+');
-    if (left <= 0) return Promise.reject(new QueryTimeoutError(name, 0));
-    return executor.readBatch(reads, {
-      ...readOptions,
-      timeoutMs: Math.min(left, readOptions.timeoutMs ?? left),
-    });
-  };
-  const bounded: Executor = {
+  const read: ReadExecutor['read'] = async (query, params, readOptions) =>
+    executor.read(query, params, bounded(query.name, readOptions));
+  const readBatch: Executor['readBatch'] = async (reads, readOptions) =>
+    executor.readBatch(reads, bounded(reads.map((r) => r.query.name).join('+'), readOptions));
+  const view: Executor = {
     read,
     readBatch,
     write: (name, work) => executor.write(name, work),
-    counted: (track) => countedReader(bounded, track),
+    counted: (track) => countedReader(view, track),
     close: () => executor.close(),
   };
-  return bounded;
+  return view;
 }
