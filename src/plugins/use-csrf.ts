@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { errorResponse } from '../http/errors.ts';
 import type { Metrics } from '../http/metrics.ts';
+import { routeOf } from '../http/routes.ts';
 
 const JSON_TYPES = ['application/json', 'application/graphql+json'];
 /** Headers a browser may not add cross-site without a CORS preflight the server would refuse. */
@@ -21,10 +22,12 @@ function mediaType(request: Request): string {
  * without a preflight, so POSTs must be JSON and GET queries must carry a non-simple header.
  * The GraphiQL page itself (GET without a query) needs neither.
  */
-export function useCsrfPrevention({ endpoint, metrics }: { endpoint: string; metrics: Metrics }): Plugin {
+export function useCsrfPrevention({ metrics }: { metrics: Metrics }): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint) return;
+      const route = routeOf(request);
+      // No route: useRoutes has answered 404 already; were it ever misplaced, check the request anyway.
+      if (route !== null && route !== 'graphql') return;
       if (request.method === 'POST' && !JSON_TYPES.includes(mediaType(request))) {
         metrics.rejection('unsupported_media_type');
         endResponse(
