@@ -21,6 +21,7 @@ import { useAccess } from './plugins/use-access.ts';
 import { useConsistentReads } from './plugins/use-consistent-reads.ts';
 import { useCsrfPrevention } from './plugins/use-csrf.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useJsonParsing } from './plugins/use-json-parsing.ts';
 import { useLimits } from './plugins/use-limits.ts';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.ts';
 import { usePersistedOperations } from './plugins/use-persisted-operations.ts';
@@ -226,6 +227,7 @@ export function createApp({
     useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers'] }),
     http.metrics ? useMetricsEndpoint({ metrics }) : {},
     http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
+    useJsonParsing(),
     ...useLimits(config),
     cache.plugin,
     ...usePersistedOperations(config),

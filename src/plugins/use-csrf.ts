@@ -1,9 +1,9 @@
 import type { Plugin } from 'graphql-yoga';
 import { errorResponse } from '../http/errors.ts';
+import { JSON_TYPES, mediaType } from '../http/media-type.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { routeOf } from '../http/routes.ts';
 
-const JSON_TYPES = ['application/json', 'application/graphql+json'];
 /** Headers a browser may not add cross-site without a CORS preflight the server would refuse. */
 const PREFLIGHT_HEADERS = [
   'authorization',
@@ -12,10 +12,6 @@ const PREFLIGHT_HEADERS = [
   'apollo-require-preflight',
   'x-apollo-operation-name',
 ];
-
-function mediaType(request: Request): string {
-  return (request.headers.get('content-type') ?? '').split(/[;,]/)[0]?.trim().toLowerCase() ?? '';
-}
 
 /**
  * CSRF prevention for the GraphQL endpoint: a cross-site page can send only "simple" requests
