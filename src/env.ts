@@ -72,6 +72,7 @@ export const envSchema = z.object({
   MAX_BODY_BYTES: count(1024, 100_000_000).default(100_000),
   HTTP_BATCH_LIMIT: count(0, 100).default(0),
   REQUEST_TIMEOUT_MS: count(100, 600_000).default(15_000),
+  HTTP_REQUEST_BODY_TIMEOUT_MS: count(100, 600_000).default(30_000),
   RATE_LIMIT_PER_MINUTE: optionalCount(0, 1_000_000),
   RATE_LIMIT_BURST: count(1, 1_000_000).default(60),
 
@@ -190,6 +191,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: e.MAX_BODY_BYTES,
       batchLimit: e.HTTP_BATCH_LIMIT,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      /** How long a client may take to send a whole request, headers and body (Node answers 408). */
+      requestBodyTimeoutMs: e.HTTP_REQUEST_BODY_TIMEOUT_MS,
       /** Re-run an operation when an import committed while it ran (see use-consistent-reads.ts). */
       consistentReads: e.CONSISTENT_READS === 'true',
       metrics: e.METRICS === 'true',

@@ -2,11 +2,12 @@
  * `npm start`: brings up what the API needs (the local Neo4j, the ATT&CK data) and serves it.
  * Everything it serves is built in yoga.ts; this file only listens and shuts down cleanly.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ensureNeo4j } from '../scripts/local-neo4j/ensure.ts';
 import { fetchStatus } from './data/status.ts';
 import { type Config, ConfigError, loadConfig } from './env.ts';
 import { createMetrics } from './http/metrics.ts';
+import { createHttpServer } from './http/server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDriver } from './neo4j/driver.ts';
 import { createExecutor, type Executor } from './neo4j/executor.ts';
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     onQueryStart: metrics.onQueryStart,
   });
   const yoga = createApp({ config, executor: reads, logger: log, metrics });
-  const server = createServer(yoga);
+  const server = createHttpServer(yoga, { requestTimeoutMs: config.http.requestBodyTimeoutMs });
   const { host, port } = config.server;
   try {
     await listen(server, host, port);

@@ -1,18 +1,14 @@
 import { PothosValidationError } from '@pothos/core';
+import { useCORS } from '@whatwg-node/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import {
-  type CORSOptions,
-  createYoga,
-  type Plugin,
-  useReadinessCheck,
-  maskError as yogaMaskError,
-} from 'graphql-yoga';
+import { type CORSOptions, createYoga, type Plugin, maskError as yogaMaskError } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
 import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
-import { LAYER_PATH_PREFIX } from './http/layers.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
-import { DATA_VERSION, fetchImported } from './http/queries.ts';
+import { DATA_VERSION } from './http/queries.ts';
+import { createReadiness, type Readiness } from './http/readiness.ts';
+import { routeOf } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import {
   DatabaseUnavailableError,
@@ -25,11 +21,14 @@ import { useAccess } from './plugins/use-access.ts';
 import { useConsistentReads } from './plugins/use-consistent-reads.ts';
 import { useCsrfPrevention } from './plugins/use-csrf.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useJsonParsing } from './plugins/use-json-parsing.ts';
 import { useLimits } from './plugins/use-limits.ts';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.ts';
 import { usePersistedOperations } from './plugins/use-persisted-operations.ts';
+import { useReadiness } from './plugins/use-readiness.ts';
 import { useRequestLog } from './plugins/use-request-log.ts';
 import { useResponseCache } from './plugins/use-response-cache.ts';
+import { useRoutes, YOGA_HEALTH_CHECK_OFF } from './plugins/use-routes.ts';
 import { schema as appSchema } from './schema/index.ts';
 
 /** The query GraphiQL opens with: the headline question the API exists to answer. */
@@ -99,9 +98,6 @@ query DetectLsassDumping {
 }
 `;
 
-/** How long `/ready` waits for Neo4j before it answers 503. */
-const READY_TIMEOUT_MS = 3_000;
-
 export interface AppOptions {
   config: Config;
   executor: Executor;
@@ -113,6 +109,8 @@ export interface AppOptions {
    * so /metrics shows Neo4j too. Defaults to a fresh registry without process metrics.
    */
   metrics?: Metrics;
+  /** What /ready reports; defaults to a check over `executor` (see src/http/readiness.ts). */
+  readiness?: Readiness;
 }
 
 /** Puts the number of Neo4j round trips the request made into every response's `extensions.dbRoundTrips`. */
@@ -167,43 +165,6 @@ function createMaskError(requestTimeoutMs: number) {
   };
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function readiness(executor: Executor, log: Logger): Plugin {
-  return useReadinessCheck({
-    endpoint: '/ready',
-    check: async ({ fetchAPI }) => {
-      const answer = (status: 'unavailable' | 'empty') =>
-        new fetchAPI.Response(JSON.stringify({ status }), {
-          status: 503,
-          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        });
-      let imported: boolean;
-      try {
-        imported = await withTimeout(fetchImported(executor, READY_TIMEOUT_MS), READY_TIMEOUT_MS);
-      } catch (error) {
-        log.warn({ err: error }, 'not ready: Neo4j does not answer');
-        return answer('unavailable');
-      }
-      if (!imported) {
-        log.warn('not ready: Neo4j holds no ATT&CK data (import it first)');
-        return answer('empty');
-      }
-      return true;
-    },
-  });
-}
-
 function corsOptions(origins: string[]): CORSOptions {
   if (origins.length === 0) return false;
   return {
@@ -226,10 +187,12 @@ export function createApp({
   logger,
   schema = appSchema,
   metrics = createMetrics({ poolMax: config.neo4j.maxPoolSize, defaultMetrics: false }),
+  readiness,
 }: AppOptions) {
   const log = logger ?? createLogger(config.log.level);
   const endpoint = '/graphql';
   const { http } = config;
+  const cors = corsOptions(http.corsOrigins);
   const version = createDataVersion(executor, {
     intervalMs: config.cache.dataVersionCheckMs,
     log,
@@ -257,10 +220,14 @@ export function createApp({
   const plugins: Plugin[] = [
     // Order matters: onRequest hooks run in this order, and the first to answer ends the request.
     useRequestLog({ log, metrics }),
-    readiness(executor, log),
-    useAccess({ config, metrics, paths: [endpoint, '/metrics', LAYER_PATH_PREFIX] }),
-    http.metrics ? useMetricsEndpoint({ metrics, endpoint: '/metrics' }) : {},
-    http.csrfPrevention ? useCsrfPrevention({ endpoint, metrics }) : {},
+    // Anything but a documented route is answered 404 here, before any other plugin can act on it.
+    useRoutes({ cors: cors !== false, metrics: http.metrics }),
+    cors === false ? {} : useCORS<object>(cors),
+    useReadiness(readiness ?? createReadiness(executor, { log })),
+    useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers'] }),
+    http.metrics ? useMetricsEndpoint({ metrics }) : {},
+    http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
+    useJsonParsing(),
     ...useLimits(config),
     cache.plugin,
     ...usePersistedOperations(config),
@@ -273,12 +240,16 @@ export function createApp({
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: endpoint,
-    healthCheckEndpoint: '/health',
-    graphiql: http.graphiql ? { title: 'attack-graph', defaultQuery: DEFAULT_QUERY } : false,
+    // Yoga's own health check, GraphiQL and CORS match paths loosely and run before any plugin:
+    // useRoutes serves /health, GraphiQL renders on the GraphQL route only, CORS is a plugin above.
+    healthCheckEndpoint: YOGA_HEALTH_CHECK_OFF,
+    graphiql: http.graphiql
+      ? (request) => routeOf(request) === 'graphql' && { title: 'attack-graph', defaultQuery: DEFAULT_QUERY }
+      : false,
     landingPage: false,
     logging: log,
     maskedErrors: { maskError: createMaskError(http.requestTimeoutMs), isDev: false },
-    cors: corsOptions(http.corsOrigins),
+    cors: false,
     multipart: false,
     batching: http.batchLimit > 0 ? { limit: http.batchLimit } : false,
     maxRequestBodySize: http.maxBodyBytes,

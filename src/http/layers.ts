@@ -20,6 +20,12 @@ export type GraphQLExecutor = (query: string, variables: Record<string, unknown>
 
 export const LAYER_PATH_PREFIX = '/layers/';
 
+/**
+ * The layer download paths, as sent (still percent-encoded): the router's test of the layers
+ * route. Only the group ids may be encoded (`G0016%2CG0007`); `route` below decodes them.
+ */
+export const LAYER_PATH = /^\/layers\/(?:groups\/[^/]+\.json|coverage\.json|mitigation-plan\.json)$/;
+
 const RESULT = 'layer unknownIds';
 
 const QUERIES = {

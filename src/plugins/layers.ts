@@ -1,5 +1,6 @@
 import type { Plugin, YogaServer } from 'graphql-yoga';
-import { handleLayerRequest, LAYER_PATH_PREFIX } from '../http/layers.ts';
+import { handleLayerRequest } from '../http/layers.ts';
+import { routeOf } from '../http/routes.ts';
 
 /**
  * Serves Navigator layer downloads (`/layers/...`, see src/http/layers.ts) from the same app. Each
@@ -15,7 +16,7 @@ export function useLayerRoutes(): Plugin<any> {
       yoga = instance;
     },
     async onRequest({ request, url, endResponse, serverContext, fetchAPI }) {
-      if (!url.pathname.startsWith(LAYER_PATH_PREFIX) || !yoga) return;
+      if (routeOf(request) !== 'layers' || !yoga) return;
       const app = yoga;
       const response = await handleLayerRequest(request, async (query, variables) => {
         const inner = new fetchAPI.Request(new URL(app.graphqlEndpoint, url), {

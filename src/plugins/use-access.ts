@@ -5,31 +5,33 @@ import { clientAddress } from '../http/client.ts';
 import { errorResponse } from '../http/errors.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
+import { type Route, routeOf } from '../http/routes.ts';
 import { requestInfo } from './request-info.ts';
 
 /**
- * API keys and rate limits for the GraphQL endpoint, /metrics and the layer downloads (health and
- * readiness stay open for load balancers). A path ending in "/" guards everything under it. A valid key names the client; otherwise its address does, so a client
- * guessing keys spends its own address's budget.
+ * API keys and rate limits for the given routes: GraphQL, /metrics and the layer downloads (health
+ * and readiness stay open for load balancers). A valid key names the client; otherwise its address
+ * does, so a client guessing keys spends its own address's budget.
  */
 export function useAccess({
   config,
   metrics,
-  paths,
+  routes,
 }: {
   config: Config;
   metrics: Metrics;
-  paths: string[];
+  routes: Route[];
 }): Plugin {
-  const guarded = (path: string) => paths.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
   const keysRequired = config.auth.keyDigests.length > 0;
   const checkKey = createKeyChecker(config.auth.keyDigests);
   const { perMinute, burst } = config.rateLimit;
   const limiter = perMinute > 0 ? createRateLimiter({ perMinute, burst }) : undefined;
 
   return {
-    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (!guarded(url.pathname) || request.method === 'OPTIONS') return;
+    onRequest({ request, serverContext, endResponse, fetchAPI }) {
+      const route = routeOf(request);
+      // No route: useRoutes has answered 404 already; were it ever misplaced, guard the request anyway.
+      if ((route !== null && !routes.includes(route)) || request.method === 'OPTIONS') return;
       const info = requestInfo(request);
       const key = keysRequired ? checkKey(request.headers.get('authorization')) : { state: 'none' as const };
       info.client =

@@ -1,8 +1,9 @@
 import type { Plugin } from 'graphql-yoga';
 import { errorResponse } from '../http/errors.ts';
+import { JSON_TYPES, mediaType } from '../http/media-type.ts';
 import type { Metrics } from '../http/metrics.ts';
+import { routeOf } from '../http/routes.ts';
 
-const JSON_TYPES = ['application/json', 'application/graphql+json'];
 /** Headers a browser may not add cross-site without a CORS preflight the server would refuse. */
 const PREFLIGHT_HEADERS = [
   'authorization',
@@ -12,19 +13,17 @@ const PREFLIGHT_HEADERS = [
   'x-apollo-operation-name',
 ];
 
-function mediaType(request: Request): string {
-  return (request.headers.get('content-type') ?? '').split(/[;,]/)[0]?.trim().toLowerCase() ?? '';
-}
-
 /**
  * CSRF prevention for the GraphQL endpoint: a cross-site page can send only "simple" requests
  * without a preflight, so POSTs must be JSON and GET queries must carry a non-simple header.
  * The GraphiQL page itself (GET without a query) needs neither.
  */
-export function useCsrfPrevention({ endpoint, metrics }: { endpoint: string; metrics: Metrics }): Plugin {
+export function useCsrfPrevention({ metrics }: { metrics: Metrics }): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint) return;
+      const route = routeOf(request);
+      // No route: useRoutes has answered 404 already; were it ever misplaced, check the request anyway.
+      if (route !== null && route !== 'graphql') return;
       if (request.method === 'POST' && !JSON_TYPES.includes(mediaType(request))) {
         metrics.rejection('unsupported_media_type');
         endResponse(

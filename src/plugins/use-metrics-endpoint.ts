@@ -1,11 +1,12 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../http/metrics.ts';
+import { routeOf } from '../http/routes.ts';
 
-/** Serves the Prometheus text format at `endpoint`; put it after useAccess so keys apply. */
-export function useMetricsEndpoint({ metrics, endpoint }: { metrics: Metrics; endpoint: string }): Plugin {
+/** Serves the Prometheus text format at /metrics; put it after useAccess so keys apply. */
+export function useMetricsEndpoint({ metrics }: { metrics: Metrics }): Plugin {
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint || request.method !== 'GET') return;
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (routeOf(request) !== 'metrics' || request.method === 'OPTIONS') return;
       return metrics.registry.metrics().then((text) => {
         endResponse(
           new fetchAPI.Response(text, {

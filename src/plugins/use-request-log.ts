@@ -3,12 +3,12 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../http/metrics.ts';
 import { requestStore } from '../http/request-context.ts';
+import { routeLabel } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
 import { infoOf, requestInfo } from './request-info.ts';
 
 /** A client's own request id is kept when it is short and plain; anything else is replaced. */
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics']);
 const QUIET = new Set(['/health', '/ready', '/metrics']);
 
 /**
@@ -57,8 +57,7 @@ export function useRequestLog({ log, metrics }: { log: Logger; metrics: Metrics 
       if (!info.id) info.id = randomUUID();
       response.headers.set('x-request-id', info.id);
       const ms = performance.now() - info.start;
-      const path = new URL(request.url).pathname;
-      const route = ROUTES.has(path) ? path : 'other';
+      const route = routeLabel(request);
       metrics.http(route, response.status, ms);
       const isGraphQL = route === '/graphql' && request.method !== 'OPTIONS';
       const html = response.headers.get('content-type')?.startsWith('text/html');

@@ -1,0 +1,66 @@
+import { LAYER_PATH, LAYER_PATH_PREFIX } from './layers.ts';
+
+/**
+ * The app's documented routes. Every plugin asks `routeOf` which one a request is for, so the
+ * guards (API keys, rate limits, CSRF), the endpoints and the 404 share one decision.
+ *
+ * The rule: a route is its exact path, compared as the URL parser leaves it. No trailing slash,
+ * no repeated slash, no prefix, no percent-encoding (`/%67raphql` is not `/graphql`), case counts
+ * (`/GraphQL` is not a route). The layer downloads are their three documented paths under
+ * `/layers/` (src/http/layers.ts), the group ids being the only variable part. The query string
+ * plays no part in choosing a route. Everything else is not a route and gets 404 before anything
+ * runs.
+ */
+export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers';
+
+export const ROUTE_PATHS = {
+  graphql: '/graphql',
+  health: '/health',
+  ready: '/ready',
+  metrics: '/metrics',
+  layers: LAYER_PATH_PREFIX,
+} as const satisfies Record<Route, string>;
+
+/**
+ * The methods each route answers. OPTIONS (a CORS preflight) is added to every route when
+ * CORS_ORIGINS is set; the layer downloads answer preflights themselves, for any origin.
+ */
+export const ROUTE_METHODS: Record<Route, readonly string[]> = {
+  graphql: ['GET', 'POST'],
+  health: ['GET', 'HEAD'],
+  ready: ['GET', 'HEAD'],
+  metrics: ['GET', 'HEAD'],
+  layers: ['GET', 'HEAD', 'OPTIONS'],
+};
+
+const EXACT = new Map<string, Route>([
+  [ROUTE_PATHS.graphql, 'graphql'],
+  [ROUTE_PATHS.health, 'health'],
+  [ROUTE_PATHS.ready, 'ready'],
+  [ROUTE_PATHS.metrics, 'metrics'],
+]);
+
+/** The route of a URL path (`URL.pathname`, still percent-encoded), or null when it is none. */
+export function routeForPath(pathname: string): Route | null {
+  const exact = EXACT.get(pathname);
+  if (exact) return exact;
+  return LAYER_PATH.test(pathname) ? 'layers' : null;
+}
+
+const decided = new WeakMap<Request, Route | null>();
+
+/** The request's route: decided on first use and remembered, so every plugin sees the same one. */
+export function routeOf(request: Request): Route | null {
+  let route = decided.get(request);
+  if (route === undefined) {
+    route = routeForPath(new URL(request.url).pathname);
+    decided.set(request, route);
+  }
+  return route;
+}
+
+/** The `route` label of logs and metrics: the documented path, or "other". */
+export function routeLabel(request: Request): string {
+  const route = routeOf(request);
+  return route === null ? 'other' : route === 'layers' ? '/layers' : ROUTE_PATHS[route];
+}
