@@ -82,6 +82,7 @@ export const envSchema = z.object({
   // Caching.
   RESPONSE_CACHE_TTL_MS: optionalCount(0, 86_400_000),
   RESPONSE_CACHE_MAX_ENTRIES: count(1, 1_000_000).default(1_000),
+  RESPONSE_CACHE_MAX_BYTES: count(1024, 1_000_000_000_000).default(64 * 1024 * 1024),
   CACHE_MAX_AGE_S: count(0, 86_400).default(60),
   DATA_VERSION_CHECK_MS: count(100, 3_600_000).default(5_000),
   PERSISTED_OPERATIONS_FILE: z.string().default(''),
@@ -211,6 +212,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       /** 0 turns the response cache off. */
       ttlMs: e.RESPONSE_CACHE_TTL_MS ?? (production ? 300_000 : 0),
       maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      /** The cached results' JSON together; the least recently used leave first. */
+      maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
       maxAgeSeconds: e.CACHE_MAX_AGE_S,
       dataVersionCheckMs: e.DATA_VERSION_CHECK_MS,
     },

@@ -73,6 +73,11 @@ export function createMetrics(options: { poolMax?: number; defaultMetrics?: bool
     labelNames: ['outcome'],
     registers,
   });
+  const cacheBytes = new Gauge({
+    name: 'attack_graph_response_cache_bytes',
+    help: 'Bytes the response cache holds (its results as JSON), bounded by RESPONSE_CACHE_MAX_BYTES.',
+    registers,
+  });
   const rejections = new Counter({
     name: 'attack_graph_http_rejections_total',
     help: 'Requests refused before GraphQL ran, by reason.',
@@ -109,6 +114,7 @@ export function createMetrics(options: { poolMax?: number; defaultMetrics?: bool
       operationSeconds.observe({ operation }, ms / 1000);
     },
     cache: (outcome: CacheOutcome) => cache.inc({ outcome }),
+    cacheBytes: (bytes: number) => cacheBytes.set(bytes),
     rejection: (reason: string) => rejections.inc({ reason }),
   };
 }
