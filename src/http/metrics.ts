@@ -67,6 +67,11 @@ export function createMetrics(options: { poolMax?: number; defaultMetrics?: bool
     registers,
   });
   if (options.poolMax !== undefined) poolMax.set(options.poolMax);
+  const circuitOpen = new Gauge({
+    name: 'attack_graph_neo4j_circuit_open',
+    help: '1 while reads fail at once because Neo4j could not be reached (until a ping answers), else 0.',
+    registers,
+  });
   const cache = new Counter({
     name: 'attack_graph_response_cache_total',
     help: 'GraphQL requests by response-cache outcome (hit, miss, not_modified, bypass).',
@@ -115,6 +120,8 @@ export function createMetrics(options: { poolMax?: number; defaultMetrics?: bool
     },
     cache: (outcome: CacheOutcome) => cache.inc({ outcome }),
     cacheBytes: (bytes: number) => cacheBytes.set(bytes),
+    /** Hook for createExecutor's onCircuitChange. */
+    circuit: (open: boolean) => circuitOpen.set(open ? 1 : 0),
     rejection: (reason: string) => rejections.inc({ reason }),
   };
 }
