@@ -34,6 +34,10 @@ export const envSchema = z.object({
   NEO4J_PASSWORD: z.string().min(8, 'Neo4j needs at least 8 characters').default('attack-graph'),
   NEO4J_DATABASE: z.string().min(1).default('neo4j'),
   NEO4J_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  NEO4J_CONNECTION_TIMEOUT_MS: count(100, 600_000).default(3_000),
+  NEO4J_ACQUISITION_TIMEOUT_MS: count(100, 600_000).default(3_000),
+  NEO4J_MAX_RETRY_MS: count(0, 600_000).default(1_000),
+  NEO4J_CIRCUIT_OPEN_MS: count(0, 600_000).default(1_000),
   NEO4J_LOCAL_HOME: z.string().min(1).default('.neo4j/server'),
   NEO4J_LOCAL_HTTP_PORT: port.default(7474),
   NEO4J_LOCAL_HEAP: size.default('1g'),
@@ -83,6 +87,7 @@ export const envSchema = z.object({
   // Caching.
   RESPONSE_CACHE_TTL_MS: optionalCount(0, 86_400_000),
   RESPONSE_CACHE_MAX_ENTRIES: count(1, 1_000_000).default(1_000),
+  RESPONSE_CACHE_MAX_BYTES: count(1024, 1_000_000_000_000).default(64 * 1024 * 1024),
   CACHE_MAX_AGE_S: count(0, 86_400).default(60),
   DATA_VERSION_CHECK_MS: count(100, 3_600_000).default(5_000),
   PERSISTED_OPERATIONS_FILE: z.string().default(''),
@@ -143,6 +148,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const problems: string[] = [];
   const keyDigests = apiKeyDigests(e.API_KEYS, e.API_KEYS_FILE, problems);
+  // Acquiring a connection may include opening one: a shorter limit would cut that short.
+  if (e.NEO4J_ACQUISITION_TIMEOUT_MS < e.NEO4J_CONNECTION_TIMEOUT_MS) {
+    problems.push('NEO4J_ACQUISITION_TIMEOUT_MS: must be at least NEO4J_CONNECTION_TIMEOUT_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const appEnv = e.APP_ENV ?? (e.NODE_ENV === 'production' ? 'production' : 'development');
   const production = appEnv === 'production';
@@ -154,6 +163,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       password: e.NEO4J_PASSWORD,
       database: e.NEO4J_DATABASE,
       maxPoolSize: e.NEO4J_MAX_POOL_SIZE,
+      connectionTimeoutMs: e.NEO4J_CONNECTION_TIMEOUT_MS,
+      acquisitionTimeoutMs: e.NEO4J_ACQUISITION_TIMEOUT_MS,
+      maxRetryMs: e.NEO4J_MAX_RETRY_MS,
+      /** Reads fail at once this long after Neo4j could not be reached, until a ping answers; 0: off. */
+      circuitOpenMs: e.NEO4J_CIRCUIT_OPEN_MS,
       /** A local server is ours to start only when the URI points at this machine over plain bolt. */
       isLocal: isLoopback(url.hostname) && uri.startsWith('bolt://'),
       local: {
@@ -214,6 +228,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       /** 0 turns the response cache off. */
       ttlMs: e.RESPONSE_CACHE_TTL_MS ?? (production ? 300_000 : 0),
       maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      /** The cached results' JSON together; the least recently used leave first. */
+      maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
       maxAgeSeconds: e.CACHE_MAX_AGE_S,
       dataVersionCheckMs: e.DATA_VERSION_CHECK_MS,
     },

@@ -110,6 +110,12 @@ async function main(): Promise<void> {
     timeoutMs: config.http.requestTimeoutMs,
     onQuery: metrics.onQuery,
     onQueryStart: metrics.onQueryStart,
+    circuitOpenMs: config.neo4j.circuitOpenMs,
+    onCircuitChange: (open) => {
+      metrics.circuit(open);
+      if (open) log.warn('Neo4j cannot be reached: reads fail at once until a ping answers');
+      else log.info('Neo4j answers again: reads resume');
+    },
   });
   const yoga = createApp({ config, executor: reads, logger: log, metrics });
   const server = createHttpServer(yoga, { requestTimeoutMs: config.http.requestBodyTimeoutMs });

@@ -206,6 +206,7 @@ export function createApp({
     version,
     ttlMs: config.cache.ttlMs,
     maxEntries: config.cache.maxEntries,
+    maxBytes: config.cache.maxBytes,
     maxAgeSeconds: config.cache.maxAgeSeconds,
     privateResponses: config.auth.keyDigests.length > 0,
   });

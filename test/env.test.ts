@@ -80,6 +80,39 @@ describe('loadConfig', () => {
   });
 });
 
+describe('Neo4j timeouts, circuit breaker and cache budget', () => {
+  it('default to bounded waits, a 1 s circuit and a 64 MiB cache, and take other values', () => {
+    const defaults = loadConfig({});
+    expect(defaults.neo4j).toMatchObject({
+      connectionTimeoutMs: 3_000,
+      acquisitionTimeoutMs: 3_000,
+      maxRetryMs: 1_000,
+      circuitOpenMs: 1_000,
+    });
+    expect(defaults.cache.maxBytes).toBe(64 * 1024 * 1024);
+    const set = loadConfig({
+      NEO4J_CONNECTION_TIMEOUT_MS: '500',
+      NEO4J_ACQUISITION_TIMEOUT_MS: '800',
+      NEO4J_MAX_RETRY_MS: '0',
+      NEO4J_CIRCUIT_OPEN_MS: '0',
+      RESPONSE_CACHE_MAX_BYTES: '1048576',
+    });
+    expect(set.neo4j).toMatchObject({
+      connectionTimeoutMs: 500,
+      acquisitionTimeoutMs: 800,
+      maxRetryMs: 0,
+      circuitOpenMs: 0,
+    });
+    expect(set.cache.maxBytes).toBe(1_048_576);
+  });
+
+  it('refuses an acquisition timeout shorter than the connection timeout (it includes opening one)', () => {
+    expect(() =>
+      loadConfig({ NEO4J_CONNECTION_TIMEOUT_MS: '5000', NEO4J_ACQUISITION_TIMEOUT_MS: '1000' }),
+    ).toThrow(/NEO4J_ACQUISITION_TIMEOUT_MS: must be at least NEO4J_CONNECTION_TIMEOUT_MS/);
+  });
+});
+
 describe('.env.example', () => {
   it('lists exactly the variables of src/env.ts', async () => {
     const listed = [...(await exampleEnv()).keys()].sort();

@@ -67,10 +67,20 @@ export function createMetrics(options: { poolMax?: number; defaultMetrics?: bool
     registers,
   });
   if (options.poolMax !== undefined) poolMax.set(options.poolMax);
+  const circuitOpen = new Gauge({
+    name: 'attack_graph_neo4j_circuit_open',
+    help: '1 while reads fail at once because Neo4j could not be reached (until a ping answers), else 0.',
+    registers,
+  });
   const cache = new Counter({
     name: 'attack_graph_response_cache_total',
     help: 'GraphQL requests by response-cache outcome (hit, miss, not_modified, bypass).',
     labelNames: ['outcome'],
+    registers,
+  });
+  const cacheBytes = new Gauge({
+    name: 'attack_graph_response_cache_bytes',
+    help: 'Bytes the response cache holds (its results as JSON), bounded by RESPONSE_CACHE_MAX_BYTES.',
     registers,
   });
   const rejections = new Counter({
@@ -109,6 +119,9 @@ export function createMetrics(options: { poolMax?: number; defaultMetrics?: bool
       operationSeconds.observe({ operation }, ms / 1000);
     },
     cache: (outcome: CacheOutcome) => cache.inc({ outcome }),
+    cacheBytes: (bytes: number) => cacheBytes.set(bytes),
+    /** Hook for createExecutor's onCircuitChange. */
+    circuit: (open: boolean) => circuitOpen.set(open ? 1 : 0),
     rejection: (reason: string) => rejections.inc({ reason }),
   };
 }

@@ -6,10 +6,12 @@ export function createDriver(config: Config['neo4j']): Driver {
   return neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
     disableLosslessIntegers: true,
     maxConnectionPoolSize: config.maxPoolSize,
-    connectionAcquisitionTimeout: 10_000,
-    connectionTimeout: 5_000,
-    // A dead database fails a request within seconds instead of retrying for the default 30 s.
-    maxTransactionRetryTime: 5_000,
+    // Bounded, so that no request waits long for a connection to a database that is gone: the
+    // executor's circuit breaker then fails the following ones at once.
+    connectionAcquisitionTimeout: config.acquisitionTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    // The driver retries a dead database with backoff (1 s, 2 s, 4 s ...) for this long.
+    maxTransactionRetryTime: config.maxRetryMs,
     userAgent: 'attack-graph',
   });
 }

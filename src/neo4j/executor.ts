@@ -1,4 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction, type QueryResult } from 'neo4j-driver';
+import { createCircuit } from './circuit.ts';
 import { mapError, QueryTimeoutError } from './errors.ts';
 
 export { DatabaseUnavailableError, QueryTimeoutError } from './errors.ts';
@@ -64,7 +65,17 @@ export interface ExecutorOptions {
   onQuery?: (name: string, ms: number, ok: boolean) => void;
   /** Called as each round trip starts; with onQuery it tracks the queries in flight (connections in use). */
   onQueryStart?: (name: string) => void;
+  /**
+   * After a read could not reach Neo4j, reads fail at once (DatabaseUnavailableError) until a
+   * ping, tried every this many ms, answers (see circuit.ts). 0 or absent: never.
+   */
+  circuitOpenMs?: number;
+  /** Told when reads start failing fast (`true`) and when Neo4j answers again (`false`). */
+  onCircuitChange?: (open: boolean) => void;
 }
+
+/** The circuit breaker's ping: the cheapest statement that proves the database answers. */
+const PING: Query = { name: 'ping', cypher: 'RETURN 1 AS ok' };
 
 /** Turns driver values (nodes, temporals, lists, maps) into plain JSON-able values. */
 export function toPlain(value: unknown): unknown {
@@ -96,21 +107,40 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
       onQuery?.(name, performance.now() - start, ok);
     }
   };
+  const circuit = createCircuit({
+    openMs: options.circuitOpenMs ?? 0,
+    onChange: options.onCircuitChange,
+    // Auto-commit, so the driver does not retry it: one attempt per ping.
+    ping: () =>
+      timed(PING.name, async () => {
+        const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
+        try {
+          await session.run(
+            PING.cypher,
+            {},
+            { metadata: { app: 'attack-graph', query: PING.name }, timeout: timeoutMs },
+          );
+        } finally {
+          await session.close();
+        }
+      }),
+  });
 
-  const read = (query: Query, params: Params = {}, readOptions: ReadOptions = {}) => {
+  const read = async (query: Query, params: Params = {}, readOptions: ReadOptions = {}) => {
+    const admission = circuit.admit(query.name);
     const timeout = limitOf(timeoutMs, readOptions.timeoutMs);
     // Only reads map errors: inside a write transaction the driver must see its own, to retry them.
     return timed(query.name, async () => {
       try {
-        return rows(
-          await driver.executeQuery(query.cypher, params, {
-            database,
-            routing: neo4j.routing.READ,
-            transactionConfig: { metadata: { app: 'attack-graph', query: query.name }, timeout },
-          }),
-        );
+        const result = await driver.executeQuery(query.cypher, params, {
+          database,
+          routing: neo4j.routing.READ,
+          transactionConfig: { metadata: { app: 'attack-graph', query: query.name }, timeout },
+        });
+        circuit.succeeded(admission);
+        return rows(result);
       } catch (error) {
-        throw mapError(error, query.name, timeout);
+        throw circuit.failed(mapError(error, query.name, timeout), admission);
       }
     });
   };
@@ -118,6 +148,7 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
   const readBatch = async (reads: Read[], readOptions: ReadOptions = {}): Promise<Row[][]> => {
     const timeout = limitOf(timeoutMs, readOptions.timeoutMs);
     const name = reads.map((r) => r.query.name).join('+');
+    const admission = circuit.admit(name);
     const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
     // Metrics see each query by its own name, each with the time of the round trip it shared.
     for (const r of reads) onQueryStart?.(r.query.name);
@@ -131,9 +162,10 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
         { metadata: { app: 'attack-graph', query: name }, timeout },
       );
       ok = true;
+      circuit.succeeded(admission);
       return out;
     } catch (error) {
-      throw mapError(error, name, timeout);
+      throw circuit.failed(mapError(error, name, timeout), admission);
     } finally {
       for (const r of reads) onQuery?.(r.query.name, performance.now() - start, ok);
       await session.close();
@@ -158,7 +190,10 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     readBatch,
     write,
     counted: (track) => countedReader(executor, track),
-    close: () => driver.close(),
+    close: () => {
+      circuit.stop();
+      return driver.close();
+    },
   };
   return executor;
 }

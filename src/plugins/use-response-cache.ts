@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { createByteLru } from '../http/byte-lru.ts';
 import type { DataVersion } from '../http/data-version.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { infoOf, requestInfo } from './request-info.ts';
@@ -12,6 +13,8 @@ export interface ResponseCacheOptions {
   /** 0: store nothing (ETags and 304s still work). */
   ttlMs: number;
   maxEntries: number;
+  /** Most bytes the cached results hold together (their JSON); the least recently used go first. */
+  maxBytes: number;
   /** Cached results larger than this (in JSON characters) are not kept. */
   maxResultChars?: number;
   maxAgeSeconds: number;
@@ -57,33 +60,6 @@ function paramsFromUrl(url: URL): Params | undefined {
   }
 }
 
-/** An LRU map whose entries also expire. */
-function createStore<V>(maxEntries: number, ttlMs: number) {
-  const entries = new Map<string, { value: V; expires: number }>();
-  return {
-    get(key: string): V | undefined {
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      entries.delete(key);
-      if (entry.expires <= Date.now()) return undefined;
-      entries.set(key, entry);
-      return entry.value;
-    },
-    set(key: string, value: V) {
-      entries.delete(key);
-      entries.set(key, { value, expires: Date.now() + ttlMs });
-      for (const oldest of entries.keys()) {
-        if (entries.size <= maxEntries) break;
-        entries.delete(oldest);
-      }
-    },
-    clear: () => entries.clear(),
-    get size() {
-      return entries.size;
-    },
-  };
-}
-
 const keyOf = new WeakMap<Request, string>();
 
 /**
@@ -93,9 +69,15 @@ const keyOf = new WeakMap<Request, string>();
  * If-None-Match names the current key gets 304 without running anything.
  */
 export function useResponseCache(options: ResponseCacheOptions) {
-  const { endpoint, version, metrics, ttlMs, maxEntries, maxAgeSeconds, privateResponses } = options;
+  const { endpoint, version, metrics, ttlMs, maxEntries, maxBytes, maxAgeSeconds, privateResponses } =
+    options;
   const maxResultChars = options.maxResultChars ?? 2_000_000;
-  const store = createStore<ExecutionResult>(maxEntries, ttlMs);
+  // Results are kept as their JSON: its size is exact, where an object graph's could only be guessed.
+  const store = createByteLru({ maxBytes, maxEntries, ttlMs });
+  const clear = () => {
+    store.clear();
+    metrics.cacheBytes(0);
+  };
   const cacheControl = `${privateResponses ? 'private' : 'public'}, max-age=${maxAgeSeconds}`;
 
   const plugin: Plugin = {
@@ -125,8 +107,10 @@ export function useResponseCache(options: ResponseCacheOptions) {
       }
       const key = cacheKey(current, params);
       keyOf.set(request, key);
-      const hit = ttlMs > 0 ? store.get(key) : undefined;
-      if (hit) {
+      const json = ttlMs > 0 ? store.get(key) : undefined;
+      if (ttlMs > 0) metrics.cacheBytes(store.bytes); // an expired entry just left
+      if (json !== undefined) {
+        const hit = JSON.parse(json) as ExecutionResult;
         info.cache = 'hit';
         info.outcome = 'ok';
         info.etag = key;
@@ -143,7 +127,10 @@ export function useResponseCache(options: ResponseCacheOptions) {
       if (!key || !result || Symbol.asyncIterator in result || result.errors?.length) return;
       const info = infoOf(context);
       if (info) info.etag = key;
-      if (ttlMs > 0 && JSON.stringify(result).length <= maxResultChars) store.set(key, result);
+      if (ttlMs <= 0) return;
+      const json = JSON.stringify(result);
+      if (json.length <= maxResultChars) store.set(key, json);
+      metrics.cacheBytes(store.bytes);
     },
     onResponse({ request, response }) {
       if (new URL(request.url).pathname !== endpoint || request.method !== 'GET') return;
@@ -159,9 +146,13 @@ export function useResponseCache(options: ResponseCacheOptions) {
   };
   return {
     plugin,
-    clear: () => store.clear(),
+    clear,
     get size() {
       return store.size;
+    },
+    /** What the cached results count for against `maxBytes`. */
+    get bytes() {
+      return store.bytes;
     },
   };
 }

@@ -16,10 +16,18 @@ const COUNT = '{ techniques { totalCount } }';
 type Body = { data?: { techniques?: { totalCount: number } }; extensions?: { dbRoundTrips?: number } };
 const csrf = { 'x-graphql-csrf': '1' };
 
-/** Waits until the app has read the data version (the first request starts that read). */
+/**
+ * Waits until the app has read the data version (the first request starts that read): until then
+ * every request bypasses the cache. On a busy machine that read takes more than a moment.
+ */
 async function warm(app: ReturnType<typeof serve>) {
-  await app.post({ query: '{ __typename }' });
-  await new Promise((r) => setTimeout(r, 200));
+  for (let tries = 0; tries < 100; tries++) {
+    // A GET's answer carries an ETag once the version is known (with the cache on or off).
+    const response = await app.get(getUrl('{ __typename }'), csrf);
+    if (response.headers.get('etag')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the app never read the data version');
 }
 
 describe('response cache', () => {
@@ -57,6 +65,41 @@ describe('response cache', () => {
     const again = (await (await app.post({ query: bad })).json()) as Body & { errors?: unknown[] };
     expect(again.errors?.length).toBeGreaterThan(0);
     expect(app.logs().filter((l) => l.cache === 'hit')).toHaveLength(0);
+  });
+});
+
+describe('response cache byte budget', () => {
+  it('never holds more than RESPONSE_CACHE_MAX_BYTES, however many distinct operation names arrive', async () => {
+    const maxBytes = 2_048;
+    const app = serve(db, { RESPONSE_CACHE_TTL_MS: '60000', RESPONSE_CACHE_MAX_BYTES: String(maxBytes) });
+    await warm(app);
+    const cachedBytes = async () => {
+      const text = await app.metrics.registry.getSingleMetricAsString('attack_graph_response_cache_bytes');
+      return Number(/attack_graph_response_cache_bytes (\d+)$/m.exec(text)?.[1]);
+    };
+    // Each name is another cache key: the probe filled memory this way.
+    const op = (i: number) => ({
+      query: `query Fill${i} { techniques { totalCount } }`,
+      operationName: `Fill${i}`,
+    });
+    const names = 40;
+    let most = 0;
+    for (let i = 0; i < names; i++) {
+      const body = (await (await app.post(op(i))).json()) as Body;
+      expect(body.data?.techniques?.totalCount).toBeGreaterThan(0);
+      const bytes = await cachedBytes();
+      expect(bytes).toBeLessThanOrEqual(maxBytes);
+      most = Math.max(most, bytes);
+    }
+    // It did cache (this is a budget, not a cache turned off) ...
+    expect(most).toBeGreaterThan(maxBytes / 2);
+    // ... the latest answers are hits, and the first ones were evicted: they go to the database.
+    const latest = (await (await app.post(op(names - 1))).json()) as Body;
+    expect(latest.extensions?.dbRoundTrips).toBe(0);
+    const first = (await (await app.post(op(0))).json()) as Body;
+    expect(first.extensions?.dbRoundTrips).toBe(1);
+    expect(first.data).toEqual(latest.data);
+    expect(await cachedBytes()).toBeLessThanOrEqual(maxBytes);
   });
 });
 
