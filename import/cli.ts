@@ -88,6 +88,7 @@ async function main(): Promise<number> {
       const report = await importSource(executor, source, {
         relaxed: values.relaxed,
         addedAfter: values['added-after'],
+        limits: config.import,
         onProgress: ({ phase, detail }) => {
           const elapsed = ((performance.now() - started) / 1000).toFixed(1);
           const line = `${source}: ${phase} (${elapsed} s${detail ? `, ${detail}` : ''})`;
