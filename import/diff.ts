@@ -73,11 +73,20 @@ export const planSize = (p: Plan) =>
 
 const major = (v: string | null | undefined) => (v ?? '').split('.')[0];
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+/**
+ * Whether an incoming version of an object (or relationship) that other domains share replaces the
+ * stored one: the newer `modified` wins; on equal `modified` (82 objects of enterprise and ICS 18.1
+ * differ only in labels and such), the greater hash, so the result never depends on import order
+ * and importing the same bundles again writes nothing.
+ */
+const replaces = (modified: string, hash: string, stored: { modified: string | null; hash: string }) =>
+  modified > (stored.modified ?? '') || (modified === (stored.modified ?? '') && hash > stored.hash);
 const withDomain = (domains: string[], d: Domain) => (domains.includes(d) ? domains : [...domains, d].sort());
 
 /**
  * Pure: the writes that turn the graph into "this bundle is the domain's whole truth", leaving other
- * domains alone. An object shared with other domains keeps the newest `modified` version of itself.
+ * domains alone. An object shared with other domains keeps the newest `modified` version of itself
+ * (ties broken by hash).
  * With `merge` (an incremental pull) the bundle holds only what changed: nothing else is removed,
  * but each object it carries replaces its derived links (tactics, parents, analytics...).
  */
@@ -117,7 +126,7 @@ export function planLoad(
     const domains = withDomain(e.domains, d);
     const ours = e.domains.every((x) => x === d);
     if (!e.domains.includes(d)) plan.changes.push({ change: 'added', ...base });
-    if (e.hash !== n.hash && (ours || String(n.props.modified) >= e.modified)) {
+    if (e.hash !== n.hash && (ours || replaces(String(n.props.modified), n.hash, e))) {
       plan.updateNodes.push({ stixId: n.stixId, props: n.props, hash: n.hash, domains });
       if (!e.domains.includes(d)) continue;
       const toVersion = (n.props.version as string | null) ?? null;
@@ -168,7 +177,7 @@ export function planLoad(
     }
     const domains = withDomain(e.domains, d);
     const ours = e.domains.every((x) => x === d);
-    if (e.hash !== r.hash && (ours || String(r.props.modified ?? '') >= (e.modified ?? ''))) {
+    if (e.hash !== r.hash && (ours || replaces(String(r.props.modified ?? ''), r.hash, e))) {
       plan.updateRels.push({ ...r, domains });
       relChange('modified', r);
     } else if (!sameSet(domains, e.domains)) {
