@@ -21,6 +21,7 @@ type Obj = Record<string, unknown> & { id: string };
 
 let db: TestDb;
 let ics: string;
+let enterpriseChanged: string;
 
 beforeAll(async () => {
   db = await connectTestDb();
@@ -38,6 +39,11 @@ beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-shared-'));
   ics = path.join(dir, 'mini-ics-shared.json');
   await writeFile(ics, JSON.stringify(bundle));
+  // Enterprise changes its version of the group without a new `modified`.
+  const changed = structuredClone(enterprise);
+  Object.assign(changed.objects.find((o) => o.id === GROUP) as Obj, { description: 'Enterprise, revised.' });
+  enterpriseChanged = path.join(dir, 'mini-enterprise-changed.json');
+  await writeFile(enterpriseChanged, JSON.stringify(changed));
 });
 afterAll(() => db.close());
 
@@ -67,5 +73,17 @@ describe('objects two domains share with equal modified', () => {
     await importSource(db.executor, ics);
     await importSource(db.executor, ENTERPRISE);
     expect(await graphDigest(db.executor, { attackOnly: true })).toEqual(enterpriseFirst);
+  });
+
+  it("never keep a domain's own older version: updating equals a fresh import", async () => {
+    await db.reset();
+    await importSource(db.executor, ENTERPRISE);
+    await importSource(db.executor, ics);
+    await importSource(db.executor, enterpriseChanged);
+    const updated = await graphDigest(db.executor, { attackOnly: true });
+    await db.reset();
+    await importSource(db.executor, ics);
+    await importSource(db.executor, enterpriseChanged);
+    expect(await graphDigest(db.executor, { attackOnly: true })).toEqual(updated);
   });
 });
