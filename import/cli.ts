@@ -10,7 +10,7 @@ import { NODE_LABELS, type NodeType } from './model.ts';
 const USAGE = `Usage: npm run import -- [options] <source...>
 
 Sources:
-  ./path/to/bundle.json              a STIX 2.0 or 2.1 bundle file
+  ./path/to/bundle.json[.gz]         a STIX 2.0 or 2.1 bundle file (gzip accepted)
   https://host/bundle.json           a bundle over http(s)
   attack:enterprise[@18.1]           MITRE's published bundles (also attack:mobile, attack:ics)
   taxii+https://root/collections/ID  a TAXII 2.1 collection
@@ -88,6 +88,7 @@ async function main(): Promise<number> {
       const report = await importSource(executor, source, {
         relaxed: values.relaxed,
         addedAfter: values['added-after'],
+        limits: config.import,
         onProgress: ({ phase, detail }) => {
           const elapsed = ((performance.now() - started) / 1000).toFixed(1);
           const line = `${source}: ${phase} (${elapsed} s${detail ? `, ${detail}` : ''})`;

@@ -1,4 +1,5 @@
 import type { Executor } from '../src/neo4j/executor.ts';
+import type { ImportLimits } from './download.ts';
 import { ImportError } from './errors.ts';
 import { ensureSchema, type LoadResult, loadRows, READ_KNOWN } from './load.ts';
 import { readSource } from './read.ts';
@@ -16,6 +17,8 @@ export interface ImportOptions {
    * updates what it carries and removes nothing.
    */
   addedAfter?: string;
+  /** Size cap, timeouts and page bound of downloads: `config.import`; the defaults otherwise. */
+  limits?: ImportLimits;
   onProgress?: (event: { source: string; phase: string; detail?: string }) => void;
 }
 
@@ -66,7 +69,7 @@ export async function importSource(
   const progress = (phase: string, detail?: string) => options.onProgress?.({ source, phase, detail });
   let t = performance.now();
   progress('read');
-  const data = await readSource(source, { addedAfter: options.addedAfter });
+  const data = await readSource(source, { addedAfter: options.addedAfter, limits: options.limits });
   const readMs = performance.now() - t;
 
   t = performance.now();

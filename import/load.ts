@@ -25,30 +25,31 @@ const READ_NODES = q(
   'import.readNodes',
   `MATCH (n:AttackObject)
    RETURN n.stixId AS stixId, n.hash AS hash, coalesce(n.domains, []) AS domains, n.modified AS modified, n.attackId AS attackId,
-          n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated`,
+          n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated,
+          coalesce(n.versions, []) AS versions`,
 );
 const READ_RELS = q(
   'import.readRels',
   `MATCH (a:AttackObject)-[r]->(b:AttackObject) WHERE r.key IS NOT NULL
    RETURN r.key AS key, type(r) AS type, r.hash AS hash, coalesce(r.domains, []) AS domains, r.modified AS modified,
-          a.stixId AS from, b.stixId AS to`,
+          a.stixId AS from, b.stixId AS to, coalesce(r.versions, []) AS versions`,
 );
 const CREATE_NODES = Object.fromEntries(
   Object.entries(NODE_LABELS).map(([type, labels]) => [
     type,
     q(
       `import.createNodes.${type}`,
-      `UNWIND $rows AS r CREATE (n:AttackObject:${labels.join(':')}) SET n = r.props, n.hash = r.hash, n.domains = [$domain]`,
+      `UNWIND $rows AS r CREATE (n:AttackObject:${labels.join(':')}) SET n = r.props, n.hash = r.hash, n.domains = [$domain], n.versions = r.versions`,
     ),
   ]),
 ) as Record<NodeType, Query>;
 const UPDATE_NODES = q(
   'import.updateNodes',
-  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n = r.props, n.hash = r.hash, n.domains = r.domains',
+  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n = r.props, n.hash = r.hash, n.domains = r.domains, n.versions = r.versions',
 );
 const SET_DOMAINS = q(
   'import.setDomains',
-  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n.domains = r.domains',
+  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n.domains = r.domains, n.versions = r.versions',
 );
 const DELETE_NODES = q(
   'import.deleteNodes',
@@ -61,18 +62,18 @@ const CREATE_RELS = Object.fromEntries(
       `import.createRels.${type}`,
       `UNWIND $rows AS r
        MATCH (a:AttackObject {stixId: r.from}) MATCH (b:AttackObject {stixId: r.to})
-       CREATE (a)-[x:${type}]->(b) SET x = r.props, x.hash = r.hash, x.domains = r.domains`,
+       CREATE (a)-[x:${type}]->(b) SET x = r.props, x.hash = r.hash, x.domains = r.domains, x.versions = r.versions`,
     ),
   ]),
 ) as Record<RelType, Query>;
 const UPDATE_RELS = q(
   'import.updateRels',
   `UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->()
-   SET x = r.props, x.hash = r.hash, x.domains = r.domains`,
+   SET x = r.props, x.hash = r.hash, x.domains = r.domains, x.versions = r.versions`,
 );
 const SET_REL_DOMAINS = q(
   'import.setRelDomains',
-  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() SET x.domains = r.domains',
+  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() SET x.domains = r.domains, x.versions = r.versions',
 );
 const DELETE_RELS = q(
   'import.deleteRels',

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_LIMITS, download, gunzipCapped, type ImportLimits, isGzip, readCapped } from './download.ts';
 import { ImportError } from './errors.ts';
+import { decodeUtf8 } from './read-text.ts';
 import { readTaxiiCollection, TAXII_SOURCE } from './taxii.ts';
 
 export interface SourceData {
@@ -29,22 +30,11 @@ export function officialUrl(source: string): { url: string; version: string | nu
   };
 }
 
-async function fetchText(url: string): Promise<Buffer> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { accept: 'application/json' } });
-  } catch (err) {
-    throw new ImportError(`cannot fetch ${url}: ${(err as Error).cause ?? (err as Error).message}`);
-  }
-  if (!res.ok) throw new ImportError(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}`);
-  return Buffer.from(await res.arrayBuffer());
-}
-
 /** Parses a bundle's bytes, with one clear line for each way it can be wrong. */
 export function parseBundle(bytes: Buffer, location: string): { objects: unknown[] } {
   if (bytes.length === 0) throw new ImportError(`${location} is empty: expected a STIX bundle`);
   let doc: unknown;
-  const text = bytes.toString('utf8');
+  const text = decodeUtf8(bytes, location);
   try {
     doc = JSON.parse(text);
   } catch (err) {
@@ -75,12 +65,14 @@ function versionOf(objects: unknown[], hint: string | null): string | null {
 export interface ReadOptions {
   /** For TAXII sources: only objects added after this timestamp. */
   addedAfter?: string;
+  limits?: ImportLimits;
 }
 
 /** Reads one source: a file path, an http(s) URL, `attack:<domain>[@version]` or a TAXII 2.1 collection. */
 export async function readSource(source: string, options: ReadOptions = {}): Promise<SourceData> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
   if (TAXII_SOURCE.test(source)) {
-    const { location, objects } = await readTaxiiCollection(source, options.addedAfter);
+    const { location, objects } = await readTaxiiCollection(source, limits, options.addedAfter);
     const sha256 = createHash('sha256').update(JSON.stringify(objects)).digest('hex');
     if (objects.length === 0) throw new ImportError(`${location} returned no objects`);
     return { source, location, sha256, objects, attackVersion: versionOf(objects, null) };
@@ -92,19 +84,25 @@ export async function readSource(source: string, options: ReadOptions = {}): Pro
   if (official || /^https?:\/\//.test(source)) {
     location = official?.url ?? source;
     hint = official?.version ?? null;
-    bytes = await fetchText(location);
+    bytes = await download(location, {
+      accept: 'application/json',
+      limits,
+      refused: (status, text) => `cannot fetch ${location}: HTTP ${status} ${text}`,
+    });
   } else {
     location = path.resolve(source);
     try {
-      bytes = await readFile(location);
+      bytes = await readCapped(location, limits);
     } catch (err) {
+      if (err instanceof ImportError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       throw new ImportError(
         `cannot read ${location}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
       );
     }
   }
-  hint ??= /-(\d+\.\d+)\.json$/.exec(location)?.[1] ?? null;
+  hint ??= /-(\d+\.\d+)\.json(\.gz)?$/.exec(location)?.[1] ?? null;
+  if (isGzip(bytes)) bytes = await gunzipCapped(bytes, location, limits);
   const { objects } = parseBundle(bytes, location);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   return { source, location, sha256, objects, attackVersion: versionOf(objects, hint) };

@@ -1,4 +1,5 @@
-import { type Domain, STIX_RELATIONSHIPS } from './model.ts';
+import { cycleEdges } from './checks.ts';
+import { type Domain, type RelType, STIX_RELATIONSHIPS } from './model.ts';
 import { citations, type NodeRow, nodeRow, type RelRow, relRow } from './rows.ts';
 import { expectation, type Problem, type StixObject } from './validate.ts';
 
@@ -12,6 +13,17 @@ export interface GraphRows {
   notes: string[];
   unknownRelationshipTypes: Record<string, number>;
 }
+
+const CYCLE_TEXT: Partial<Record<RelType, { self: string; cycle: string }>> = {
+  REVOKED_BY: {
+    self: 'a revoking object other than the revoked one: this object revokes itself',
+    cycle: 'revoked-by links that end at an object: this one is on a revoked-by cycle',
+  },
+  SUBTECHNIQUE_OF: {
+    self: 'a parent other than the technique itself: this technique is its own parent',
+    cycle: 'a parent that is not its own sub-technique: this link is on a subtechnique-of cycle',
+  },
+};
 
 const KILL_CHAINS: Record<Domain, string> = {
   'enterprise-attack': 'mitre-attack',
@@ -203,6 +215,20 @@ export function transform(objects: StixObject[], domain: Domain, known: KnownObj
         derived: true,
       }),
     );
+  }
+
+  // A revoked-by or subtechnique-of cycle has no end to follow: each relationship on one is refused.
+  const label = (id: string) => nodeById.get(id)?.attackId ?? id;
+  for (const r of cycleEdges([...rels.values()].filter((x) => CYCLE_TEXT[x.type]))) {
+    rels.delete(r.key);
+    const text = CYCLE_TEXT[r.type] as { self: string; cycle: string };
+    const expected =
+      r.from === r.to
+        ? `${text.self} (${label(r.from)})`
+        : `${text.cycle} (${label(r.from)} -> ${label(r.to)})`;
+    // A derived parent link has no relationship object: the sub-technique's ATT&CK ID implied it.
+    if (r.key.includes('|')) problem({ id: r.from }, 'external_references', expected);
+    else problem({ id: r.key }, 'target_ref', expected);
   }
 
   return { domain, nodes, rels: [...rels.values()], problems, notes, unknownRelationshipTypes };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attackIdProblems, sizeProblem } from './checks.ts';
 import { IGNORED_TYPES, NODE_TYPES } from './model.ts';
 
 const timestamp = z.iso.datetime({ offset: true, error: 'an ISO 8601 timestamp' });
@@ -139,7 +140,8 @@ function attackIdOf(raw: Record<string, unknown>): string | null {
   const ref = refs.find(
     (r) => typeof r?.external_id === 'string' && String(r.source_name).startsWith('mitre'),
   );
-  return ref ? String(ref.external_id) : null;
+  // A report never echoes a huge or hostile value as the object's name.
+  return ref && String(ref.external_id).length <= 64 ? String(ref.external_id) : null;
 }
 
 function pathText(path: PropertyKey[]): string {
@@ -169,6 +171,12 @@ export function validateObjects(raw: unknown[]): Validated {
   const problems: Problem[] = [];
   const unknownTypes: Record<string, number> = {};
   let ignored = 0;
+  // A STIX id twice is refused before anything is written, never left to the database constraint.
+  const places = new Map<string, number[]>();
+  raw.forEach((value, index) => {
+    const id = (value as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') places.set(id, [...(places.get(id) ?? []), index]);
+  });
   raw.forEach((value, index) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       problems.push({
@@ -183,6 +191,22 @@ export function validateObjects(raw: unknown[]): Validated {
     const obj = value as Record<string, unknown>;
     const type = typeof obj.type === 'string' ? obj.type : null;
     const id = typeof obj.id === 'string' ? obj.id : null;
+    const problem = (path: string, expected: string) => {
+      problems.push({ stixId: id, attackId: attackIdOf(obj), type, path, expected: expectation(expected) });
+    };
+    const size = sizeProblem(obj);
+    if (size) {
+      problem(size.path, size.expected);
+      return;
+    }
+    const others = id ? (places.get(id) ?? []).filter((i) => i !== index) : [];
+    if (others.length) {
+      problem(
+        'id',
+        `a STIX id used once in the bundle (also at ${others.map((i) => `objects[${i}]`).join(', ')})`,
+      );
+      return;
+    }
     if (type && IGNORED_TYPES.has(type)) {
       ignored++;
       return;
@@ -197,14 +221,11 @@ export function validateObjects(raw: unknown[]): Validated {
       return;
     }
     for (const issue of parsed.error.issues) {
-      problems.push({
-        stixId: id,
-        attackId: attackIdOf(obj),
-        type,
-        path: pathText(issue.path) || `objects[${index}]`,
-        expected: expectation(issue.message),
-      });
+      problem(pathText(issue.path) || `objects[${index}]`, expectation(issue.message));
     }
   });
-  return { objects, problems, unknownTypes, ignored };
+  const idProblems = attackIdProblems(objects);
+  problems.push(...idProblems);
+  const refused = new Set(idProblems.map((p) => p.stixId));
+  return { objects: objects.filter((o) => !refused.has(o.id)), problems, unknownTypes, ignored };
 }

@@ -22,6 +22,18 @@ const list = z
   .transform((s) => s.split(/[\s,]+/).filter(Boolean));
 
 /**
+ * The importer's download limits. Exported so that `import/` uses the same defaults when a caller
+ * (a test, the benchmark) passes no configuration.
+ */
+export const IMPORT_DEFAULTS = {
+  /** Five times the largest real bundle (enterprise, about 50 MB), and well under V8's string limit. */
+  maxBytes: 256 * 1024 * 1024,
+  timeoutMs: 30_000,
+  downloadTimeoutMs: 600_000,
+  maxPages: 2_000,
+} as const;
+
+/**
  * Every environment variable the project reads, with its default. `.env.example` lists exactly
  * these names (a test keeps the two in step), and nothing else reads `process.env`.
  */
@@ -96,6 +108,12 @@ export const envSchema = z.object({
 
   // Observability.
   METRICS: z.enum(['true', 'false']).default('true'),
+
+  // Importer. A string in V8 holds at most about 512 MiB, so the cap stays below that.
+  IMPORT_MAX_BYTES: count(1024, 500_000_000).default(IMPORT_DEFAULTS.maxBytes),
+  IMPORT_TIMEOUT_MS: count(100, 3_600_000).default(IMPORT_DEFAULTS.timeoutMs),
+  IMPORT_DOWNLOAD_TIMEOUT_MS: count(1000, 86_400_000).default(IMPORT_DEFAULTS.downloadTimeoutMs),
+  IMPORT_MAX_PAGES: count(1, 1_000_000).default(IMPORT_DEFAULTS.maxPages),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -232,6 +250,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
       maxAgeSeconds: e.CACHE_MAX_AGE_S,
       dataVersionCheckMs: e.DATA_VERSION_CHECK_MS,
+    },
+    /** What the importer reads at most, and how long it waits (see docs/operations.md). */
+    import: {
+      maxBytes: e.IMPORT_MAX_BYTES,
+      timeoutMs: e.IMPORT_TIMEOUT_MS,
+      downloadTimeoutMs: e.IMPORT_DOWNLOAD_TIMEOUT_MS,
+      maxPages: e.IMPORT_MAX_PAGES,
     },
     persistedOperations: {
       file: e.PERSISTED_OPERATIONS_FILE ? path.resolve(PROJECT_ROOT, e.PERSISTED_OPERATIONS_FILE) : null,

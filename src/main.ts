@@ -39,6 +39,7 @@ async function importIfEmpty(config: Config, executor: Executor, log: Logger): P
   // Loaded only when there is something to import.
   const { importSources } = await import('../import/index.ts');
   const reports = await importSources(executor, sources, {
+    limits: config.import,
     onProgress: ({ source, phase }) => log.debug({ source, phase }, 'import'),
   });
   for (const r of reports) {

@@ -75,4 +75,18 @@ describe('the five real ATT&CK bundles', () => {
     }
     expect(await graphDigest(db.executor, { attackOnly: true })).toEqual(updated);
   });
+
+  it('writes nothing and records no run when enterprise and ICS 18.1 are imported again', async () => {
+    // 82 objects both carry with equal `modified` but different labels: neither import may undo the other.
+    const count = async () =>
+      (await db.executor.read({ name: 'test', cypher: 'MATCH (r:ImportRun) RETURN count(r) AS n' }))[0]?.n;
+    const before = await graphDigest(db.executor);
+    const runs = await count();
+    for (const name of ['enterprise-attack-18.1', 'ics-attack-18.1', 'enterprise-attack-18.1']) {
+      const report = await importSource(db.executor, bundle(name));
+      expect(report.changed, name).toBe(false);
+    }
+    expect(await count()).toEqual(runs);
+    expect(await graphDigest(db.executor)).toEqual(before);
+  });
 });
