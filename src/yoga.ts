@@ -8,6 +8,7 @@ import {
   maskError as yogaMaskError,
 } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
+import { createPerImport } from './data/analytics/per-import.ts';
 import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
 import { LAYER_PATH_PREFIX } from './http/layers.ts';
@@ -233,8 +234,13 @@ export function createApp({
   const version = createDataVersion(executor, {
     intervalMs: config.cache.dataVersionCheckMs,
     log,
-    onChange: () => cache.clear(),
+    onChange: (next) => {
+      cache.clear();
+      perImport.moveTo(next);
+    },
   });
+  // The analyst queries' per-import sets: shared by every request, keyed by the data version.
+  const perImport = createPerImport();
   // Read it now, so the first requests already get cache keys and ETags.
   void version.refresh();
   const cache = useResponseCache({
@@ -282,7 +288,7 @@ export function createApp({
     multipart: false,
     batching: http.batchLimit > 0 ? { limit: http.batchLimit } : false,
     maxRequestBodySize: http.maxBodyBytes,
-    context: () => ({ db: makeDb() }) satisfies Context,
+    context: () => ({ db: makeDb(), perImport }) satisfies Context,
     plugins,
   });
 }
