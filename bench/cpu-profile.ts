@@ -27,16 +27,27 @@ export interface CpuSplit {
   /** Busy CPU time sampled, in ms. */
   busyMs: number;
   idleMs: number;
+  /** Loading and compiling modules at start-up: not the load's, left out of the shares. */
+  startupMs: number;
   shares: CpuShare[];
 }
 
 type Frame = ProfileNode['callFrame'];
-/** First match wins, tried on each frame from the sampled one towards the root. */
+const IDLE = 'idle';
+const STARTUP = 'start-up (module loading, tsx)';
+
+/**
+ * First match wins, tried on each frame from the sampled one towards the root; only when none
+ * matches do the FALLBACK rules get the same walk (so a string decoder called by the Bolt driver
+ * counts as Bolt, and a socket write under yoga's response as HTTP handling).
+ */
 const RULES: Array<[string, (f: Frame) => boolean]> = [
   ['GC', (f) => f.functionName === '(garbage collector)'],
-  ['idle', (f) => f.functionName === '(idle)'],
+  [IDLE, (f) => f.functionName === '(idle)'],
+  [STARTUP, (f) => /node:internal\/modules\/|\/tsx\//.test(f.url)],
   ['Bolt: neo4j-driver (decode, encode, sessions)', (f) => f.url.includes('neo4j-driver')],
-  ['serialisation (JSON.stringify of results)', (f) => f.url === '' && /stringify/i.test(f.functionName)],
+  // JSON.stringify itself rarely gets a frame of its own: yoga's caller is named for it.
+  ['serialisation (JSON.stringify of results)', (f) => /stringify/i.test(f.functionName)],
   ['request decode (JSON.parse of bodies)', (f) => f.url === '' && f.functionName === 'parse'],
   ['row validation (zod)', (f) => f.url.includes('/zod/')],
   ['GraphQL parse and validate (graphql-js)', (f) => /\/graphql\/(language|validation)\//.test(f.url)],
@@ -50,7 +61,9 @@ const RULES: Array<[string, (f: Frame) => boolean]> = [
     (f) => /graphql-yoga|@envelop|@whatwg-node|@escape\.tech|\/src\/(plugins|http)\/|\/src\/yoga/.test(f.url),
   ],
   ['logging (pino)', (f) => f.url.includes('/pino')],
-  ['Node core (http, net, streams, timers)', (f) => f.url.startsWith('node:')],
+];
+const FALLBACK: Array<[string, (f: Frame) => boolean]> = [
+  ['Node core (http, net, streams: socket reads and writes, timers)', (f) => f.url.startsWith('node:')],
   ['V8 and native, unattributed', (f) => f.functionName === '(program)'],
 ];
 
@@ -62,15 +75,15 @@ export function splitProfile(profile: Profile): CpuSplit {
   const classify = (id: number): string => {
     const known = bucketOf.get(id);
     if (known) return known;
-    let bucket = 'other';
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const frame = byId.get(at)?.callFrame;
-      const rule = frame && RULES.find(([, match]) => match(frame));
-      if (rule) {
-        bucket = rule[0];
-        break;
+    const walk = (rules: typeof RULES): string | undefined => {
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const frame = byId.get(at)?.callFrame;
+        const rule = frame && rules.find(([, match]) => match(frame));
+        if (rule) return rule[0];
       }
-    }
+      return undefined;
+    };
+    const bucket = walk(RULES) ?? walk(FALLBACK) ?? 'other';
     bucketOf.set(id, bucket);
     return bucket;
   };
@@ -79,13 +92,15 @@ export function splitProfile(profile: Profile): CpuSplit {
     const bucket = classify(id);
     us.set(bucket, (us.get(bucket) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
-  const idleMs = (us.get('idle') ?? 0) / 1000;
-  us.delete('idle');
+  const idleMs = (us.get(IDLE) ?? 0) / 1000;
+  const startupMs = (us.get(STARTUP) ?? 0) / 1000;
+  us.delete(IDLE);
+  us.delete(STARTUP);
   const busyMs = [...us.values()].reduce((a, b) => a + b, 0) / 1000;
   const shares = [...us]
     .map(([name, t]) => ({ name, ms: t / 1000, share: busyMs ? t / 1000 / busyMs : 0 }))
     .sort((a, b) => b.ms - a.ms);
-  return { busyMs, idleMs, shares };
+  return { busyMs, idleMs, startupMs, shares };
 }
 
 /** The one profile a process wrote into `dir`. */

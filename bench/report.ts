@@ -117,7 +117,7 @@ function cpuLines(c: CpuResult): string[] {
     '',
     `A third API process (response cache off) ran under \`node --cpu-prof\` while each of ${c.classes.join(', ')} ` +
       `was loaded for ${c.seconds} s at concurrency ${c.concurrency}. Busy: ${n0(c.split.busyMs)} ms sampled; ` +
-      `idle (waiting on Neo4j or the network): ${n0(c.split.idleMs)} ms. Each sample counts for the nearest frame on its stack ` +
+      `idle (waiting on Neo4j or the network): ${n0(c.split.idleMs)} ms; start-up (left out): ${n0(c.split.startupMs)} ms. Each sample counts for the nearest frame on its stack ` +
       'that a bucket recognises (bench/cpu-profile.ts).',
     '',
     table(
