@@ -8,7 +8,7 @@ import {
   maskError as yogaMaskError,
 } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
-import { createPerImport } from './data/analytics/per-import.ts';
+import { createPerImport, type PerImport } from './data/analytics/per-import.ts';
 import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
 import { LAYER_PATH_PREFIX } from './http/layers.ts';
@@ -114,6 +114,8 @@ export interface AppOptions {
    * so /metrics shows Neo4j too. Defaults to a fresh registry without process metrics.
    */
   metrics?: Metrics;
+  /** The per-import analyst sets; benchmarks pass one that keeps nothing, to compare. */
+  perImport?: PerImport;
 }
 
 /** Puts the number of Neo4j round trips the request made into every response's `extensions.dbRoundTrips`. */
@@ -227,6 +229,7 @@ export function createApp({
   logger,
   schema = appSchema,
   metrics = createMetrics({ poolMax: config.neo4j.maxPoolSize, defaultMetrics: false }),
+  perImport = createPerImport(),
 }: AppOptions) {
   const log = logger ?? createLogger(config.log.level);
   const endpoint = '/graphql';
@@ -236,11 +239,10 @@ export function createApp({
     log,
     onChange: (next) => {
       cache.clear();
+      // The analyst queries' per-import sets (shared by every request) belong to one version.
       perImport.moveTo(next);
     },
   });
-  // The analyst queries' per-import sets: shared by every request, keyed by the data version.
-  const perImport = createPerImport();
   // Read it now, so the first requests already get cache keys and ETags.
   void version.refresh();
   const cache = useResponseCache({
