@@ -90,7 +90,7 @@ function workersLines(w: WorkersResult): string[] {
         String(r.workers),
         `${ms(r.load.p50)} / ${ms(r.load.p95)} / ${ms(r.load.p99)}`,
         n0(r.load.rps),
-        one ? `${(r.load.rps / one.rps).toFixed(2)}×` : '–',
+        one ? times(r.load.rps, one.rps) : '–',
       ]);
     }
   }
@@ -127,6 +127,9 @@ function cpuLines(c: CpuResult): string[] {
   ];
 }
 
+/** `a / b` as `1.23×`, or – when either side measured nothing. */
+const times = (a: number, b: number, digits = 2) =>
+  Number.isFinite(a / b) && b > 0 && a > 0 ? `${(a / b).toFixed(digits)}×` : '–';
 const ms = (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 2)) : '–');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -184,11 +187,11 @@ export function queryRows(r: Results, kind: 'core' | 'analyst'): string[][] {
         n0(h.rps),
         raw ? triple(raw) : '–',
         raw ? n0(raw.rps) : '–',
-        raw ? `${ratio(c, h.concurrency).toFixed(2)}×` : '–',
+        raw ? times(h.p50, raw.p50) : '–',
         peer ? triple(peer) : '–',
         peer ? n0(peer.rps) : '–',
-        peer ? `${(h.p50 / peer.p50).toFixed(2)}×` : '–',
-        peer ? `${(h.rps / peer.rps).toFixed(2)}×` : '–',
+        peer ? times(h.p50, peer.p50) : '–',
+        peer ? times(h.rps, peer.rps) : '–',
         `${c.dbRoundTrips}${c.dbRoundTrips > c.depth ? ' (!)' : ''}`,
         String(c.depth),
       ]);
@@ -227,8 +230,8 @@ export function cacheRows(cache: CacheResult): string[][] {
         off ? n0(off.rps) : '–',
         `${ms(on.p50)} / ${ms(on.p95)} / ${ms(on.p99)}`,
         n0(on.rps),
-        off ? `${(off.p50 / on.p50).toFixed(1)}×` : '–',
-        off ? `${(on.rps / off.rps).toFixed(1)}×` : '–',
+        off ? times(off.p50, on.p50, 1) : '–',
+        off ? times(on.rps, off.rps, 1) : '–',
       ]);
     }
   }
