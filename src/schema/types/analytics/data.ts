@@ -9,6 +9,7 @@ import {
   type CatalogRow,
   fetchAttackIdsOf,
   fetchCatalog,
+  fetchLatestVersion,
   fetchTacticOrder,
   type TacticRow,
 } from '../../../data/analytics/common.ts';
@@ -44,6 +45,11 @@ export function catalogOf(
     const rows = await fetchCatalog(db, { domain: f.domain, platform: f.platform });
     return { rows, byId: new Map(rows.map((r) => [r.stixId, r])) };
   });
+}
+
+/** The ATT&CK release of the domain's latest import, for layers. */
+export function latestVersionOf(ctx: Context, domain: Domain): Promise<string | null> {
+  return ctx.perImport.get(ctx.db, keyOf('latestVersion', [domain]), (db) => fetchLatestVersion(db, domain));
 }
 
 /** The domain's tactics in matrix order. */
