@@ -34,28 +34,32 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 /**
  * Runs the API exactly as `npm start` does (`src/main.ts`), in its own process so that its memory
  * is its own and the load generator does not share its event loop, on a free loopback port, over
- * the benchmark database. `env` adds settings (such as a response cache switch).
+ * the benchmark database. `env` adds settings (such as a response cache switch); `entry` runs
+ * another server the same way (the peer, bench/peer/server.ts), `nodeArgs` go to Node (`--cpu-prof`).
  */
-export async function startApi(neo4jConfig: Config['neo4j'], env: Record<string, string> = {}): Promise<Api> {
+export async function startApi(
+  neo4jConfig: Config['neo4j'],
+  env: Record<string, string> = {},
+  {
+    entry = path.join(PROJECT_ROOT, 'src', 'main.ts'),
+    nodeArgs = [],
+  }: { entry?: string; nodeArgs?: string[] } = {},
+): Promise<Api> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')],
-    {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        ...process.env,
-        NEO4J_URI: neo4jConfig.uri,
-        NEO4J_LOCAL_HOME: neo4jConfig.local.home,
-        NEO4J_LOCAL_HTTP_PORT: String(neo4jConfig.local.httpPort),
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      NEO4J_URI: neo4jConfig.uri,
+      NEO4J_LOCAL_HOME: neo4jConfig.local.home,
+      NEO4J_LOCAL_HTTP_PORT: String(neo4jConfig.local.httpPort),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...env,
     },
-  );
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   let exit: string | undefined;

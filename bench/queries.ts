@@ -20,6 +20,16 @@ export interface CypherTwin {
   fromCypher(rows: Rec[]): Json;
 }
 
+/**
+ * The same question asked of the peer, `@neo4j/graphql` over the same graph (bench/peer/). Its
+ * answer, normalised by `fromPeer` into the twin's comparable form, must equal ours before timing.
+ */
+export interface PeerQuery {
+  graphql: string;
+  variables: Rec;
+  fromPeer(data: Json): Json;
+}
+
 export interface QueryClass {
   name: string;
   /** What the class stands for, in the report. */
@@ -28,6 +38,8 @@ export interface QueryClass {
   variables: Rec;
   /** The same answer through raw Cypher; without one the class reports no ratio. */
   twin?: CypherTwin;
+  /** The same question for `@neo4j/graphql`; compared with the twin's normalised GraphQL answer. */
+  peer?: PeerQuery;
   /** Without a twin: what is wrong with the GraphQL `data` (empty, unknown IDs), or undefined. */
   check?(data: Json): string | undefined;
   /** A root field the class needs; when the running API lacks it, the class is reported as pending. */
@@ -52,6 +64,20 @@ const list = (v: unknown) => {
   return { totalCount: s.length, ids: s };
 };
 
+/** The peer's filters for what the API hides: revoked or deprecated nodes and relationships. */
+const PEER_CURRENT = 'revoked: { eq: false }, deprecated: { eq: false }';
+const peerEdges = (field: string, select = 'attackId') =>
+  `${field}Connection(where: { node: { ${PEER_CURRENT} }, edge: { ${PEER_CURRENT} } }) { edges { node { ${select} } } }`;
+/** Node ATT&CK IDs of a peer connection (`edges { node { attackId } }`) or list. */
+const peerIds = (v: unknown): string[] => {
+  const edges = (obj(v) as { edges?: Rec[] } | undefined)?.edges;
+  const nodes = edges ? edges.map((e) => obj(e.node)) : ((v ?? []) as Rec[]);
+  return nodes.map((n) => n.attackId as string);
+};
+/** Distinct and sorted, as the API's lists are sets of nodes (the peer returns one per relationship). */
+const distinct = (xs: string[]) => [...new Set(xs)].sort();
+const peerList = (v: unknown) => list(distinct(peerIds(v)));
+
 const TECHNIQUE = 'T1003'; // OS Credential Dumping: sub-techniques, many groups, software, mitigations
 const GROUP = 'G0016'; // APT29: direct uses, attributed campaigns and software
 
@@ -69,6 +95,13 @@ ORDER BY CASE WHEN ${current('n')} THEN 0 ELSE 1 END, n.modified DESC LIMIT 1`,
     params: { id: TECHNIQUE },
     fromGraphql: (data) => obj(data).technique,
     fromCypher: (rows) => rows[0] ?? null,
+  },
+  peer: {
+    graphql: `query PeerLookup($id: String!) {
+  techniques(where: { attackId: { eq: $id }, ${PEER_CURRENT} }) { stixId attackId name platforms }
+}`,
+    variables: { id: TECHNIQUE },
+    fromPeer: (data) => (obj(data).techniques as Rec[])[0] ?? null,
   },
 };
 
@@ -132,6 +165,37 @@ RETURN t.attackId AS attackId, t.name AS name,
       };
     },
   },
+  peer: {
+    graphql: `query PeerTechniquePage($id: String!) {
+  techniques(where: { attackId: { eq: $id }, ${PEER_CURRENT} }) {
+    attackId name
+    tactics(where: { ${PEER_CURRENT} }) { attackId }
+    parent(where: { ${PEER_CURRENT} }) { attackId }
+    subtechniques(where: { ${PEER_CURRENT} }) { attackId }
+    ${peerEdges('groups')}
+    ${peerEdges('software')}
+    ${peerEdges('campaigns')}
+    ${peerEdges('mitigations')}
+    detectionStrategies(where: { ${PEER_CURRENT} }) { attackId }
+  }
+}`,
+    variables: { id: TECHNIQUE },
+    fromPeer: (data) => {
+      const t = obj((obj(data).techniques as Rec[])[0]);
+      return {
+        attackId: t.attackId,
+        name: t.name,
+        tactics: peerList(t.tactics),
+        parent: distinct(peerIds(t.parent)),
+        subtechniques: peerList(t.subtechniques),
+        groups: peerList(t.groupsConnection),
+        software: peerList(t.softwareConnection),
+        campaigns: peerList(t.campaignsConnection),
+        mitigations: peerList(t.mitigationsConnection),
+        detectionStrategies: peerList(t.detectionStrategies),
+      };
+    },
+  },
 };
 
 const headline: QueryClass = {
@@ -161,6 +225,30 @@ ORDER BY group`,
       totalCount: rows.length,
       groups: rows.map((r) => `${r.group}: ${sorted(r.techniques).join(' ')}`).sort(),
     }),
+  },
+  // The peer has no group list on a tactic: it walks tactic → techniques → groups, and the
+  // normaliser turns that inside out (what a client of the peer would have to do).
+  peer: {
+    graphql: `query PeerHeadline {
+  tactics(where: { shortname: { eq: "credential-access" }, domains: { includes: "enterprise-attack" } }) {
+    techniques(where: { ${PEER_CURRENT} }) { attackId ${peerEdges('groups')} }
+  }
+}`,
+    variables: {},
+    fromPeer: (data) => {
+      const byGroup = new Map<string, string[]>();
+      for (const ta of obj(data).tactics as Rec[]) {
+        for (const t of ta.techniques as Rec[]) {
+          for (const g of peerIds(t.groupsConnection)) {
+            byGroup.set(g, [...(byGroup.get(g) ?? []), t.attackId as string]);
+          }
+        }
+      }
+      return {
+        totalCount: byGroup.size,
+        groups: [...byGroup].map(([g, ts]) => `${g}: ${distinct(ts).join(' ')}`).sort(),
+      };
+    },
   },
 };
 
@@ -203,6 +291,35 @@ RETURN t.attackId AS technique, collect(DISTINCT via) AS via`,
       totalCount: rows.length,
       techniques: rows.map((r) => `${r.technique} ${sorted(r.via).join('+')}`).sort(),
     }),
+  },
+  peer: {
+    graphql: `query PeerGroupTechniques($id: String!) {
+  groups(where: { attackId: { eq: $id }, ${PEER_CURRENT} }) {
+    ${peerEdges('techniques')}
+    ${peerEdges('campaigns', peerEdges('techniques'))}
+    ${peerEdges('software', peerEdges('techniques'))}
+  }
+}`,
+    variables: { id: GROUP },
+    fromPeer: (data) => {
+      const g = obj((obj(data).groups as Rec[])[0]);
+      const via = new Map<string, Set<string>>();
+      const add = (path: string, ids: string[]) => {
+        for (const id of ids) via.set(id, new Set([...(via.get(id) ?? []), path]));
+      };
+      add('DIRECT', peerIds(g.techniquesConnection));
+      for (const [path, field] of [
+        ['CAMPAIGN', 'campaignsConnection'],
+        ['SOFTWARE', 'softwareConnection'],
+      ] as const) {
+        for (const e of (obj(g[field]) as { edges: Rec[] }).edges)
+          add(path, peerIds(obj(e.node).techniquesConnection));
+      }
+      return {
+        totalCount: via.size,
+        techniques: [...via].map(([t, paths]) => `${t} ${[...paths].sort().join('+')}`).sort(),
+      };
+    },
   },
 };
 
@@ -255,6 +372,48 @@ RETURN ta.attackId AS attackId, ta.shortname AS shortname,
           techniques: ts.map((t) => `${t.attackId}[${sorted(t.subtechniques).join(' ')}]`).sort(),
         };
       }),
+  },
+  peer: {
+    graphql: `query PeerMatrix {
+  matrices(where: { ${PEER_CURRENT} }) {
+    tacticsConnection(where: { node: { domains: { includes: "enterprise-attack" }, ${PEER_CURRENT} } }) {
+      edges {
+        properties { order }
+        node {
+          attackId shortname
+          techniques(where: { ${PEER_CURRENT}, isSubtechnique: { eq: false } }) {
+            attackId subtechniques(where: { ${PEER_CURRENT} }) { attackId }
+          }
+        }
+      }
+    }
+  }
+}`,
+    variables: {},
+    fromPeer: (data) => {
+      // A tactic in several matrices takes its first position, as the API orders them.
+      const tactics = new Map<string, { order: number; node: Rec }>();
+      for (const m of obj(data).matrices as Rec[]) {
+        for (const e of (obj(m.tacticsConnection) as { edges: Rec[] }).edges) {
+          const node = obj(e.node);
+          const order = Number(obj(e.properties).order);
+          const seen = tactics.get(node.attackId as string);
+          if (!seen || order < seen.order) tactics.set(node.attackId as string, { order, node });
+        }
+      }
+      return [...tactics.values()]
+        .sort((a, b) => a.order - b.order)
+        .map(({ node }) => {
+          const techniques = new Map<string, string[]>();
+          for (const t of node.techniques as Rec[])
+            techniques.set(t.attackId as string, distinct(peerIds(t.subtechniques)));
+          return {
+            tactic: `${node.attackId} ${node.shortname}`,
+            totalCount: techniques.size,
+            techniques: [...techniques].map(([t, subs]) => `${t}[${subs.join(' ')}]`).sort(),
+          };
+        });
+    },
   },
 };
 

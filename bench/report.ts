@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CpuSplit } from './cpu-profile.ts';
 import type { ImportStep } from './import.ts';
 import type { LoadResult } from './load.ts';
 
@@ -31,6 +32,8 @@ export interface ClassResult {
   responseBytes: number;
   http: LoadResult[];
   cypherLoad: LoadResult[];
+  /** The same question through @neo4j/graphql over HTTP, when the class has a peer query. */
+  peerLoad: LoadResult[];
 }
 
 export interface Memory {
@@ -65,8 +68,68 @@ export interface Results {
   /** The API process of the main pass (response cache off). */
   memory: Memory;
   cache: CacheResult | null;
+  /** `--cpu-prof`: where the API process's CPU went under load. */
+  cpu: CpuResult | null;
+  /** `--workers`: the same classes with API_WORKERS=1 and 2. */
+  workers: WorkersResult | null;
 }
 
+export interface WorkersResult {
+  concurrency: number;
+  runs: Array<{ name: string; workers: number; load: LoadResult }>;
+}
+
+function workersLines(w: WorkersResult): string[] {
+  const rows: string[][] = [];
+  for (const name of [...new Set(w.runs.map((r) => r.name))]) {
+    const mine = w.runs.filter((r) => r.name === name);
+    const one = mine.find((r) => r.workers === 1)?.load;
+    for (const r of mine) {
+      rows.push([
+        name,
+        String(r.workers),
+        `${ms(r.load.p50)} / ${ms(r.load.p95)} / ${ms(r.load.p99)}`,
+        n0(r.load.rps),
+        one ? times(r.load.rps, one.rps) : '–',
+      ]);
+    }
+  }
+  return [
+    '#### API_WORKERS (`--workers`)',
+    '',
+    `The API as \`npm start\` runs it, with \`API_WORKERS\` 1 and then 2 (response cache off), each class at concurrency ${w.concurrency}; ` +
+      'Neo4j and the load generator share the same cores.',
+    '',
+    table(['class', 'workers', 'p50 / p95 / p99 ms', 'req/s', 'req/s vs 1 worker'], rows),
+  ];
+}
+
+export interface CpuResult {
+  classes: string[];
+  concurrency: number;
+  seconds: number;
+  split: CpuSplit;
+}
+
+function cpuLines(c: CpuResult): string[] {
+  return [
+    '#### Where the API process spends its CPU (`--cpu-prof`)',
+    '',
+    `A third API process (response cache off) ran under \`node --cpu-prof\` while each of ${c.classes.join(', ')} ` +
+      `was loaded for ${c.seconds} s at concurrency ${c.concurrency}. Busy: ${n0(c.split.busyMs)} ms sampled; ` +
+      `idle (waiting on Neo4j or the network): ${n0(c.split.idleMs)} ms; start-up (left out): ${n0(c.split.startupMs)} ms. Each sample counts for the nearest frame on its stack ` +
+      'that a bucket recognises (bench/cpu-profile.ts).',
+    '',
+    table(
+      ['bucket', 'CPU ms', 'share of busy'],
+      c.split.shares.map((x) => [x.name, n0(x.ms), `${(100 * x.share).toFixed(1)}%`]),
+    ),
+  ];
+}
+
+/** `a / b` as `1.23×`, or – when either side measured nothing. */
+const times = (a: number, b: number, digits = 2) =>
+  Number.isFinite(a / b) && b > 0 && a > 0 ? `${(a / b).toFixed(digits)}×` : '–';
 const ms = (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 2)) : '–');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -112,24 +175,30 @@ export const IMPORT_HEAD = [
 
 export function queryRows(r: Results, kind: 'core' | 'analyst'): string[][] {
   const rows: string[][] = [];
+  const triple = (x: LoadResult) => `${ms(x.p50)} / ${ms(x.p95)} / ${ms(x.p99)}`;
   for (const c of r.classes.filter((x) => x.kind === kind)) {
     for (const h of c.http) {
       const raw = c.cypherLoad.find((x) => x.concurrency === h.concurrency);
+      const peer = (c.peerLoad ?? []).find((x) => x.concurrency === h.concurrency);
       rows.push([
         c.name,
         String(h.concurrency),
-        `${ms(h.p50)} / ${ms(h.p95)} / ${ms(h.p99)}`,
+        triple(h),
         n0(h.rps),
-        raw ? `${ms(raw.p50)} / ${ms(raw.p95)} / ${ms(raw.p99)}` : '–',
+        raw ? triple(raw) : '–',
         raw ? n0(raw.rps) : '–',
-        raw ? `${ratio(c, h.concurrency).toFixed(2)}×` : '–',
+        raw ? times(h.p50, raw.p50) : '–',
+        peer ? triple(peer) : '–',
+        peer ? n0(peer.rps) : '–',
+        peer ? times(h.p50, peer.p50) : '–',
+        peer ? times(h.rps, peer.rps) : '–',
         `${c.dbRoundTrips}${c.dbRoundTrips > c.depth ? ' (!)' : ''}`,
         String(c.depth),
       ]);
     }
   }
   for (const p of r.pending.filter((x) => x.kind === kind)) {
-    rows.push([p.name, '–', p.note, '–', '–', '–', '–', '–', '–']);
+    rows.push([p.name, '–', p.note, ...QUERY_HEAD.slice(3).map(() => '–')]);
   }
   return rows;
 }
@@ -140,7 +209,11 @@ export const QUERY_HEAD = [
   'GraphQL req/s',
   'Cypher p50 / p95 / p99 ms',
   'Cypher req/s',
-  'p50 ratio',
+  'ours/raw p50',
+  'peer p50 / p95 / p99 ms',
+  'peer req/s',
+  'ours/peer p50',
+  'req/s ours/peer',
   'DB round trips',
   'depth',
 ];
@@ -157,8 +230,8 @@ export function cacheRows(cache: CacheResult): string[][] {
         off ? n0(off.rps) : '–',
         `${ms(on.p50)} / ${ms(on.p95)} / ${ms(on.p99)}`,
         n0(on.rps),
-        off ? `${(off.p50 / on.p50).toFixed(1)}×` : '–',
-        off ? `${(on.rps / off.rps).toFixed(1)}×` : '–',
+        off ? times(off.p50, on.p50, 1) : '–',
+        off ? times(on.rps, off.rps, 1) : '–',
       ]);
     }
   }
@@ -223,7 +296,10 @@ function section(r: Results): string {
     '#### Queries',
     '',
     "Every class's GraphQL answer was compared with its raw Cypher answer before timing, and every timed " +
-      'response had to equal the checked one byte for byte. Latencies in ms; "p50 ratio" is GraphQL p50 / Cypher p50 at the same concurrency. ' +
+      'response had to equal the checked one byte for byte. Latencies in ms; "ours/raw p50" is GraphQL p50 / Cypher p50 at the same concurrency. ' +
+      '"peer" is `@neo4j/graphql` over the same database, served the same way (graphql-yoga on node:http, its own process; bench/peer/), ' +
+      'asked the same question wherever it has an equivalent query; its answer, normalised, was compared with ours before timing. ' +
+      '"ours/peer p50" below 1 and "req/s ours/peer" above 1 mean the API is faster. ' +
       '"DB round trips" is the response\'s `extensions.dbRoundTrips` (with `CONSISTENT_READS` each batch also reads the data version, in the same round trip); ' +
       '"depth" is the levels of data the operation asks for (nested fields with a selection, `edges`/`node`/`nodes` not counted), ' +
       'and (!) marks a class whose round trips exceed it. The response cache is off.',
@@ -243,6 +319,8 @@ function section(r: Results): string {
     '',
     ...cacheSection(r),
     '',
+    ...(r.cpu ? [...cpuLines(r.cpu), ''] : []),
+    ...(r.workers ? [...workersLines(r.workers), ''] : []),
     '<details><summary>The queries</summary>',
     '',
     ...r.classes.flatMap((c) => [
@@ -316,5 +394,13 @@ export function printTables(r: Results, print: (line: string) => void): void {
     print(`Response cache on vs off (RESPONSE_CACHE_TTL_MS=${r.cache.ttlMs})`);
     text(CACHE_HEAD, cacheRows(r.cache));
     print(`API RSS, cache on (${r.cache.classes.length} classes): ${memoryLine(r.cache.memoryOn)}`);
+  }
+  if (r.cpu) {
+    print('');
+    for (const line of cpuLines(r.cpu)) print(line);
+  }
+  if (r.workers) {
+    print('');
+    for (const line of workersLines(r.workers)) print(line);
   }
 }

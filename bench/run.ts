@@ -5,6 +5,7 @@
  * rewrites this mode's section of docs/benchmarks.md. THE BENCHMARK DATABASE IS EMPTIED.
  */
 import { existsSync, statSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
@@ -13,10 +14,19 @@ import { startLocalNeo4j, stopLocalNeo4j } from '../scripts/local-neo4j/index.ts
 import { ConfigError, loadConfig, PROJECT_ROOT } from '../src/env.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { startApi } from './api.ts';
+import { readProfile, splitProfile } from './cpu-profile.ts';
 import { type GraphCounts, graphCounts, type ImportStep, importInChild, parseFloor, wipe } from './import.ts';
 import { type LoadResult, loadCypher, loadHttp } from './load.ts';
 import { ANALYST_CLASSES, CACHE_CLASSES, CLASSES, type QueryClass, selectionDepth } from './queries.ts';
-import { type CacheResult, type ClassResult, printTables, type Results, writeDoc } from './report.ts';
+import {
+  type CacheResult,
+  type ClassResult,
+  type CpuResult,
+  printTables,
+  type Results,
+  type WorkersResult,
+  writeDoc,
+} from './report.ts';
 
 const MODES = {
   full: {
@@ -51,6 +61,8 @@ const RESPONSE_CACHE_ON = { RESPONSE_CACHE_TTL_MS: String(RESPONSE_CACHE_TTL_MS)
 
 const log = (line: string) => console.error(line);
 
+const PEER_ENTRY = path.join(PROJECT_ROOT, 'bench', 'peer', 'server.ts');
+
 /** A wrong answer or a failed check: the run stops, cleans up and exits non-zero. */
 class BenchFailure extends Error {}
 function fail(message: string): never {
@@ -73,23 +85,24 @@ function countsDiff(a: GraphCounts, b: GraphCounts): string {
   return out.join(', ');
 }
 
-async function graphql(
-  url: string,
-  c: QueryClass,
-): Promise<{
+interface Answer {
   text: string;
   body: { data?: unknown; errors?: unknown; extensions?: { dbRoundTrips?: number } };
-}> {
+}
+
+async function graphqlAt(url: string, query: string, variables: Record<string, unknown>): Promise<Answer> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query: c.graphql, variables: c.variables }),
+    body: JSON.stringify({ query, variables }),
   });
   const text = await res.text();
   const body = JSON.parse(text) as Record<string, unknown>;
-  if (!res.ok || body.errors) fail(`${c.name}: GraphQL answered ${res.status}: ${text.slice(0, 2000)}`);
+  if (!res.ok || body.errors) fail(`${url}: GraphQL answered ${res.status}: ${text.slice(0, 2000)}`);
   return { text, body };
 }
+
+const graphql = (url: string, c: QueryClass): Promise<Answer> => graphqlAt(url, c.graphql, c.variables);
 
 /** The root query fields the running API has: classes that need a missing one are skipped, and say so. */
 async function queryFields(url: string): Promise<Set<string>> {
@@ -121,9 +134,96 @@ function firstDifference(a: unknown, b: unknown, at = '$'): string {
   return `${at}: GraphQL ${JSON.stringify(a)?.slice(0, 600)} vs Cypher ${JSON.stringify(b)?.slice(0, 600)}`;
 }
 
+/** Classes whose answers the CPU profile's load reuses, at this concurrency. */
+const CPU_PROFILE_CONCURRENCY = 8;
+
+/**
+ * `--cpu-prof`: a third API process under `node --cpu-prof` (response cache off), loaded with each
+ * core class in turn at concurrency 8, then stopped so that it writes its profile; the samples
+ * are summed per bucket (bench/cpu-profile.ts).
+ */
+async function profileCpu(
+  db: ReturnType<typeof loadConfig>['bench']['neo4j'],
+  answers: ReadonlyMap<string, string>,
+  seconds: number,
+): Promise<CpuResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'attack-graph-cpu-'));
+  const server = await startApi(db, RESPONSE_CACHE_OFF, {
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  const classes: string[] = [];
+  try {
+    for (const c of CLASSES) {
+      const expected = answers.get(c.name);
+      if (!expected) continue;
+      log(`cpu profile: ${c.name} at concurrency ${CPU_PROFILE_CONCURRENCY}`);
+      const request = JSON.stringify({ query: c.graphql, variables: c.variables });
+      const r = await loadHttp(server.url, request, expected, {
+        concurrency: CPU_PROFILE_CONCURRENCY,
+        seconds,
+        warmupSeconds: 0,
+      });
+      if (r.failures > 0) fail(`${c.name} (cpu profile): ${r.failures} failed or wrong responses`);
+      classes.push(c.name);
+    }
+  } finally {
+    await server.stop();
+  }
+  return {
+    classes,
+    concurrency: CPU_PROFILE_CONCURRENCY,
+    seconds,
+    split: splitProfile(await readProfile(dir)),
+  };
+}
+
+/** `--workers`: the classes, concurrency and worker counts of the API_WORKERS comparison. */
+const WORKER_CLASSES = ['lookup', 'tactic-groups', 'matrix'];
+const WORKER_CONCURRENCY = 8;
+const WORKER_COUNTS = [1, 2];
+
+/**
+ * `--workers`: the API as `npm start` runs it with API_WORKERS=1 and then 2 (response cache off),
+ * each class loaded at concurrency 8; throughput and latency side by side.
+ */
+async function compareWorkers(
+  db: ReturnType<typeof loadConfig>['bench']['neo4j'],
+  answers: ReadonlyMap<string, string>,
+  seconds: number,
+): Promise<WorkersResult> {
+  const runs: WorkersResult['runs'] = [];
+  for (const workers of WORKER_COUNTS) {
+    const server = await startApi(db, { ...RESPONSE_CACHE_OFF, API_WORKERS: String(workers) });
+    try {
+      for (const name of WORKER_CLASSES) {
+        const c = CLASSES.find((x) => x.name === name);
+        const expected = answers.get(name);
+        if (!c || !expected) continue;
+        log(`workers: ${name} with API_WORKERS=${workers} at concurrency ${WORKER_CONCURRENCY}`);
+        const request = JSON.stringify({ query: c.graphql, variables: c.variables });
+        const r = await loadHttp(server.url, request, expected, {
+          concurrency: WORKER_CONCURRENCY,
+          seconds,
+          warmupSeconds: 1,
+        });
+        if (r.failures > 0) fail(`${name} (API_WORKERS=${workers}): ${r.failures} failed or wrong responses`);
+        runs.push({ name, workers, load: r });
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  return { concurrency: WORKER_CONCURRENCY, runs };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, 'no-doc': { type: 'boolean', default: false } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      'no-doc': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      workers: { type: 'boolean', default: false },
+    },
   });
   const mode = values.quick ? 'quick' : 'full';
   const plan = MODES[mode];
@@ -180,6 +280,8 @@ async function main(): Promise<void> {
       pending: [],
       memory: { before: 0, after: 0, peak: 0 },
       cache: null,
+      cpu: null,
+      workers: null,
     };
     log(`${mode} benchmark against ${db.uri} (Neo4j ${neo4jVersion}); the database is emptied`);
 
@@ -222,8 +324,14 @@ async function main(): Promise<void> {
     api.push(server);
     results.memory.before = server.memory().rss;
     const rootFields = await queryFields(server.url);
+    // The peer: @neo4j/graphql over the same database, served the same way (bench/peer/server.ts).
+    log('starting the peer (@neo4j/graphql) over the same database');
+    const peer = await startApi(db, {}, { entry: PEER_ENTRY });
+    api.push(peer);
     /** Each timed class's checked answer, for the cache pass to compare with. */
     const answers = new Map<string, unknown>();
+    /** Each class's checked response text, byte for byte (for the CPU profile's load). */
+    const texts = new Map<string, string>();
     const measure = async (
       c: QueryClass,
       kind: 'core' | 'analyst',
@@ -246,7 +354,12 @@ async function main(): Promise<void> {
         log(`query: ${c.name}: skipped (${note})`);
         return;
       }
+      // The first request after an import also loads the per-import analyst sets (one round trip
+      // more); the checked answer is the second, the steady state every timed response must equal.
+      const cold = await graphql(server.url, c);
       const { text, body } = await graphql(server.url, c);
+      const coldDifference = firstDifference(cold.body.data, body.data);
+      if (coldDifference) fail(`${c.name}: the first and second answers differ at ${coldDifference}`);
       const roundTrips = body.extensions?.dbRoundTrips ?? Number.NaN;
       if (c.twin) {
         const { records } = await driver.executeQuery(c.twin.cypher, c.twin.params, {
@@ -258,13 +371,23 @@ async function main(): Promise<void> {
         if (difference) fail(`${c.name}: the GraphQL and raw Cypher answers differ at ${difference}`);
         if (JSON.stringify(mine).length < 20)
           fail(`${c.name}: suspiciously empty answer ${JSON.stringify(mine)}`);
-        log(`query: ${c.name}: answers agree; ${roundTrips} round trips; timing`);
+        if (c.peer) {
+          const theirs = c.peer.fromPeer(
+            (await graphqlAt(peer.url, c.peer.graphql, c.peer.variables)).body.data,
+          );
+          const peerDifference = firstDifference(mine, theirs);
+          if (peerDifference) fail(`${c.name}: our answer and the peer's differ at ${peerDifference}`);
+        }
+        log(
+          `query: ${c.name}: answers agree${c.peer ? ' (raw Cypher and peer)' : ''}; ${roundTrips} round trips; timing`,
+        );
       } else {
         const problem = c.check ? c.check(body.data) : 'no raw Cypher twin and no check';
         if (problem) fail(`${c.name}: wrong answer (${problem}): ${text.slice(0, 1000)}`);
         log(`query: ${c.name}: answer checked (no twin); ${roundTrips} round trips; timing`);
       }
       answers.set(c.name, body.data);
+      texts.set(c.name, text);
       const result: ClassResult = {
         name: c.name,
         kind,
@@ -276,6 +399,7 @@ async function main(): Promise<void> {
         responseBytes: Buffer.byteLength(text),
         http: [],
         cypherLoad: [],
+        peerLoad: [],
       };
       const request = JSON.stringify({ query: c.graphql, variables: c.variables });
       for (const n of concurrency) {
@@ -293,6 +417,16 @@ async function main(): Promise<void> {
           result.cypherLoad.push(r);
         }
       }
+      if (c.peer) {
+        const first = await graphqlAt(peer.url, c.peer.graphql, c.peer.variables);
+        const peerRequest = JSON.stringify({ query: c.peer.graphql, variables: c.peer.variables });
+        for (const n of concurrency) {
+          const r = await loadHttp(peer.url, peerRequest, first.text, { concurrency: n, ...load });
+          if (r.failures > 0)
+            fail(`${c.name} (peer) at concurrency ${n}: ${r.failures} failed or wrong responses`);
+          result.peerLoad.push(r);
+        }
+      }
       results.classes.push(result);
     };
     for (const c of CLASSES) await measure(c, 'core', plan.load, plan.concurrency, plan.cypherConcurrency);
@@ -303,6 +437,10 @@ async function main(): Promise<void> {
     results.memory.after = mem.rss;
     results.memory.peak = mem.peak;
     await server.stop();
+    await peer.stop();
+
+    if (values['cpu-prof']) results.cpu = await profileCpu(db, texts, plan.load.seconds);
+    if (values.workers) results.workers = await compareWorkers(db, texts, plan.load.seconds);
 
     // The same classes again with the response cache on, in a fresh API process.
     const cached = await startApi(db, RESPONSE_CACHE_ON);

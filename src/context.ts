@@ -1,3 +1,4 @@
+import { createPerImport, type PerImport } from './data/analytics/per-import.ts';
 import type { CountedReader, Executor, Query } from './neo4j/executor.ts';
 
 /**
@@ -7,9 +8,14 @@ import type { CountedReader, Executor, Query } from './neo4j/executor.ts';
 export interface Context {
   /** Neo4j reads for this request; `roundTrips` feeds `extensions.dbRoundTrips`. */
   db: CountedReader;
+  /** Derived data of the current import, shared by the requests of this app (keyed by data version). */
+  perImport: PerImport;
 }
 
-/** `track`: a query to read around every batch of the request, to see whether the data moved. */
-export function createContext(executor: Executor, track?: Query): Context {
-  return { db: executor.counted(track) };
+/**
+ * `track`: a query to read around every batch of the request, to see whether the data moved.
+ * `perImport`: the app's store; a fresh one (shared with nobody) when not given.
+ */
+export function createContext(executor: Executor, track?: Query, perImport = createPerImport()): Context {
+  return { db: executor.counted(track), perImport };
 }

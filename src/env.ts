@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -56,6 +57,8 @@ export const envSchema = z.object({
   NEO4J_LOCAL_PAGECACHE: size.default('512m'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(4000),
+  /** How many API processes share the port (node:cluster): a number, or `auto` for one per core. */
+  API_WORKERS: z.union([z.literal('auto'), count(1, 256)]).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ATTACK_SOURCES: z
     .string()
@@ -199,7 +202,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   return {
     neo4j: neo4jAt(e.NEO4J_URI, e.NEO4J_LOCAL_HOME, e.NEO4J_LOCAL_HTTP_PORT),
-    server: { host: e.HOST, port: e.PORT },
+    server: {
+      host: e.HOST,
+      port: e.PORT,
+      workers: e.API_WORKERS === 'auto' ? os.availableParallelism() : e.API_WORKERS,
+    },
     log: { level: e.LOG_LEVEL },
     attack: {
       sources: e.ATTACK_SOURCES,

@@ -2,8 +2,10 @@
  * `npm start`: brings up what the API needs (the local Neo4j, the ATT&CK data) and serves it.
  * Everything it serves is built in yoga.ts; this file only listens and shuts down cleanly.
  */
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { ensureNeo4j } from '../scripts/local-neo4j/ensure.ts';
+import { runPrimary, WorkerRegistry } from './cluster.ts';
 import { fetchStatus } from './data/status.ts';
 import { type Config, ConfigError, loadConfig } from './env.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -82,27 +84,40 @@ function closeOnSignals(server: Server, executor: Executor, log: Logger): void {
   };
   // A second signal while draining (an impatient Ctrl-C) exits at once.
   process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  // A worker's Ctrl-C goes to the primary too, which stops the workers with SIGTERM.
+  process.on('SIGINT', cluster.isWorker ? () => {} : shutdown);
 }
 
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config.log.level);
+  const { workers } = config.server;
   const driver = createDriver(config.neo4j);
-  const metrics = createMetrics({ poolMax: config.neo4j.maxPoolSize });
+  const metrics = createMetrics({
+    poolMax: config.neo4j.maxPoolSize,
+    registry: cluster.isWorker ? new WorkerRegistry() : undefined,
+  });
   const executor = createExecutor(driver, {
     database: config.neo4j.database,
     // The importer below runs on this executor too; the API's reads also get a per-request deadline.
     onQuery: metrics.onQuery,
     onQueryStart: metrics.onQueryStart,
   });
-  try {
-    await ensureNeo4j(config.neo4j, driver, (line) => log.info(line));
-    await importIfEmpty(config, executor, log);
-  } catch (error) {
-    log.fatal({ err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
-    await executor.close();
-    process.exit(1);
+  // With API_WORKERS > 1 the primary gets Neo4j and the data ready once, then only supervises.
+  if (cluster.isPrimary) {
+    try {
+      await ensureNeo4j(config.neo4j, driver, (line) => log.info(line));
+      await importIfEmpty(config, executor, log);
+    } catch (error) {
+      log.fatal({ err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+      await executor.close();
+      process.exit(1);
+    }
+    if (workers > 1) {
+      await executor.close();
+      runPrimary(workers, log);
+      return;
+    }
   }
 
   // Reads get the request time limit as their transaction timeout (the import above had none).
@@ -138,6 +153,7 @@ async function main(): Promise<void> {
       rateLimitPerMinute: config.rateLimit.perMinute,
       responseCacheTtlMs: config.cache.ttlMs,
       requestTimeoutMs: config.http.requestTimeoutMs,
+      workers,
     },
     'profile',
   );

@@ -3,6 +3,7 @@ import { useCORS } from '@whatwg-node/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CORSOptions, createYoga, type Plugin, maskError as yogaMaskError } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
+import { createPerImport, type PerImport } from './data/analytics/per-import.ts';
 import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
@@ -111,6 +112,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** What /ready reports; defaults to a check over `executor` (see src/http/readiness.ts). */
   readiness?: Readiness;
+  /** The per-import analyst sets; benchmarks pass one that keeps nothing, to compare. */
+  perImport?: PerImport;
 }
 
 /** Puts the number of Neo4j round trips the request made into every response's `extensions.dbRoundTrips`. */
@@ -188,6 +191,7 @@ export function createApp({
   schema = appSchema,
   metrics = createMetrics({ poolMax: config.neo4j.maxPoolSize, defaultMetrics: false }),
   readiness,
+  perImport = createPerImport(),
 }: AppOptions) {
   const log = logger ?? createLogger(config.log.level);
   const endpoint = '/graphql';
@@ -196,7 +200,11 @@ export function createApp({
   const version = createDataVersion(executor, {
     intervalMs: config.cache.dataVersionCheckMs,
     log,
-    onChange: () => cache.clear(),
+    onChange: (next) => {
+      cache.clear();
+      // The analyst queries' per-import sets (shared by every request) belong to one version.
+      perImport.moveTo(next);
+    },
   });
   // Read it now, so the first requests already get cache keys and ETags.
   void version.refresh();
@@ -254,7 +262,7 @@ export function createApp({
     multipart: false,
     batching: http.batchLimit > 0 ? { limit: http.batchLimit } : false,
     maxRequestBodySize: http.maxBodyBytes,
-    context: () => ({ db: makeDb() }) satisfies Context,
+    context: () => ({ db: makeDb(), perImport }) satisfies Context,
     plugins,
   });
 }

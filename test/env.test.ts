@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envSchema, loadConfig, PROJECT_ROOT } from '../src/env.ts';
@@ -28,7 +29,7 @@ describe('loadConfig', () => {
       local: { boltPort: 7687, httpPort: 7474 },
     });
     expect(config.neo4j.local.home).toBe(path.join(PROJECT_ROOT, '.neo4j', 'server'));
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 4000 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 4000, workers: 1 });
     expect(config.log.level).toBe('info');
     expect(config.attack.sources).toEqual(['attack:enterprise']);
   });
@@ -52,6 +53,14 @@ describe('loadConfig', () => {
     const config = loadConfig({ PORT: '8080', ATTACK_SOURCES: 'attack:enterprise, ../a.json  attack:ics' });
     expect(config.server.port).toBe(8080);
     expect(config.attack.sources).toEqual(['attack:enterprise', '../a.json', 'attack:ics']);
+  });
+
+  it('takes API_WORKERS as a number of processes, or auto for one per core', () => {
+    expect(loadConfig({ API_WORKERS: '3' }).server.workers).toBe(3);
+    expect(loadConfig({ API_WORKERS: 'auto' }).server.workers).toBe(os.availableParallelism());
+    for (const bad of ['0', 'many', '1.5']) {
+      expect(() => loadConfig({ API_WORKERS: bad })).toThrow(/API_WORKERS/);
+    }
   });
 
   it('lists every problem of a bad environment at once, each naming its variable', () => {

@@ -183,3 +183,31 @@ export function associations<A, T>(
   }
   return { population, antecedentCount, rules };
 }
+
+export interface CooccurrenceOptions {
+  /** Only items used together by at least this many members. */
+  minCount: number;
+  limit: number;
+}
+
+/**
+ * The items most often used together with `antecedent`: most co-users first, then by lift, then
+ * by `sortKey` (the ATT&CK ID). Also who uses the antecedent, and the population N.
+ */
+export function rankCooccurrence<A, T>(
+  antecedent: T,
+  sets: ReadonlyMap<A, ReadonlySet<T>>,
+  sortKey: (item: T) => string | null | undefined,
+  { minCount, limit }: CooccurrenceOptions,
+): { population: number; users: A[]; rules: Association<A, T>[] } {
+  const { population, rules } = associations(antecedent, sets);
+  const users = [...sets].filter(([, s]) => s.has(antecedent)).map(([a]) => a);
+  const ranked = rules
+    .filter((r) => r.both.length >= minCount)
+    .sort(
+      (a, b) =>
+        b.both.length - a.both.length || b.lift - a.lift || compareKeys(sortKey(a.item), sortKey(b.item)),
+    )
+    .slice(0, limit);
+  return { population, users, rules: ranked };
+}

@@ -11,8 +11,15 @@ export type CacheOutcome = 'hit' | 'miss' | 'not_modified' | 'bypass';
  * The process's Prometheus metrics, in a registry of its own (so several apps in one test process
  * never collide). Label values are bounded: routes, outcomes and query names come from the code.
  */
-export function createMetrics(options: { poolMax?: number; defaultMetrics?: boolean } = {}) {
-  const registry = new Registry();
+export function createMetrics(
+  options: {
+    poolMax?: number;
+    defaultMetrics?: boolean;
+    /** The registry to fill; a cluster worker passes one whose text covers every worker. */
+    registry?: Registry;
+  } = {},
+) {
+  const registry = options.registry ?? new Registry();
   if (options.defaultMetrics !== false)
     collectDefaultMetrics({ register: registry, prefix: 'attack_graph_' });
   const registers = [registry];

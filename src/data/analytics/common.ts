@@ -149,3 +149,20 @@ export async function fetchAttackIds(
   const row = z.object({ stixId: z.string(), attackId: z.string().nullable() });
   return new Map(rows.map((r) => row.parse(r)).map((r) => [r.stixId, r.attackId]));
 }
+
+/** The ATT&CK IDs of every current object of `$labels` (groups: a few hundred), to order them stably. */
+export const ATTACK_IDS_OF_LABELS = q(
+  'analytics.attackIdsOfLabels',
+  `MATCH (n:AttackObject) WHERE any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+   RETURN n.stixId AS stixId, n.attackId AS attackId`,
+);
+
+export async function fetchAttackIdsOf(
+  db: ReadExecutor,
+  labels: readonly Label[],
+  domain: Domain | null,
+): Promise<Map<string, string | null>> {
+  const rows = await db.read(ATTACK_IDS_OF_LABELS, { labels: labels.map((l) => LABELS[l]), domain });
+  const row = z.object({ stixId: z.string(), attackId: z.string().nullable() });
+  return new Map(rows.map((r) => row.parse(r)).map((r) => [r.stixId, r.attackId]));
+}

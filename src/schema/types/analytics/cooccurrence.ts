@@ -1,6 +1,5 @@
-import { associations, compareKeys } from '../../../analytics/sets.ts';
-import { fetchCatalog, resolveKeys } from '../../../data/analytics/common.ts';
-import { fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import { rankCooccurrence } from '../../../analytics/sets.ts';
+import { resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Technique } from '../refs.ts';
 import {
@@ -12,6 +11,7 @@ import {
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
+import { catalogOf, usageOf } from './data.ts';
 
 interface RuleShape {
   technique: string;
@@ -126,31 +126,28 @@ builder.queryField('cooccurrence', (t) =>
       const minCount = args.minCount ?? 1;
       checkRange('minCount', minCount, 1, 100_000);
       const filters = filtersOf(args);
-      const kinds = kindsOf(args.actors);
       const [resolved, catalog, usage] = await Promise.all([
         resolveKeys(ctx.db, [args.technique], ['Technique'], filters.domain),
-        fetchCatalog(ctx.db, filters),
-        fetchActorTechniques(ctx.db, { kinds, actors: null, ...filters }),
+        catalogOf(ctx, filters),
+        usageOf(ctx, kindsOf(args.actors), filters),
       ]);
-      const byId = new Map(catalog.map((c) => [c.stixId, c]));
       let technique = resolved.ids[0] ?? null;
-      if (technique && filters.rollUp) technique = byId.get(technique)?.parent ?? technique;
+      if (technique && filters.rollUp) technique = catalog.byId.get(technique)?.parent ?? technique;
       if (!technique)
         return { technique: null, population: 0, users: [], rules: [], unknownIds: resolved.unknown };
-      const sets = new Map(usage.map((u) => [u.actor, new Set(u.techniques.keys())]));
-      const { population, rules } = associations(technique, sets);
-      const users = [...sets].filter(([, s]) => s.has(technique)).map(([a]) => a);
-      const ranked = rules
-        .filter((r) => r.both.length >= minCount)
-        .sort(
-          (a, b) =>
-            b.both.length - a.both.length ||
-            b.lift - a.lift ||
-            compareKeys(byId.get(a.item)?.attackId, byId.get(b.item)?.attackId),
-        )
-        .slice(0, limit)
-        .map((r) => ({ ...r, technique: r.item }));
-      return { technique, population, users, rules: ranked, unknownIds: resolved.unknown };
+      const { population, users, rules } = rankCooccurrence(
+        technique,
+        usage.sets,
+        (id) => catalog.byId.get(id)?.attackId,
+        { minCount, limit },
+      );
+      return {
+        technique,
+        population,
+        users,
+        rules: rules.map((r) => ({ ...r, technique: r.item })),
+        unknownIds: resolved.unknown,
+      };
     },
   }),
 );

@@ -1,12 +1,6 @@
 import { computeCoverage, usersWithSubtechniques } from '../../../analytics/coverage.ts';
 import type { Context } from '../../../context.ts';
-import {
-  fetchCatalog,
-  fetchTacticOrder,
-  resolveKeys,
-  type TacticRow,
-} from '../../../data/analytics/common.ts';
-import { fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import { resolveKeys, type TacticRow } from '../../../data/analytics/common.ts';
 import type { Via } from '../../../data/related.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
@@ -20,6 +14,7 @@ import {
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
+import { catalogOf, tacticsOf, usageOf } from './data.ts';
 
 interface GapShape {
   technique: string;
@@ -125,23 +120,17 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
   checkList('detected', args.detected, MAX_TECHNIQUE_IDS);
   checkList('groups', args.groups, MAX_INPUT_IDS);
   const filters = { ...filtersOf(args), domain: args.domain ?? 'enterprise-attack', rollUp: false };
-  const [detected, groups, catalog, tactics] = await Promise.all([
+  const [detected, groups, catalog, tactics, all] = await Promise.all([
     resolveKeys(ctx.db, args.detected, ['Technique'], filters.domain),
     args.groups ? resolveKeys(ctx.db, args.groups, ['Group'], filters.domain) : Promise.resolve(null),
-    fetchCatalog(ctx.db, filters),
-    fetchTacticOrder(ctx.db, filters.domain),
+    catalogOf(ctx, filters),
+    tacticsOf(ctx, filters.domain),
+    usageOf(ctx, ['GROUP'], filters),
   ]);
-  const usage = await fetchActorTechniques(ctx.db, {
-    kinds: ['GROUP'],
-    actors: groups ? groups.ids : null,
-    ...filters,
-  });
-  const usedBy = usersWithSubtechniques(
-    catalog,
-    new Map(usage.map((u) => [u.actor, new Set(u.techniques.keys())])),
-  );
+  const usage = groups ? await usageOf(ctx, ['GROUP'], filters, groups.ids) : all;
+  const usedBy = usersWithSubtechniques(catalog.rows, usage.sets);
   const result = computeCoverage(
-    catalog,
+    catalog.rows,
     tactics.map((t) => t.shortname),
     new Set(detected.ids),
     usedBy,
@@ -156,7 +145,7 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
     total: result.total,
     covered: result.covered,
     percent: result.percent,
-    groupCount: groups ? groups.ids.length : usage.length,
+    groupCount: groups ? groups.ids.length : usage.actors.length,
     tactics: result.perTactic.flatMap((c) => {
       const tactic = byShortname.get(c.tactic);
       if (!tactic) return [];
@@ -177,8 +166,7 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
     unknownIds: [...detected.unknown, ...(groups?.unknown ?? [])],
     status: new Map(
       [...result.status].filter(
-        ([id]) =>
-          (args.includeSubtechniques ?? true) || !catalog.find((c) => c.stixId === id)?.isSubtechnique,
+        ([id]) => (args.includeSubtechniques ?? true) || !catalog.byId.get(id)?.isSubtechnique,
       ),
     ),
     users: new Map([...usedBy].map(([id, set]) => [id, set.size])),

@@ -1,15 +1,9 @@
 import type { ScalarRef } from '@pothos/core';
 import type { Context } from '../../../context.ts';
-import { fetchCatalog, fetchLatestVersion, resolveKeys } from '../../../data/analytics/common.ts';
-import { fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import { resolveKeys } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
 import type { Layer } from '../../../navigator/layer.ts';
-import {
-  coverageLayer,
-  groupsLayer,
-  type LayerTechniqueInfo,
-  mitigationPlanLayer,
-} from '../../../navigator/layers.ts';
+import { coverageLayer, groupsLayer, mitigationPlanLayer } from '../../../navigator/layers.ts';
 import { builder, type SchemaTypes } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
 import {
@@ -21,6 +15,7 @@ import {
   usageFilterArgs,
 } from './common.ts';
 import { computeCoverageResult, coverageArgs } from './coverage.ts';
+import { catalogOf, latestVersionOf, usageOf } from './data.ts';
 import { computePlan, planArgs } from './mitigation-plan.ts';
 
 // The builder's SchemaTypes declare no custom scalars (that file is not ours); this one is output-only.
@@ -67,13 +62,13 @@ const LayerResult = builder.objectRef<LayerResultShape>('LayerResult').implement
 
 async function layerContext(ctx: Context, domain: Domain, platform: string | null) {
   const [catalog, attackVersion] = await Promise.all([
-    fetchCatalog(ctx.db, { domain, platform }),
-    fetchLatestVersion(ctx.db, domain),
+    catalogOf(ctx, { domain, platform }),
+    latestVersionOf(ctx, domain),
   ]);
   return {
     domain,
     attackVersion,
-    catalog: new Map<string, LayerTechniqueInfo>(catalog.map((c) => [c.stixId, c])),
+    catalog: catalog.byId,
   };
 }
 
@@ -101,10 +96,15 @@ export async function computeGroupsLayer(ctx: Context, args: GroupsLayerInput): 
   if (resolved.ids.length === 0) return { layer: null, unknownIds: resolved.unknown };
   const [lctx, usage, groups] = await Promise.all([
     layerContext(ctx, filters.domain, filters.platform),
-    fetchActorTechniques(ctx.db, { kinds: ['GROUP'], actors: resolved.ids, ...filters }),
+    usageOf(ctx, ['GROUP'], filters, resolved.ids),
     loadNodes(ctx, resolved.ids),
   ]);
-  const layer = groupsLayer(lctx, groups, new Map(usage.map((u) => [u.actor, u.techniques])), filters.via);
+  const layer = groupsLayer(
+    lctx,
+    groups,
+    new Map(usage.actors.map((u) => [u.actor, u.techniques])),
+    filters.via,
+  );
   return { layer, unknownIds: resolved.unknown };
 }
 

@@ -1,9 +1,7 @@
 import { percentOf } from '../../../analytics/coverage.ts';
 import { compareKeys, greedyCover } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
-import { type CatalogRow, fetchCatalog, resolveKeys } from '../../../data/analytics/common.ts';
-import { fetchMitigationsOf } from '../../../data/analytics/mitigations.ts';
-import { fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import { type CatalogRow, resolveKeys } from '../../../data/analytics/common.ts';
 import type { Via } from '../../../data/related.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
@@ -17,6 +15,7 @@ import {
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
+import { catalogOf, mitigationsOf, usageOf } from './data.ts';
 
 interface StepShape {
   rank: number;
@@ -33,11 +32,11 @@ export interface PlanShape {
   steps: StepShape[];
   uncovered: string[];
   unmitigable: string[];
-  catalog: Map<string, CatalogRow>;
+  catalog: ReadonlyMap<string, CatalogRow>;
   unknownIds: string[];
 }
 
-const byAttackId = (catalog: Map<string, CatalogRow>) => (a: string, b: string) =>
+const byAttackId = (catalog: ReadonlyMap<string, CatalogRow>) => (a: string, b: string) =>
   compareKeys(catalog.get(a)?.attackId, catalog.get(b)?.attackId) || compareKeys(a, b);
 
 const MitigationStep = builder.objectRef<StepShape>('MitigationStep').implement({
@@ -123,21 +122,25 @@ export async function computePlan(ctx: Context, args: PlanInput): Promise<PlanSh
   checkList('groups', args.groups, MAX_INPUT_IDS);
   checkList('techniques', args.techniques, MAX_TECHNIQUE_IDS);
   const filters = filtersOf(args);
-  const [groups, techniques, catalogRows] = await Promise.all([
+  const [groups, techniques, { byId: catalog }, usage, all] = await Promise.all([
     resolveKeys(ctx.db, args.groups ?? [], ['Group'], filters.domain),
     resolveKeys(ctx.db, args.techniques ?? [], ['Technique'], filters.domain),
-    fetchCatalog(ctx.db, filters),
+    catalogOf(ctx, filters),
+    args.groups?.length ? usageOf(ctx, ['GROUP'], filters) : null,
+    mitigationsOf(ctx, filters.domain),
   ]);
-  const catalog = new Map(catalogRows.map((c) => [c.stixId, c]));
-  const usage = groups.ids.length
-    ? await fetchActorTechniques(ctx.db, { kinds: ['GROUP'], actors: groups.ids, ...filters })
-    : [];
   const target = new Set<string>();
-  for (const u of usage) for (const t of u.techniques.keys()) target.add(t);
+  if (usage && groups.ids.length) {
+    for (const id of groups.ids) for (const t of usage.sets.get(id) ?? []) target.add(t);
+  }
   for (const t of techniques.ids) if (catalog.has(t)) target.add(t);
   const order = byAttackId(catalog);
   const targetList = [...target].sort(order);
-  const mitigations = await fetchMitigationsOf(ctx.db, targetList, filters.domain);
+  // Each mitigation with the target techniques it addresses (those addressing none left out).
+  const mitigations = all.flatMap((m) => {
+    const covered = m.techniques.filter((t) => target.has(t));
+    return covered.length ? [{ ...m, techniques: covered }] : [];
+  });
   const info = new Map(mitigations.map((m) => [m.mitigation, m]));
   const { steps, uncovered } = greedyCover(
     target,

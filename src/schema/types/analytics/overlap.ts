@@ -1,6 +1,6 @@
 import { overlap } from '../../../analytics/sets.ts';
 import { resolveKeys } from '../../../data/analytics/common.ts';
-import { fetchItemSets, type UsageBasis } from '../../../data/analytics/usage.ts';
+import type { UsageBasis } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject } from '../refs.ts';
 import {
@@ -15,6 +15,7 @@ import {
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
+import { itemSetsOf } from './data.ts';
 
 interface MemberShape {
   member: string;
@@ -130,17 +131,10 @@ builder.queryField('overlap', (t) =>
     resolve: async (_root, args, ctx) => {
       checkList('objects', args.objects, MAX_INPUT_IDS);
       const filters = filtersOf(args);
-      const resolved = await resolveKeys(
-        ctx.db,
-        args.objects,
-        ['Group', 'Campaign', 'Software'],
-        filters.domain,
-      );
-      const sets = await fetchItemSets(
-        ctx.db,
-        { kinds: ACTOR_KINDS, actors: resolved.ids, ...filters },
-        (args.by ?? 'TECHNIQUES') as UsageBasis,
-      );
+      const [resolved, { sets }] = await Promise.all([
+        resolveKeys(ctx.db, args.objects, ['Group', 'Campaign', 'Software'], filters.domain),
+        itemSetsOf(ctx, ACTOR_KINDS, filters, (args.by ?? 'TECHNIQUES') as UsageBasis),
+      ]);
       const ordered = new Map(resolved.ids.map((id) => [id, sets.get(id) ?? new Set<string>()]));
       const result = overlap(ordered);
       const items = [...result.usage].map(([item, users]) => ({ item, users }));

@@ -1,6 +1,6 @@
-import { compareKeys } from '../../../analytics/sets.ts';
-import { fetchCatalog, fetchTacticOrder } from '../../../data/analytics/common.ts';
-import { type ActorKind, fetchActorTechniques } from '../../../data/analytics/usage.ts';
+import type { PrevalenceItem } from '../../../analytics/prevalence.ts';
+import { rankPrevalence } from '../../../analytics/prevalence.ts';
+import type { ActorKind } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { Tactic, Technique } from '../refs.ts';
 import {
@@ -12,14 +12,9 @@ import {
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
+import { catalogOf, tacticsOf, usageOf } from './data.ts';
 
-interface ItemShape {
-  technique: string;
-  counts: Record<ActorKind, number>;
-  total: number;
-  share: number;
-  tactics: string[];
-}
+type ItemShape = PrevalenceItem<ActorKind>;
 interface PrevalenceShape {
   actorCount: number;
   tactic: string | null;
@@ -112,58 +107,26 @@ builder.queryField('techniquePrevalence', (t) =>
       const limit = args.limit ?? 100;
       checkRange('limit', limit, 1, 1000);
       const filters = filtersOf(args);
-      const kinds = kindsOf(args.actors);
       const [catalog, tactics, usage] = await Promise.all([
-        fetchCatalog(ctx.db, filters),
-        args.tactic ? fetchTacticOrder(ctx.db, filters.domain) : Promise.resolve([]),
-        fetchActorTechniques(ctx.db, { kinds, actors: null, ...filters }),
+        catalogOf(ctx, filters),
+        args.tactic ? tacticsOf(ctx, filters.domain) : Promise.resolve([]),
+        usageOf(ctx, kindsOf(args.actors), filters),
       ]);
       const wanted = args.tactic?.trim();
       const tactic = wanted
         ? (tactics.find((x) => x.shortname === wanted || x.attackId === wanted) ?? null)
         : null;
       if (wanted && !tactic) return { actorCount: 0, tactic: null, techniques: [], unknownIds: [wanted] };
-      const inScope = new Map(
-        catalog
-          .filter((c) => (args.includeSubtechniques ?? true) || !c.isSubtechnique)
-          .filter((c) => !tactic || c.tactics.includes(tactic.shortname))
-          .map((c) => [c.stixId, c]),
+      const { actorCount, items } = rankPrevalence(
+        catalog.rows,
+        usage.actors.map((a) => ({ kind: a.kind, techniques: a.techniques.keys() })),
+        ACTOR_KINDS,
+        { tactic: tactic?.shortname ?? null, includeSubtechniques: args.includeSubtechniques ?? true },
       );
-      const items = new Map<string, ItemShape>();
-      let actorCount = 0;
-      for (const actor of usage) {
-        let counted = false;
-        for (const technique of actor.techniques.keys()) {
-          const entry = inScope.get(technique);
-          if (!entry) continue;
-          counted = true;
-          let item = items.get(technique);
-          if (!item) {
-            item = {
-              technique,
-              counts: Object.fromEntries(ACTOR_KINDS.map((k) => [k, 0])) as Record<ActorKind, number>,
-              total: 0,
-              share: 0,
-              tactics: entry.tactics,
-            };
-            items.set(technique, item);
-          }
-          item.counts[actor.kind]++;
-          item.total++;
-        }
-        if (counted) actorCount++;
-      }
-      const ranked = [...items.values()]
-        .map((i) => ({ ...i, share: actorCount ? i.total / actorCount : 0 }))
-        .sort(
-          (a, b) =>
-            b.total - a.total ||
-            compareKeys(inScope.get(a.technique)?.attackId, inScope.get(b.technique)?.attackId),
-        );
       return {
         actorCount,
         tactic: tactic?.stixId ?? null,
-        techniques: ranked.slice(0, limit),
+        techniques: items.slice(0, limit),
         unknownIds: [],
       };
     },

@@ -1,6 +1,6 @@
 import { compareKeys, rankBySimilarity } from '../../../analytics/sets.ts';
-import { fetchAttackIds, resolveKeys } from '../../../data/analytics/common.ts';
-import { fetchItemSets, type UsageBasis } from '../../../data/analytics/usage.ts';
+import { resolveKeys } from '../../../data/analytics/common.ts';
+import type { UsageBasis } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Group } from '../refs.ts';
 import {
@@ -11,6 +11,7 @@ import {
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
+import { itemSetsOf } from './data.ts';
 
 interface SimilarShape {
   group: string;
@@ -100,13 +101,12 @@ builder.queryField('similarGroups', (t) =>
       const minScore = args.minScore ?? 0;
       if (!(minScore >= 0 && minScore <= 1)) checkRange('minScore', minScore, 0, 1);
       const filters = filtersOf(args);
-      const resolved = await resolveKeys(ctx.db, [args.group], ['Group'], filters.domain);
+      const [resolved, { sets, attackIds }] = await Promise.all([
+        resolveKeys(ctx.db, [args.group], ['Group'], filters.domain),
+        itemSetsOf(ctx, ['GROUP'], filters, (args.by ?? 'TECHNIQUES') as UsageBasis),
+      ]);
       const target = resolved.ids[0];
       if (!target) return { group: null, count: 0, similar: [], unknownIds: resolved.unknown };
-      const usage = { kinds: ['GROUP'] as const, actors: null, ...filters };
-      const sets = await fetchItemSets(ctx.db, usage, (args.by ?? 'TECHNIQUES') as UsageBasis);
-      // ATT&CK IDs of the groups, to break ties in a stable order.
-      const attackIds = await fetchAttackIds(ctx.db, [...sets.keys()]);
       const ranked = rankBySimilarity(
         target,
         sets,
