@@ -1,4 +1,4 @@
-import type { CountedReader, Executor, Query } from './neo4j/executor.ts';
+import type { BatchingReader, Executor, Query } from './neo4j/executor.ts';
 
 /**
  * The per-request GraphQL context. Build a fresh one for every request: the dataloader plugin
@@ -6,10 +6,10 @@ import type { CountedReader, Executor, Query } from './neo4j/executor.ts';
  */
 export interface Context {
   /** Neo4j reads for this request; `roundTrips` feeds `extensions.dbRoundTrips`. */
-  db: CountedReader;
+  db: BatchingReader;
 }
 
 /** `track`: a query to read around every batch of the request, to see whether the data moved. */
 export function createContext(executor: Executor, track?: Query): Context {
-  return { db: executor.counted(track) };
+  return { db: executor.batching(track) };
 }
