@@ -132,17 +132,28 @@ export interface EdgeShape<T> {
   node: T;
 }
 
+/** The size of the whole list; the selection walker reads it whenever a field needs it. */
+function counted(page: Page<unknown>): number {
+  if (page.totalCount === null) throw new Error('the list was not counted, yet its size was selected');
+  return page.totalCount;
+}
+
 /** A connection over one page: the items stay as they came, each with the cursor of its position. */
 export function toConnection<T extends { node: unknown }>(page: Page<T>, window: Window) {
   const edges = page.items.map((item, i) => ({ ...item, cursor: offsetToCursor(window.offset + i) }));
   return {
-    totalCount: page.totalCount,
+    // Only computed when selected: an uncounted page has no size to give.
+    get totalCount() {
+      return counted(page);
+    },
     edges,
     pageInfo: {
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
       hasPreviousPage: window.offset > 0,
-      hasNextPage: window.offset + edges.length < page.totalCount,
+      get hasNextPage() {
+        return window.offset + edges.length < counted(page);
+      },
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { RelatedItem } from '../../data/related.ts';
 import { builder } from '../builder.ts';
+import type { ReadsExtensions } from '../selection.ts';
 import { ExternalReference, referencesOf, UsageViaEnum } from './common.ts';
 import {
   Analytic,
@@ -73,11 +74,13 @@ function usage<T extends Parameters<typeof builder.connectionObject>[0]['type']>
           nullable: true,
           description:
             'The relationship text: for `uses`, the procedure (how it was used); for `mitigates`, how it helps.',
+          extensions: { edge: 'text' } satisfies ReadsExtensions,
           resolve: (edge) => itemOf(edge).description ?? null,
         }),
         references: t.field({
           type: [ExternalReference],
           description: 'The citations of the relationship text.',
+          extensions: { edge: 'references' } satisfies ReadsExtensions,
           resolve: (edge) => referencesOf(itemOf(edge).referencesJson),
         }),
         ...(withVia
@@ -85,6 +88,7 @@ function usage<T extends Parameters<typeof builder.connectionObject>[0]['type']>
               via: t.field({
                 type: [UsageViaEnum],
                 description: 'How the usage was found; `description` and `references` come only with DIRECT.',
+                extensions: { edge: 'via' } satisfies ReadsExtensions,
                 resolve: (edge) => itemOf(edge).via ?? (['DIRECT'] as const),
               }),
             }
@@ -94,6 +98,7 @@ function usage<T extends Parameters<typeof builder.connectionObject>[0]['type']>
               subtechniques: t.field({
                 type: [Technique],
                 description: 'With `rollUp`, the sub-techniques whose usage rolled up into this technique.',
+                extensions: { edge: 'subtechniques' } satisfies ReadsExtensions,
                 resolve: (edge) => itemOf(edge).subtechniques ?? [],
               }),
             }
