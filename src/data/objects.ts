@@ -2,7 +2,9 @@ import type { Query, ReadExecutor } from '../neo4j/executor.ts';
 import { EVERYTHING, type Reads } from './related.ts';
 import {
   active,
+  CORE,
   type CompleteRow,
+  type CoreRow,
   type Domain,
   domainRank,
   LABEL_NAMES,
@@ -173,6 +175,19 @@ const COMPLETE_BY_STIX_IDS = q(
   'objects.complete',
   `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${projectComplete('n')} AS node`,
 );
+
+const CORE_BY_STIX_IDS = q(
+  'objects.core',
+  `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${project('n', CORE)} AS node`,
+);
+
+/** The core properties of each node in `ids`, in the order of `ids` (null for an unknown id). */
+export async function fetchCore(db: ReadExecutor, ids: readonly string[]): Promise<(CoreRow | null)[]> {
+  if (ids.length === 0) return [];
+  const rows = rowsAs<NodeResult<CoreRow>>(await db.read(CORE_BY_STIX_IDS, { ids: [...new Set(ids)] }));
+  const byId = new Map(rows.map((r) => [r.node.stixId, r.node]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
 
 /** Every property of each node in `ids`, in the order of `ids` (null for an unknown id). */
 export async function fetchComplete(

@@ -122,11 +122,16 @@ const NODE_KEY_TABLE: Record<NodeKey, true> = {
 export const NODE_KEYS = Object.keys(NODE_KEY_TABLE) as NodeKey[];
 export const isNodeKey = (k: string): k is NodeKey => Object.hasOwn(NODE_KEY_TABLE, k);
 
-/** A node row: its STIX id and labels always, and the stored properties its query projected. */
+/**
+ * A node row: the stored properties its query projected. `stixId` is there whenever the level
+ * selects a field that needs the node's key (its id, a relationship, a fallback read), and
+ * `nodeLabels` whenever its type is abstract (an interface resolves its object type by them); a
+ * row of a concrete type without them is of the type its query matched.
+ */
 export type NodeRow = Pick<StoredNode, 'stixId'> &
   Partial<StoredNode> & {
     // `nodeLabels`, not `labels`: software keeps its STIX `labels` property under that name.
-    nodeLabels: string[];
+    nodeLabels?: string[];
     /** Set when the row carries every stored property. */
     complete?: boolean;
   };
@@ -134,20 +139,35 @@ export type NodeRow = Pick<StoredNode, 'stixId'> &
 /** A row with every stored property: lookups by STIX id, the relay `node` field, analyst results. */
 export type CompleteRow = StoredNode & { nodeLabels: string[]; complete: true };
 
+/** A row of the `CORE` projection: enough to type, order and name a node; the rest is read on demand. */
+export type CoreRow = NodeRow &
+  Pick<
+    StoredNode,
+    'stixType' | 'attackId' | 'name' | 'revoked' | 'deprecated' | 'isSubtechnique' | 'shortname'
+  > & {
+    nodeLabels: string[];
+  };
+
+/** What a projection may name: a stored property, the key, or the labels. */
+export type ProjectedKey = NodeKey | 'stixId' | 'nodeLabels';
+const PROJECTED_KEYS: readonly ProjectedKey[] = ['stixId', ...NODE_KEYS, 'nodeLabels'];
+
 /**
- * The stored properties one level reads of its nodes, in `NODE_KEYS` order, without repeats: what
- * the operation selects there. `stixId` and the labels come with every row.
+ * What one level reads of its nodes, in a fixed order without repeats: what the operation
+ * selects there.
  */
-export type Projection = readonly NodeKey[];
+export type Projection = readonly ProjectedKey[];
 
 /** Normalises a set of keys into a projection (the order makes equal selections share a query). */
 export const projection = (keys: Iterable<string>): Projection => {
   const wanted = new Set(keys);
-  return NODE_KEYS.filter((k) => wanted.has(k));
+  return PROJECTED_KEYS.filter((k) => wanted.has(k));
 };
 
 /** What lists read when the caller has no selection to go by: the properties every type shows. */
 export const CORE: Projection = projection([
+  'stixId',
+  'nodeLabels',
   'stixType',
   'attackId',
   'name',
@@ -180,9 +200,9 @@ export const orderBy = (x: string) => `${x}.attackId, ${x}.name, ${x}.stixId`;
 export const domainRank = (x: string) =>
   `CASE WHEN 'enterprise-attack' IN ${x}.domains THEN 0 WHEN 'mobile-attack' IN ${x}.domains THEN 1 ELSE 2 END`;
 
-/** Node variable `x` as a row: its STIX id, labels and the projected properties. */
+/** Node variable `x` as a row of the projected properties (`nodeLabels` from its labels). */
 export const project = (x: string, keys: Projection) =>
-  `${x} {.stixId${keys.map((k) => `, .${k}`).join('')}, nodeLabels: labels(${x})}`;
+  `${x} {${keys.map((k) => (k === 'nodeLabels' ? `nodeLabels: labels(${x})` : `.${k}`)).join(', ')}}`;
 
 /** Projects node `x` with every property, long texts included. */
 export const projectComplete = (x: string) => `${x} {.*, nodeLabels: labels(${x}), complete: true}`;

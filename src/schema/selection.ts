@@ -7,6 +7,7 @@ import {
   GraphQLSkipDirective,
   getDirectiveValues,
   getNamedType,
+  isAbstractType,
   isCompositeType,
   isInterfaceType,
   isObjectType,
@@ -26,14 +27,22 @@ import { isNodeKey, type NodeKey, type Projection, projection } from '../data/ro
 /** What an edge field reads of its relationship. */
 export type EdgeRead = 'text' | 'references' | 'via' | 'techniques' | 'subtechniques';
 
-/** The extensions a field declares: stored node properties, or an edge extra. */
+/**
+ * The extensions a field declares: the stored node properties it shows (a field that declares
+ * none needs the node's key: an id, a relationship), whether it also needs the key, or the edge
+ * extra it shows.
+ */
 export interface ReadsExtensions {
   reads?: readonly NodeKey[];
+  key?: boolean;
   edge?: EdgeRead;
 }
 
 /** Extensions of a field that shows the stored properties `keys`. */
 export const readsKeys = (...keys: NodeKey[]) => ({ reads: keys }) satisfies ReadsExtensions;
+
+/** Extensions of a field that reads the stored properties `keys` and follows the node's key. */
+export const readsKeysAndKey = (...keys: NodeKey[]) => ({ reads: keys, key: true }) satisfies ReadsExtensions;
 
 interface Walk {
   info: GraphQLResolveInfo;
@@ -76,15 +85,22 @@ function definition(on: GraphQLCompositeType, field: FieldNode): GraphQLField<un
 const extensionsOf = (def: GraphQLField<unknown, unknown> | undefined) =>
   (def?.extensions ?? {}) as ReadsExtensions;
 
-/** Adds what the fields of `set` (a selection on a node type) read to `into`. */
+/**
+ * Adds what the fields of `set` (a selection on node type `type`) read to `into`: the stored
+ * properties they show, the key when one needs it, and the labels when the type is abstract.
+ */
 function addNodeReads(
   walk: Walk,
   type: GraphQLCompositeType,
   set: SelectionSetNode | undefined,
   into: Set<string>,
 ) {
+  if (isAbstractType(type)) into.add('nodeLabels');
   for (const { on, field } of fieldsOf(walk, type, set)) {
-    for (const key of extensionsOf(definition(on, field)).reads ?? []) if (isNodeKey(key)) into.add(key);
+    if (field.name.value === '__typename') continue;
+    const { reads, key } = extensionsOf(definition(on, field));
+    for (const k of reads ?? []) if (isNodeKey(k)) into.add(k);
+    if (!reads || key) into.add('stixId');
   }
 }
 

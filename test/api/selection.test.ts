@@ -97,12 +97,13 @@ describe('the headline query reads only what it selects', () => {
     expect(items).toHaveLength(data.tactic.groups.edges.length);
     for (const item of items) {
       expect(keysOf(item)).toEqual(['node']);
-      expect(keysOf(item.node)).toEqual(['attackId', 'name', 'nodeLabels', 'stixId']);
+      // Not even the key or the labels: no field there needs them, and the type is concrete.
+      expect(keysOf(item.node)).toEqual(['attackId', 'name']);
     }
     // Nor is the size of the list: `totalCount` was not selected.
     expect(s.rows.every((r) => !('totalCount' in r))).toBe(true);
-    // The tactic itself: only what its level selects (nothing but its key and labels).
-    expect(keysOf(only('objects.lookup.Tactic').rows[0]?.node as object)).toEqual(['nodeLabels', 'stixId']);
+    // The tactic itself: only its key, which `groups` follows.
+    expect(keysOf(only('objects.lookup.Tactic').rows[0]?.node as object)).toEqual(['stixId']);
   });
 
   it('with `techniques { attackId }`, each edge carries its techniques with only their ATT&CK IDs', async () => {
@@ -115,7 +116,7 @@ describe('the headline query reads only what it selects', () => {
     expect(items.every((i) => keysOf(i).join() === 'node,techniques')).toBe(true);
     const techniques = items.flatMap((i) => i.techniques as Record<string, unknown>[]);
     expect(techniques.length).toBeGreaterThan(items.length);
-    expect(new Set(techniques.map((t) => keysOf(t).join()))).toEqual(new Set(['attackId,nodeLabels,stixId']));
+    expect(new Set(techniques.map((t) => keysOf(t).join()))).toEqual(new Set(['attackId']));
     expect(data.tactic.groups.edges.flatMap((e) => e.techniques)).toHaveLength(techniques.length);
   });
 
@@ -144,7 +145,7 @@ describe('every level reads only what it selects', () => {
     dataOf(await gql('{ technique(attackId: "T1003") { attackId name } }'));
     const s = only('objects.lookup.Technique');
     expect(s.cypher).not.toContain('.*');
-    expect(keysOf(s.rows[0]?.node as object)).toEqual(['attackId', 'name', 'nodeLabels', 'stixId']);
+    expect(keysOf(s.rows[0]?.node as object)).toEqual(['attackId', 'name']);
   });
 
   it('procedure text and citations are read only when `description` or `references` is selected', async () => {
@@ -188,11 +189,23 @@ describe('every level reads only what it selects', () => {
     const s = only('related.technique.subtechniques');
     const nodes = itemsOf(s).map((i) => i.node);
     expect(nodes.length).toBeGreaterThan(3);
-    for (const n of nodes)
-      expect(keysOf(n)).toEqual(['attackId', 'name', 'nodeLabels', 'platforms', 'stixId', 'url']);
+    for (const n of nodes) expect(keysOf(n)).toEqual(['attackId', 'name', 'platforms', 'url']);
     expect(data.technique.subtechniques.nodes.every((n) => typeof n.named === 'string' && n.url)).toBe(true);
     // Nothing was read twice: the level's properties came with its own query, not a second one.
     expect(statements('objects.complete')).toEqual([]);
+  });
+
+  it('an interface reads the labels that resolve its object type; relationships read the key', async () => {
+    const data = dataOf(
+      await gql<{ search: { nodes: { __typename: string; attackId: string; tactics?: unknown }[] } }>(
+        `{ search(text: "credential dumping", first: 5) {
+            nodes { __typename attackId ... on Technique { tactics { nodes { attackId } } } }
+          } }`,
+      ),
+    );
+    const nodes = itemsOf(only('objects.search')).map((i) => i.node);
+    for (const n of nodes) expect(keysOf(n)).toEqual(['attackId', 'nodeLabels', 'stixId']);
+    expect(data.search.nodes.some((n) => n.__typename === 'Technique' && n.tactics)).toBe(true);
   });
 
   it('`hasNextPage` counts the list; cursors alone do not', async () => {

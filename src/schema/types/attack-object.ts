@@ -3,7 +3,7 @@ import type { Context } from '../../context.ts';
 import { nodesOnly, RELATED } from '../../data/related.ts';
 import { isDomain, type NodeRow } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
-import { nodeProjection, readsKeys } from '../selection.ts';
+import { nodeProjection, readsKeysAndKey } from '../selection.ts';
 import { DomainEnum, ExternalReference, referencesOf } from './common.ts';
 import { orEmpty, orNull, stored, storedValue } from './complete.ts';
 import { AttackObject, Software } from './refs.ts';
@@ -96,13 +96,13 @@ AttackObject.implement({
       type: AttackObject,
       nullable: true,
       description: 'For a revoked object, what replaces it now: the end of the whole `revoked-by` chain.',
-      extensions: readsKeys('revoked'),
+      extensions: readsKeysAndKey('revoked'),
       resolve: async (row, _args, ctx, info) => (await revocationChain(row, ctx, info)).at(-1) ?? null,
     }),
     revocationChain: t.field({
       type: [AttackObject],
       description: 'For a revoked object, every replacement in order, the current one last; otherwise empty.',
-      extensions: readsKeys('revoked'),
+      extensions: readsKeysAndKey('revoked'),
       resolve: (row, _args, ctx, info) => revocationChain(row, ctx, info),
     }),
   }),

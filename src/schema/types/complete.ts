@@ -1,13 +1,21 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.ts';
-import { fetchComplete } from '../../data/objects.ts';
+import { fetchComplete, fetchCore } from '../../data/objects.ts';
 import type { NodeKey, NodeRow, StoredNode } from '../../data/rows.ts';
 import { readsKeys } from '../selection.ts';
 
 /** Complete rows by STIX id, one DataLoader per request: every field that needs them shares it. */
 export const completeRows = createContextCache(
   (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchComplete(ctx.db, ids)),
+);
+
+/**
+ * Core rows by STIX id, one DataLoader per request: for results that name nodes by id (the analyst
+ * queries). Fields that show more read it through `stored`, which completes the row on demand.
+ */
+export const coreRows = createContextCache(
+  (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchCore(ctx.db, ids)),
 );
 
 /**

@@ -1,7 +1,7 @@
 import type { RelatedItem } from '../../data/related.ts';
 import { builder } from '../builder.ts';
 import type { ReadsExtensions } from '../selection.ts';
-import { ExternalReference, referencesOf, UsageViaEnum } from './common.ts';
+import { Edge, ExternalReference, referencesOf, UsageViaEnum } from './common.ts';
 import {
   Analytic,
   Asset,
@@ -23,8 +23,9 @@ import {
  * relationship says (procedure text, citations, how a usage was found).
  */
 
-/** Edges are built by `toConnection` from related items; Pothos types them as `{ cursor, node }` only. */
-export const itemOf = (edge: { cursor: string }) => edge as Partial<RelatedItem>;
+/** The related item behind an edge built by `toConnection` (Pothos types edges as `{ cursor, node }`). */
+export const itemOf = (edge: { cursor: string }): Partial<RelatedItem> =>
+  edge instanceof Edge ? (edge.item as Partial<RelatedItem>) : {};
 
 const plain = <T extends Parameters<typeof builder.connectionObject>[0]['type']>(
   type: T,

@@ -1,7 +1,7 @@
 import { RELATED } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import { connectionReads, readsKeys } from '../selection.ts';
+import { connectionReads, readsKeysAndKey } from '../selection.ts';
 import { visibilityArgs } from './common.ts';
 import { orEmpty, orNull, stored, storedValue } from './complete.ts';
 import {
@@ -87,7 +87,7 @@ Technique.implement({
       type: Technique,
       nullable: true,
       description: 'For a sub-technique, its parent technique; otherwise `null`.',
-      extensions: readsKeys('isSubtechnique'),
+      extensions: readsKeysAndKey('isSubtechnique'),
       resolve: async (row, _args, ctx, info) =>
         (await storedValue(ctx, row, 'isSubtechnique'))
           ? relatedOne(ctx, RELATED['technique.parent'], row.stixId, info)
