@@ -1,5 +1,5 @@
 import { createPerImport, type PerImport } from './data/analytics/per-import.ts';
-import type { CountedReader, Executor, Query } from './neo4j/executor.ts';
+import type { BatchingReader, Executor, Query } from './neo4j/executor.ts';
 
 /**
  * The per-request GraphQL context. Build a fresh one for every request: the dataloader plugin
@@ -7,7 +7,7 @@ import type { CountedReader, Executor, Query } from './neo4j/executor.ts';
  */
 export interface Context {
   /** Neo4j reads for this request; `roundTrips` feeds `extensions.dbRoundTrips`. */
-  db: CountedReader;
+  db: BatchingReader;
   /** Derived data of the current import, shared by the requests of this app (keyed by data version). */
   perImport: PerImport;
 }
@@ -17,5 +17,5 @@ export interface Context {
  * `perImport`: the app's store; a fresh one (shared with nobody) when not given.
  */
 export function createContext(executor: Executor, track?: Query, perImport = createPerImport()): Context {
-  return { db: executor.counted(track), perImport };
+  return { db: executor.batching(track), perImport };
 }

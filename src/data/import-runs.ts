@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
-import type { Domain, Page, Window } from './rows.ts';
+import { type Domain, type Page, slice, type Window } from './rows.ts';
 
 /** Import runs, newest first; each run is one committed import of one domain. */
 export const IMPORT_RUNS: Query = {
@@ -9,7 +9,7 @@ export const IMPORT_RUNS: Query = {
     MATCH (r:ImportRun) WHERE $domain IS NULL OR r.domain = $domain
     WITH r ORDER BY r.finishedAt DESC, r.id
     WITH collect(r {.*}) AS hits
-    RETURN size(hits) AS totalCount, hits[toInteger($offset)..toInteger($offset) + toInteger($limit)] AS items`,
+    RETURN size(hits) AS totalCount, ${slice('hits')} AS items`,
 };
 
 const text = z.string().nullish();

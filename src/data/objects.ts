@@ -1,25 +1,51 @@
-import { z } from 'zod';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
+import { EVERYTHING, type Reads } from './related.ts';
 import {
   active,
+  CORE,
+  type CompleteRow,
+  type CoreRow,
   type Domain,
+  domainRank,
   LABEL_NAMES,
   LABELS,
   type Label,
   type NodeRow,
-  nodeRow,
   orderBy,
   type Page,
+  type Projection,
+  project,
   projectComplete,
+  q,
+  rowsAs,
+  SKIP_LIMIT,
+  slice,
   type Visibility,
   visibilityParams,
   visible,
   type Window,
 } from './rows.ts';
 
-const q = (name: string, cypher: string): Query => ({ name, cypher });
 const perLabel = (build: (label: Label) => Query) =>
   Object.fromEntries(LABEL_NAMES.map((label) => [label, build(label)])) as Record<Label, Query>;
+
+/** One query per shape of `key`, built on first use (a schema has few shapes; the bound guards the rest). */
+function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
+  const built = new Map<string, Query>();
+  return (...args: A): Query => {
+    const k = key(...args);
+    let query = built.get(k);
+    if (!query) {
+      if (built.size >= 500) built.clear();
+      query = build(...args);
+      built.set(k, query);
+    }
+    return query;
+  };
+}
+
+/** `n` as `projection` reads it, or with every property when there is none to go by. */
+const projectAs = (x: string, keys: Projection | undefined) => (keys ? project(x, keys) : projectComplete(x));
 
 /** Nodes of one label by STIX id: the relay `node` field and loadable nodes use these. */
 export const BY_STIX_IDS = perLabel((label) =>
@@ -34,23 +60,25 @@ export const BY_STIX_IDS = perLabel((label) =>
  * revoked objects keep theirs, a tactic shortname exists per domain), so the current object wins,
  * then an exact name over an alias, then enterprise over mobile over ICS, then the newest.
  */
-export const LOOKUP = perLabel((label) =>
-  q(
-    `objects.lookup.${label}`,
-    `MATCH (n:${LABELS[label]})
+export const lookupQuery = shapes(
+  (label: Label, keys?: Projection) => `${label}|${keys?.join(',') ?? '*'}`,
+  (label: Label, keys?: Projection) =>
+    q(
+      `objects.lookup.${label}`,
+      `MATCH (n:${LABELS[label]})
      WHERE ($stixId IS NULL OR n.stixId = $stixId)
        AND ($attackId IS NULL OR n.attackId = $attackId)
        AND ($shortname IS NULL OR n.shortname = $shortname)
        AND ($name IS NULL OR toLower(n.name) = toLower($name)
             OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower($name)))
        AND ($domain IS NULL OR $domain IN n.domains)
-     RETURN ${projectComplete('n')} AS node
-     ORDER BY CASE WHEN ${active('n')} THEN 0 ELSE 1 END,
+     WITH n ORDER BY CASE WHEN ${active('n')} THEN 0 ELSE 1 END,
               CASE WHEN $name IS NULL OR toLower(n.name) = toLower($name) THEN 0 ELSE 1 END,
-              CASE WHEN 'enterprise-attack' IN n.domains THEN 0 WHEN 'mobile-attack' IN n.domains THEN 1 ELSE 2 END,
+              ${domainRank('n')},
               n.modified DESC
-     LIMIT 1`,
-  ),
+     LIMIT 1
+     RETURN ${projectAs('n', keys)} AS node`,
+    ),
 );
 
 const LIST_FILTER = `${visible('n')}
@@ -58,63 +86,89 @@ const LIST_FILTER = `${visible('n')}
   AND ($tactic IS NULL OR EXISTS { (n)-[:IN_TACTIC]->(t:Tactic) WHERE t.shortname = $tactic OR t.attackId = $tactic })
   AND ($includeSubtechniques OR NOT coalesce(n.isSubtechnique, false))`;
 
-const PAGE = `
+/** The page of the nodes `n` in the stable order, counted when asked. */
+const page = (reads: Reads) =>
+  reads.count
+    ? `
   WITH n ORDER BY ${orderBy('n')}
   WITH collect(n) AS hits
-  RETURN size(hits) AS totalCount,
-         [x IN hits[toInteger($offset)..toInteger($offset) + toInteger($limit)] | ${projectComplete('x')}] AS items`;
+  RETURN size(hits) AS totalCount, [x IN ${slice('hits')} | ${project('x', reads.node)}] AS items`
+    : `
+  WITH n ORDER BY ${orderBy('n')} ${SKIP_LIMIT}
+  RETURN collect(${project('n', reads.node)}) AS items`;
 
 /** Every object of one label that passes the filters, in the stable order. */
-export const LIST = perLabel((label) =>
-  q(`objects.list.${label}`, `MATCH (n:${LABELS[label]}) WHERE ${LIST_FILTER} ${PAGE}`),
+export const listQuery = shapes(
+  (label: Label, reads: Reads) => `${label}|${reads.key}`,
+  (label: Label, reads: Reads) =>
+    q(`objects.list.${label}`, `MATCH (n:${LABELS[label]}) WHERE ${LIST_FILTER} ${page(reads)}`),
 );
 
 /** The same list narrowed by the full-text index. */
-export const LIST_SEARCH = perLabel((label) =>
-  q(
-    `objects.listSearch.${label}`,
-    `CALL db.index.fulltext.queryNodes('attack_object_search', $search) YIELD node AS n
-     WHERE n:${LABELS[label]} AND ${LIST_FILTER} ${PAGE}`,
-  ),
+export const listSearchQuery = shapes(
+  (label: Label, reads: Reads) => `${label}|${reads.key}`,
+  (label: Label, reads: Reads) =>
+    q(
+      `objects.listSearch.${label}`,
+      `CALL db.index.fulltext.queryNodes('attack_object_search', $search) YIELD node AS n
+     WHERE n:${LABELS[label]} AND ${LIST_FILTER} ${page(reads)}`,
+    ),
 );
 
 /** Objects of any of `$labels` matching the full-text query, best match first. */
-export const SEARCH = q(
-  'objects.search',
-  `CALL db.index.fulltext.queryNodes('attack_object_search', $search) YIELD node AS n, score
+export const searchQuery = shapes(
+  (reads: Reads) => reads.key,
+  (reads: Reads) =>
+    q(
+      'objects.search',
+      `CALL db.index.fulltext.queryNodes('attack_object_search', $search) YIELD node AS n, score
    WHERE ${visible('n')} AND any(l IN labels(n) WHERE l IN $labels)
    WITH n, score ORDER BY score DESC, ${orderBy('n')}
-   WITH collect({node: ${projectComplete('n')}, score: score}) AS hits
-   RETURN size(hits) AS totalCount, hits[toInteger($offset)..toInteger($offset) + toInteger($limit)] AS items`,
+   ${
+     reads.count
+       ? `WITH collect({n: n, score: score}) AS hits
+   RETURN size(hits) AS totalCount,
+          [h IN ${slice('hits')} | head([n IN [h.n] | {node: ${project('n', reads.node)}, score: h.score}])] AS items`
+       : `${SKIP_LIMIT}
+   RETURN collect({node: ${project('n', reads.node)}, score: score}) AS items`
+   }`,
+    ),
 );
 
 /** Tactics in the order their domain's current matrix lists them (enterprise, mobile, then ICS). */
-export const TACTICS = q(
-  'objects.tactics',
-  `MATCH (n:Tactic) WHERE ${visible('n')}
+export const tacticsQuery = shapes(
+  (keys: Projection) => keys.join(','),
+  (keys: Projection) =>
+    q(
+      'objects.tactics',
+      `MATCH (n:Tactic) WHERE ${visible('n')}
    OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
    WITH n, min(r.order) AS position
-   WITH n, position,
-        CASE WHEN 'enterprise-attack' IN n.domains THEN 0 WHEN 'mobile-attack' IN n.domains THEN 1 ELSE 2 END AS rank
-   ORDER BY rank, position, ${orderBy('n')}
-   RETURN ${projectComplete('n')} AS node`,
+   ORDER BY ${domainRank('n')}, position, ${orderBy('n')}
+   RETURN ${project('n', keys)} AS node`,
+    ),
 );
 
-const nodeResult = z.object({ node: nodeRow });
-const pageResult = z.object({ totalCount: z.number().int(), items: z.array(nodeRow) });
-const searchResult = z.object({
-  totalCount: z.number().int(),
-  items: z.array(z.object({ node: nodeRow, score: z.number() })),
+interface NodeResult<T = NodeRow> {
+  node: T;
+}
+interface PageResult<T> {
+  totalCount?: number;
+  items: T[];
+}
+const pageFrom = <T>(row: PageResult<T> | undefined): Page<T> => ({
+  totalCount: row?.totalCount ?? null,
+  items: row?.items ?? [],
 });
 
 export async function fetchByStixIds(
   db: ReadExecutor,
   label: Label,
   ids: readonly string[],
-): Promise<NodeRow[]> {
+): Promise<CompleteRow[]> {
   if (ids.length === 0) return [];
   const rows = await db.read(BY_STIX_IDS[label], { ids: [...new Set(ids)] });
-  return rows.map((row) => nodeResult.parse(row).node);
+  return rowsAs<NodeResult<CompleteRow>>(rows).map((r) => r.node);
 }
 
 const COMPLETE_BY_STIX_IDS = q(
@@ -122,13 +176,29 @@ const COMPLETE_BY_STIX_IDS = q(
   `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${projectComplete('n')} AS node`,
 );
 
-/** Every property of each node in `ids`, in the order of `ids` (null for an unknown id). */
-export async function fetchComplete(db: ReadExecutor, ids: readonly string[]): Promise<(NodeRow | null)[]> {
+const CORE_BY_STIX_IDS = q(
+  'objects.core',
+  `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${project('n', CORE)} AS node`,
+);
+
+/** The core properties of each node in `ids`, in the order of `ids` (null for an unknown id). */
+export async function fetchCore(db: ReadExecutor, ids: readonly string[]): Promise<(CoreRow | null)[]> {
   if (ids.length === 0) return [];
-  const rows = (await db.read(COMPLETE_BY_STIX_IDS, { ids: [...new Set(ids)] })).map(
-    (r) => nodeResult.parse(r).node,
+  const rows = rowsAs<NodeResult<CoreRow>>(await db.read(CORE_BY_STIX_IDS, { ids: [...new Set(ids)] }));
+  const byId = new Map(rows.map((r) => [r.node.stixId, r.node]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** Every property of each node in `ids`, in the order of `ids` (null for an unknown id). */
+export async function fetchComplete(
+  db: ReadExecutor,
+  ids: readonly string[],
+): Promise<(CompleteRow | null)[]> {
+  if (ids.length === 0) return [];
+  const rows = rowsAs<NodeResult<CompleteRow>>(
+    await db.read(COMPLETE_BY_STIX_IDS, { ids: [...new Set(ids)] }),
   );
-  const byId = new Map(rows.map((r) => [r.stixId, r]));
+  const byId = new Map(rows.map((r) => [r.node.stixId, r.node]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 
@@ -140,15 +210,21 @@ export interface LookupKeys {
   domain?: Domain | null;
 }
 
-export async function lookup(db: ReadExecutor, label: Label, keys: LookupKeys): Promise<NodeRow | null> {
-  const [row] = await db.read(LOOKUP[label], {
+/** One object by one of its keys, with the properties `keys` names (every property without). */
+export async function lookup(
+  db: ReadExecutor,
+  label: Label,
+  keys: LookupKeys,
+  projection?: Projection,
+): Promise<NodeRow | null> {
+  const [row] = await db.read(lookupQuery(label, projection), {
     stixId: keys.stixId ?? null,
     attackId: keys.attackId ?? null,
     name: keys.name ?? null,
     shortname: keys.shortname ?? null,
     domain: keys.domain ?? null,
   });
-  return row ? nodeResult.parse(row).node : null;
+  return row ? (rowsAs<NodeResult>([row])[0]?.node ?? null) : null;
 }
 
 /** Lucene treats these as syntax; user text is matched literally. */
@@ -169,9 +245,10 @@ export async function fetchList(
   db: ReadExecutor,
   label: Label,
   filters: ListFilters,
+  reads: Reads = EVERYTHING,
 ): Promise<Page<NodeRow>> {
   const search = filters.search?.trim();
-  const [row] = await db.read(search ? LIST_SEARCH[label] : LIST[label], {
+  const [row] = await db.read(search ? listSearchQuery(label, reads) : listQuery(label, reads), {
     ...visibilityParams(filters),
     platform: filters.platform ?? null,
     tactic: filters.tactic ?? null,
@@ -180,7 +257,7 @@ export async function fetchList(
     offset: filters.offset,
     limit: filters.limit,
   });
-  return pageResult.parse(row);
+  return pageFrom(rowsAs<PageResult<NodeRow>>(row ? [row] : [])[0]);
 }
 
 export async function fetchSearch(
@@ -188,20 +265,25 @@ export async function fetchSearch(
   text: string,
   labels: readonly Label[],
   options: Visibility & Window,
+  reads: Reads = EVERYTHING,
 ): Promise<Page<{ node: NodeRow; score: number }>> {
   const search = escapeLucene(text.trim());
   if (!search) return { totalCount: 0, items: [] };
-  const [row] = await db.read(SEARCH, {
+  const [row] = await db.read(searchQuery(reads), {
     ...visibilityParams(options),
     search,
     labels: labels.map((l) => LABELS[l]),
     offset: options.offset,
     limit: options.limit,
   });
-  return searchResult.parse(row);
+  return pageFrom(rowsAs<PageResult<{ node: NodeRow; score: number }>>(row ? [row] : [])[0]);
 }
 
-export async function fetchTactics(db: ReadExecutor, options: Visibility): Promise<NodeRow[]> {
-  const rows = await db.read(TACTICS, visibilityParams(options));
-  return rows.map((row) => nodeResult.parse(row).node);
+export async function fetchTactics(
+  db: ReadExecutor,
+  options: Visibility,
+  keys: Projection = EVERYTHING.node,
+): Promise<NodeRow[]> {
+  const rows = await db.read(tacticsQuery(keys), visibilityParams(options));
+  return rowsAs<NodeResult>(rows).map((r) => r.node);
 }

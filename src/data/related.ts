@@ -1,70 +1,141 @@
-import { z } from 'zod';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
 import {
   active,
-  nodeRow,
+  CORE,
+  type NodeRow,
   orderBy,
   type Page,
+  type Projection,
   project,
+  q,
+  rowsAs,
+  SKIP_LIMIT,
+  slice,
+  type Via,
   type Visibility,
   visibilityParams,
   visible,
   type Window,
 } from './rows.ts';
 
-/** How a usage was found: the object's own `uses`, its attributed campaigns' or its software's. */
-export const VIAS = ['DIRECT', 'CAMPAIGN', 'SOFTWARE'] as const;
-export type Via = (typeof VIAS)[number];
+export { VIAS, type Via } from './rows.ts';
 
-/** One item of a related list: the node, plus what the relationship says about it. */
-export const relatedItem = z.object({
-  node: nodeRow,
-  description: z.string().nullish(),
-  referencesJson: z.string().nullish(),
-  via: z.array(z.enum(VIAS)).nullish(),
-  techniques: z.array(nodeRow).nullish(),
-  subtechniques: z.array(nodeRow).nullish(),
-  name: z.string().nullish(),
-  channel: z.string().nullish(),
-});
-export type RelatedItem = z.infer<typeof relatedItem>;
-
-const pageRow = z.object({ id: z.string(), totalCount: z.number().int(), items: z.array(relatedItem) });
+/** One item of a related list: the node, plus what the relationship says about it (when read). */
+export interface RelatedItem {
+  node: NodeRow;
+  description?: string | null;
+  referencesJson?: string | null;
+  via?: Via[];
+  techniques?: NodeRow[];
+  subtechniques?: NodeRow[];
+  name?: string | null;
+  channel?: string | null;
+}
 
 /**
- * Wraps a per-parent `body` (which sees `p` and returns one row: `items`, in order) into one
- * query for a whole batch of parents: paging and counting happen per parent, in the same query.
+ * What one level of a related list reads: the operation's selection there. Edge extras are read
+ * only when selected, and the list is counted only when `totalCount` (or `hasNextPage`) is.
  */
-export const batched = (name: string, body: string): Query => ({
-  name,
-  cypher: `
+export interface Reads {
+  /** The properties of the listed nodes. */
+  node: Projection;
+  count: boolean;
+  /** The relationship's text (`description`) and its citations (`referencesJson`). */
+  text: boolean;
+  references: boolean;
+  via: boolean;
+  /** The nodes carried on each edge (a tactic's group's techniques), with what they read; null when not selected. */
+  techniques: Projection | null;
+  subtechniques: Projection | null;
+  /** Equal for equal reads: part of the query's and the loader's cache keys. */
+  key: string;
+}
+
+export type ReadsOf = Omit<Reads, 'key'>;
+
+export const readsOf = (r: ReadsOf): Reads => ({
+  ...r,
+  key: [
+    r.node.join(','),
+    [r.count, r.text, r.references, r.via].map((b) => (b ? 1 : 0)).join(''),
+    r.techniques?.join(',') ?? '-',
+    r.subtechniques?.join(',') ?? '-',
+  ].join('|'),
+});
+
+/** Reads for callers with no selection to go by (tests, internal lookups): everything, with core nodes. */
+export const EVERYTHING = readsOf({
+  node: CORE,
+  count: true,
+  text: true,
+  references: true,
+  via: true,
+  techniques: CORE,
+  subtechniques: CORE,
+});
+
+/** Only these node properties: for single-valued relations (a parent, a data source). */
+export const nodesOnly = (node: Projection, count = false): Reads =>
+  readsOf({ node, count, text: false, references: false, via: false, techniques: null, subtechniques: null });
+
+/**
+ * Wraps a per-parent `body` (which sees `p` and returns one row, `items`) into one query for a
+ * batch of parents. A counted body returns every item and is sliced here; an uncounted one
+ * already returns only its page (see `pageOf`).
+ */
+export const batched = (name: string, body: string, count: boolean): Query =>
+  q(
+    name,
+    `
 UNWIND $ids AS id
 MATCH (p:AttackObject {stixId: id})
 CALL (p) {${body}}
-RETURN id, size(items) AS totalCount, items[toInteger($offset)..toInteger($offset) + toInteger($limit)] AS items`,
+RETURN id, ${count ? `size(items) AS totalCount, ${slice('items')}` : 'items'} AS items`,
+  );
+
+/**
+ * The end of every per-parent body: rows carrying `vars`, in `order`, collected as `item`s. Without
+ * a count only the page is collected, so Neo4j sorts only as far as it needs.
+ */
+export const pageOf = (reads: Reads, vars: readonly string[], item: string, order = orderBy('n')) => `
+  WITH ${vars.join(', ')} ORDER BY ${order}${reads.count ? '' : ` ${SKIP_LIMIT}`}
+  RETURN collect(${item}) AS items`;
+
+/** `{node: ..., <extras>}`: the map literal of one item; extras are `key: expression` pairs. */
+export const itemOf = (node: string, reads: Reads, extras: Record<string, string | false> = {}) => {
+  const parts = Object.entries(extras).filter((e): e is [string, string] => e[1] !== false);
+  return `{node: ${project(node, reads.node)}${parts.map(([k, v]) => `, ${k}: ${v}`).join('')}}`;
+};
+
+/** The relationship `r`'s text and citations, when selected. */
+const useText = (reads: Reads) => ({
+  description: reads.text && 'r.description',
+  referencesJson: reads.references && 'r.referencesJson',
 });
 
-const USE_EDGE = ', description: r.description, referencesJson: r.referencesJson';
-
-/** Nodes `n` one `match` away from `p`; `r` (when bound) is the relationship whose text the edge keeps. */
-function simple(match: string, edge = '', where = ''): string {
-  const rel = edge ? ` AND ${active('r')}` : '';
-  return `
+/** Nodes `n` one `match` away from `p`; with `withText`, `r` is the relationship whose text an edge shows. */
+const simple =
+  (match: string, withText = false, where = '') =>
+  (reads: Reads) => {
+    const text = withText && (reads.text || reads.references);
+    const rel = withText ? ` AND ${active('r')}` : '';
+    return `
   MATCH ${match}
   WHERE ${visible('n')}${rel}${where ? ` AND ${where}` : ''}
-  WITH ${edge ? 'n, head(collect(r)) AS r' : 'DISTINCT n'}
-  ORDER BY ${orderBy('n')}
-  RETURN collect({node: ${project('n')}${edge}}) AS items`;
-}
+  WITH ${text ? 'n, head(collect(r)) AS r' : 'DISTINCT n'}
+  ${pageOf(reads, text ? ['n', 'r'] : ['n'], itemOf('n', reads, text ? useText(reads) : {}))}`;
+  };
 
 /** Distinct nodes `n` that any of the `branches` (each `MATCH ... RETURN n` from `p`) finds. */
-const anyOf = (...branches: string[]) => `
+const anyOf =
+  (...branches: string[]) =>
+  (reads: Reads) =>
+    `
   CALL (p) {
     ${branches.join('\n    UNION\n    ')}
   }
   WITH DISTINCT n WHERE ${visible('n')}
-  ORDER BY ${orderBy('n')}
-  RETURN collect({node: ${project('n')}}) AS items`;
+  ${pageOf(reads, ['n'], itemOf('n', reads))}`;
 
 /** Data components that detect technique `p`: directly, or through a detection strategy's analytics. */
 const TECHNIQUE_DATA_COMPONENTS = anyOf(
@@ -82,46 +153,46 @@ const DATA_COMPONENT_TECHNIQUES = anyOf(
     RETURN n`,
 );
 
-const ANALYTIC_LOG_SOURCES = `
+const ANALYTIC_LOG_SOURCES = (reads: Reads) => `
   MATCH (p)-[r:LOGS_FROM]->(n:DataComponent)
   WHERE ${visible('n')}
-  WITH n, r ORDER BY ${orderBy('n')}, r.name, r.channel
-  RETURN collect({node: ${project('n')}, name: r.name, channel: r.channel}) AS items`;
+  ${pageOf(reads, ['n', 'r'], itemOf('n', reads, { name: 'r.name', channel: 'r.channel' }), `${orderBy('n')}, r.name, r.channel`)}`;
 
-const MATRIX_TACTICS = `
+const MATRIX_TACTICS = (reads: Reads) => `
   MATCH (p)-[r:HAS_TACTIC]->(n:Tactic)
   WHERE ${visible('n')}
-  WITH n, r ORDER BY r.order, ${orderBy('n')}
-  RETURN collect({node: ${project('n')}}) AS items`;
+  ${pageOf(reads, ['n', 'r'], itemOf('n', reads), `r.order, ${orderBy('n')}`)}`;
 
-/** The objects that replaced `p`, hop by hop, ending with the current replacement. */
-const REVOCATION_CHAIN = `
+/** The objects that replaced `p`, hop by hop, ending with the current replacement. Always counted. */
+const REVOCATION_CHAIN = (reads: Reads) => `
   OPTIONAL MATCH path = (p)-[:REVOKED_BY*1..32]->(n:AttackObject)
   WHERE NOT (n)-[:REVOKED_BY]->()
   WITH path ORDER BY length(path) DESC LIMIT 1
-  RETURN CASE WHEN path IS NULL THEN [] ELSE [x IN tail(nodes(path)) | {node: ${project('x')}}] END AS items`;
+  RETURN CASE WHEN path IS NULL THEN [] ELSE [x IN tail(nodes(path)) | ${itemOf('x', reads)}] END AS items`;
+
+type Body = (reads: Reads) => string;
 
 const SPECS = {
   'tactic.techniques': simple(
     '(p)<-[:IN_TACTIC]-(n:Technique)',
-    '',
+    false,
     '($includeSubtechniques OR NOT coalesce(n.isSubtechnique, false))',
   ),
   'technique.tactics': simple('(p)-[:IN_TACTIC]->(n:Tactic)'),
   'technique.parent': simple('(p)-[:SUBTECHNIQUE_OF]->(n:Technique)'),
   'technique.subtechniques': simple('(p)<-[:SUBTECHNIQUE_OF]-(n:Technique)'),
-  'technique.software': simple('(p)<-[r:USES]-(n:Software)', USE_EDGE),
-  'technique.campaigns': simple('(p)<-[r:USES]-(n:Campaign)', USE_EDGE),
-  'technique.mitigations': simple('(p)<-[r:MITIGATES]-(n:Mitigation)', USE_EDGE),
+  'technique.software': simple('(p)<-[r:USES]-(n:Software)', true),
+  'technique.campaigns': simple('(p)<-[r:USES]-(n:Campaign)', true),
+  'technique.mitigations': simple('(p)<-[r:MITIGATES]-(n:Mitigation)', true),
   'technique.detectionStrategies': simple('(p)<-[:DETECTS]-(n:DetectionStrategy)'),
   'technique.dataComponents': TECHNIQUE_DATA_COMPONENTS,
   'technique.targets': simple('(p)-[:TARGETS]->(n:Asset)'),
-  'group.software': simple('(p)-[r:USES]->(n:Software)', USE_EDGE),
+  'group.software': simple('(p)-[r:USES]->(n:Software)', true),
   'group.campaigns': simple('(p)<-[:ATTRIBUTED_TO]-(n:Campaign)'),
-  'software.groups': simple('(p)<-[r:USES]-(n:Group)', USE_EDGE),
-  'software.campaigns': simple('(p)<-[r:USES]-(n:Campaign)', USE_EDGE),
-  'mitigation.techniques': simple('(p)-[r:MITIGATES]->(n:Technique)', USE_EDGE),
-  'campaign.software': simple('(p)-[r:USES]->(n:Software)', USE_EDGE),
+  'software.groups': simple('(p)<-[r:USES]-(n:Group)', true),
+  'software.campaigns': simple('(p)<-[r:USES]-(n:Campaign)', true),
+  'mitigation.techniques': simple('(p)-[r:MITIGATES]->(n:Technique)', true),
+  'campaign.software': simple('(p)-[r:USES]->(n:Software)', true),
   'campaign.groups': simple('(p)-[:ATTRIBUTED_TO]->(n:Group)'),
   'detectionStrategy.analytics': simple('(p)-[:HAS_ANALYTIC]->(n:Analytic)'),
   'detectionStrategy.techniques': simple('(p)-[:DETECTS]->(n:Technique)'),
@@ -134,13 +205,41 @@ const SPECS = {
   'asset.techniques': simple('(p)<-[:TARGETS]-(n:Technique)'),
   'matrix.tactics': MATRIX_TACTICS,
   'object.revocationChain': REVOCATION_CHAIN,
-};
+} satisfies Record<string, Body>;
 export type Relation = keyof typeof SPECS;
 
-/** One named query per relation, built once from the constant table above. */
+/**
+ * A family of queries: one name, one Cypher text per selection shape, built on first use and kept
+ * (a schema has few shapes; the bound only guards against a client that invents endless ones).
+ */
+export interface Family {
+  name: string;
+  /** The query for these reads; equal reads get the same query object. */
+  shape(reads: Reads): Query;
+}
+
+const MAX_SHAPES = 500;
+
+export function family(name: string, body: Body): Family {
+  const shapes = new Map<string, Query>();
+  return {
+    name,
+    shape(reads) {
+      let query = shapes.get(reads.key);
+      if (!query) {
+        if (shapes.size >= MAX_SHAPES) shapes.clear();
+        query = batched(name, body(reads), reads.count);
+        shapes.set(reads.key, query);
+      }
+      return query;
+    },
+  };
+}
+
+/** One query family per relation, built from the constant table above. */
 export const RELATED = Object.fromEntries(
-  Object.entries(SPECS).map(([name, body]) => [name, batched(`related.${name}`, body)]),
-) as Record<Relation, Query>;
+  Object.entries(SPECS).map(([relation, body]) => [relation, family(`related.${relation}`, body)]),
+) as Record<Relation, Family>;
 
 export interface RelatedOptions extends Visibility, Window {
   includeSubtechniques?: boolean | null;
@@ -148,16 +247,24 @@ export interface RelatedOptions extends Visibility, Window {
   rollUp?: boolean | null;
 }
 
-/** Runs one relation's query for a batch of parents; pages line up with `ids` (empty for unknown ids). */
+interface PageRow {
+  id: string;
+  /** Absent unless the reads counted. */
+  totalCount?: number;
+  items: RelatedItem[];
+}
+
+/** Runs one family's query for a batch of parents; pages line up with `ids` (empty for unknown ids). */
 export async function fetchPages(
   db: ReadExecutor,
-  query: Query,
+  of: Family,
+  reads: Reads,
   ids: readonly string[],
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
-  const rows = await db.read(query, {
+  const rows = await db.read(of.shape(reads), {
     ids: unique,
     ...visibilityParams(options),
     offset: options.offset,
@@ -166,13 +273,10 @@ export async function fetchPages(
     via: options.via ?? ['DIRECT'],
     rollUp: options.rollUp ?? false,
   });
-  const byId = new Map(
-    rows.map((row) => {
-      const page = pageRow.parse(row);
-      return [page.id, { totalCount: page.totalCount, items: page.items }] as const;
-    }),
-  );
-  return ids.map((id) => byId.get(id) ?? { totalCount: 0, items: [] });
+  const byId = new Map<string, Page<RelatedItem>>();
+  for (const row of rowsAs<PageRow>(rows))
+    byId.set(row.id, { totalCount: row.totalCount ?? null, items: row.items });
+  return ids.map((id) => byId.get(id) ?? { totalCount: reads.count ? 0 : null, items: [] });
 }
 
 export const fetchRelated = (
@@ -180,4 +284,5 @@ export const fetchRelated = (
   relation: Relation,
   ids: readonly string[],
   options: RelatedOptions,
-) => fetchPages(db, RELATED[relation], ids, options);
+  reads: Reads = EVERYTHING,
+) => fetchPages(db, RELATED[relation], reads, ids, options);

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { DOMAINS } from '../../import/model.ts';
+import type { Query, Row } from '../neo4j/executor.ts';
 
 /** The labels an API type maps to; Cypher takes labels only from this table, never from input. */
 export const LABELS = {
@@ -25,6 +25,164 @@ export { DOMAINS };
 export type Domain = (typeof DOMAINS)[number];
 export const isDomain = (d: string): d is Domain => (DOMAINS as readonly string[]).includes(d);
 
+/** How a usage was found: the object's own `uses`, its attributed campaigns' or its software's. */
+export const VIAS = ['DIRECT', 'CAMPAIGN', 'SOFTWARE'] as const;
+export type Via = (typeof VIAS)[number];
+
+type Text = string | null;
+type Strings = string[] | null;
+
+/**
+ * One ATT&CK object as stored: common properties plus every type-specific one. A row carries the
+ * properties its query projected (see `project`), each `null` when the node lacks it, and only
+ * those; `complete` rows carry all of them. The Cypher beside each row type is its contract: rows
+ * are not re-validated on the way in (they are the API's own projections, and parsing every row
+ * cost more than the rest of the request).
+ */
+export interface StoredNode {
+  stixId: string;
+  stixType: string;
+  attackId: Text;
+  name: string;
+  description: Text;
+  url: Text;
+  domains: Strings;
+  platforms: Strings;
+  aliases: Strings;
+  version: Text;
+  created: Text;
+  modified: Text;
+  revoked: boolean | null;
+  deprecated: boolean | null;
+  contributors: Strings;
+  referencesJson: Text;
+  shortname: Text;
+  isSubtechnique: boolean | null;
+  detection: Text;
+  dataSources: Strings;
+  permissionsRequired: Strings;
+  effectivePermissions: Strings;
+  defenseBypassed: Strings;
+  systemRequirements: Strings;
+  remoteSupport: boolean | null;
+  impactType: Strings;
+  tacticType: Strings;
+  labels: Strings;
+  firstSeen: Text;
+  lastSeen: Text;
+  firstSeenCitation: Text;
+  lastSeenCitation: Text;
+  collectionLayers: Strings;
+  logSourcesJson: Text;
+  mutableElementsJson: Text;
+  sectors: Strings;
+  relatedAssetsJson: Text;
+}
+export type NodeKey = Exclude<keyof StoredNode, 'stixId'>;
+
+/** Every stored property a query may project: the names in Cypher come only from this table. */
+const NODE_KEY_TABLE: Record<NodeKey, true> = {
+  stixType: true,
+  attackId: true,
+  name: true,
+  description: true,
+  url: true,
+  domains: true,
+  platforms: true,
+  aliases: true,
+  version: true,
+  created: true,
+  modified: true,
+  revoked: true,
+  deprecated: true,
+  contributors: true,
+  referencesJson: true,
+  shortname: true,
+  isSubtechnique: true,
+  detection: true,
+  dataSources: true,
+  permissionsRequired: true,
+  effectivePermissions: true,
+  defenseBypassed: true,
+  systemRequirements: true,
+  remoteSupport: true,
+  impactType: true,
+  tacticType: true,
+  labels: true,
+  firstSeen: true,
+  lastSeen: true,
+  firstSeenCitation: true,
+  lastSeenCitation: true,
+  collectionLayers: true,
+  logSourcesJson: true,
+  mutableElementsJson: true,
+  sectors: true,
+  relatedAssetsJson: true,
+};
+export const NODE_KEYS = Object.keys(NODE_KEY_TABLE) as NodeKey[];
+export const isNodeKey = (k: string): k is NodeKey => Object.hasOwn(NODE_KEY_TABLE, k);
+
+/**
+ * A node row: the stored properties its query projected. `stixId` is there whenever the level
+ * selects a field that needs the node's key (its id, a relationship, a fallback read), and
+ * `nodeLabels` whenever its type is abstract (an interface resolves its object type by them); a
+ * row of a concrete type without them is of the type its query matched.
+ */
+export type NodeRow = Pick<StoredNode, 'stixId'> &
+  Partial<StoredNode> & {
+    // `nodeLabels`, not `labels`: software keeps its STIX `labels` property under that name.
+    nodeLabels?: string[];
+    /** Set when the row carries every stored property. */
+    complete?: boolean;
+  };
+
+/** A row with every stored property: lookups by STIX id, the relay `node` field, analyst results. */
+export type CompleteRow = StoredNode & { nodeLabels: string[]; complete: true };
+
+/** A row of the `CORE` projection: enough to type, order and name a node; the rest is read on demand. */
+export type CoreRow = NodeRow &
+  Pick<
+    StoredNode,
+    'stixType' | 'attackId' | 'name' | 'revoked' | 'deprecated' | 'isSubtechnique' | 'shortname'
+  > & {
+    nodeLabels: string[];
+  };
+
+/** What a projection may name: a stored property, the key, or the labels. */
+export type ProjectedKey = NodeKey | 'stixId' | 'nodeLabels';
+const PROJECTED_KEYS: readonly ProjectedKey[] = ['stixId', ...NODE_KEYS, 'nodeLabels'];
+
+/**
+ * What one level reads of its nodes, in a fixed order without repeats: what the operation
+ * selects there.
+ */
+export type Projection = readonly ProjectedKey[];
+
+/** Normalises a set of keys into a projection (the order makes equal selections share a query). */
+export const projection = (keys: Iterable<string>): Projection => {
+  const wanted = new Set(keys);
+  return PROJECTED_KEYS.filter((k) => wanted.has(k));
+};
+
+/** What lists read when the caller has no selection to go by: the properties every type shows. */
+export const CORE: Projection = projection([
+  'stixId',
+  'nodeLabels',
+  'stixType',
+  'attackId',
+  'name',
+  'revoked',
+  'deprecated',
+  'isSubtechnique',
+  'shortname',
+]);
+
+/*
+ * The Cypher shapes every repository builds from. Each is written once, here.
+ */
+
+export const q = (name: string, cypher: string): Query => ({ name, cypher });
+
 /** Hides revoked and deprecated nodes unless asked, and keeps to one domain when asked. */
 export const visible = (x: string) =>
   `($includeRevoked OR NOT coalesce(${x}.revoked, false))` +
@@ -38,77 +196,62 @@ export const active = (x: string) =>
 /** The stable order of every list: ATT&CK ID, then name, then STIX id to break ties. */
 export const orderBy = (x: string) => `${x}.attackId, ${x}.name, ${x}.stixId`;
 
-const strings = z.array(z.string()).nullish();
-const text = z.string().nullish();
+/** Enterprise before mobile before ICS: which of an object's domains ranks first when no domain is given. */
+export const domainRank = (x: string) =>
+  `CASE WHEN 'enterprise-attack' IN ${x}.domains THEN 0 WHEN 'mobile-attack' IN ${x}.domains THEN 1 ELSE 2 END`;
 
-/** One ATT&CK object as stored: common properties plus every type-specific one (absent elsewhere). */
-export const nodeRow = z.object({
-  nodeLabels: z.array(z.string()),
-  /** Set when the row carries every property; rows of related lists carry only the core ones. */
-  complete: z.boolean().nullish(),
-  stixId: z.string(),
-  stixType: z.string(),
-  attackId: text,
-  name: z.string(),
-  description: text,
-  url: text,
-  domains: z.array(z.string()).nullish(),
-  platforms: strings,
-  aliases: strings,
-  version: text,
-  created: text,
-  modified: text,
-  revoked: z.boolean().nullish(),
-  deprecated: z.boolean().nullish(),
-  contributors: strings,
-  referencesJson: text,
-  shortname: text,
-  isSubtechnique: z.boolean().nullish(),
-  detection: text,
-  dataSources: strings,
-  permissionsRequired: strings,
-  effectivePermissions: strings,
-  defenseBypassed: strings,
-  systemRequirements: strings,
-  remoteSupport: z.boolean().nullish(),
-  impactType: strings,
-  tacticType: strings,
-  labels: strings,
-  firstSeen: text,
-  lastSeen: text,
-  firstSeenCitation: text,
-  lastSeenCitation: text,
-  collectionLayers: strings,
-  logSourcesJson: text,
-  mutableElementsJson: text,
-  sectors: strings,
-  relatedAssetsJson: text,
-});
-export type NodeRow = z.infer<typeof nodeRow>;
+/** Node variable `x` as a row of the projected properties (`nodeLabels` from its labels). */
+export const project = (x: string, keys: Projection) =>
+  `${x} {${keys.map((k) => (k === 'nodeLabels' ? `nodeLabels: labels(${x})` : `.${k}`)).join(', ')}}`;
+
+/** Projects node `x` with every property, long texts included. */
+export const projectComplete = (x: string) => `${x} {.*, nodeLabels: labels(${x}), complete: true}`;
+
+/** The `$offset`/`$limit` window of list expression `list`. */
+export const slice = (list: string) => `${list}[toInteger($offset)..toInteger($offset) + toInteger($limit)]`;
+
+/** The same window as clauses, after an `ORDER BY`: lets Neo4j sort only as far as the page needs. */
+export const SKIP_LIMIT = 'SKIP toInteger($offset) LIMIT toInteger($limit)';
+
+/** The `$via` paths as Cypher list literal, for ordering a usage's paths the same way everywhere. */
+export const VIA_LIST = `[${VIAS.map((v) => `'${v}'`).join(', ')}]`;
+
+/** The paths of `VIAS` found in Cypher list `collected`, in `VIAS` order. */
+export const viasIn = (collected: string) => `[v IN ${VIA_LIST} WHERE v IN ${collected}]`;
+
+export interface UsagePathOptions {
+  /** The actor's pattern node (`p`, or `n:Group` when the target is bound). */
+  actor: string;
+  /** The used object's pattern node (`t:Technique`, `p`, `s:Software`). */
+  target: string;
+  /** The variable each branch returns (the actor's or the target's). */
+  returns: string;
+  /** The paths to offer (the SOFTWARE path makes no sense for software used). */
+  paths?: readonly Via[];
+  /** Also return `r`: the DIRECT `uses` relationship (null on inferred paths), for its text. */
+  withUse?: boolean;
+}
 
 /**
- * What a node row of a related list carries: enough to type it, order it and name it. The rest (a
- * megabyte of descriptions and lists for a tactic's groups with their techniques) is read only when
- * a query asks for it, for the whole level in one batch: see `complete` in the schema.
+ * Usage along `$via`, as the branches of a `UNION` (one row per path that finds a usage, with
+ * `via`): DIRECT is the actor's own `uses`; CAMPAIGN goes through the campaigns attributed to it;
+ * SOFTWARE through the software it uses. Objects and relationships in the middle must be current.
  */
-const CORE = [
-  'stixId',
-  'stixType',
-  'attackId',
-  'name',
-  'revoked',
-  'deprecated',
-  'isSubtechnique',
-  'shortname',
-] as const;
-
-// `nodeLabels`, not `labels`: software keeps its STIX `labels` property under that name.
-/** Projects node `x` to its core properties and labels: the rows of related lists. */
-export const project = (x: string) =>
-  `${x} {${CORE.map((k) => `.${k}`).join(', ')}, nodeLabels: labels(${x})}`;
-
-/** Projects node `x` with every property, long texts included: the rows of lookups and lists. */
-export const projectComplete = (x: string) => `${x} {.*, nodeLabels: labels(${x}), complete: true}`;
+export function usagePaths({ actor, target, returns, paths = VIAS, withUse = false }: UsagePathOptions) {
+  const use = (direct: boolean) => (withUse ? (direct ? ', r' : ', null AS r') : '');
+  const branch: Record<Via, string> = {
+    DIRECT: `MATCH (${actor})-[r:USES]->(${target})
+    WHERE 'DIRECT' IN $via AND ${active('r')}
+    RETURN ${returns}, 'DIRECT' AS via${use(true)}`,
+    CAMPAIGN: `MATCH (${actor})<-[via_a:ATTRIBUTED_TO]-(via_c:Campaign)-[r:USES]->(${target})
+    WHERE 'CAMPAIGN' IN $via AND ${active('via_a')} AND ${active('via_c')} AND ${active('r')}
+    RETURN ${returns}, 'CAMPAIGN' AS via${use(false)}`,
+    SOFTWARE: `MATCH (${actor})-[via_u:USES]->(via_s:Software)-[r:USES]->(${target})
+    WHERE 'SOFTWARE' IN $via AND ${active('via_u')} AND ${active('via_s')} AND ${active('r')}
+    RETURN ${returns}, 'SOFTWARE' AS via${use(false)}`,
+  };
+  return paths.map((p) => branch[p]).join('\n    UNION\n    ');
+}
 
 /** Options every filtered read takes. */
 export interface Visibility {
@@ -129,10 +272,16 @@ export interface Window {
   limit: number;
 }
 
-/** A page of one parent's list, with the size of the whole list. */
+/** A page of one parent's list, with the size of the whole list (when it was asked for). */
 export interface Page<T> {
-  totalCount: number;
+  totalCount: number | null;
   items: T[];
 }
 
 export const emptyPage = <T>(): Page<T> => ({ totalCount: 0, items: [] });
+
+/**
+ * The rows of one of this module's queries, as the type its Cypher returns. The one place rows
+ * become typed: every caller names the shape its query's `RETURN` produces.
+ */
+export const rowsAs = <T>(rows: Row[]): T[] => rows as unknown[] as T[];

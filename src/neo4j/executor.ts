@@ -38,16 +38,16 @@ export interface Executor extends ReadExecutor {
   /** Runs `work` in one write transaction: all of it commits, or none of it does. */
   write<T>(name: string, work: (tx: WriteTx) => Promise<T>): Promise<T>;
   /**
-   * A view for one request that counts its round trips, and sends the reads it makes in the same
-   * tick (sibling fields' DataLoaders dispatch together) as one batch: a round trip per level.
+   * A reader for one request that sends the reads it makes in the same tick (sibling fields'
+   * DataLoaders dispatch together) as one batch, a round trip per level, and counts them.
    * With `track`, each batch also runs `track` first and last, in the same transaction.
    */
-  counted(track?: Query): CountedReader;
+  batching(track?: Query): BatchingReader;
   close(): Promise<void>;
 }
 
-/** A request's reader: its round trips, and what `track` read around each of its batches. */
-export interface CountedReader extends ReadExecutor {
+/** A request's batching reader: its round trips, and what `track` read around each of its batches. */
+export interface BatchingReader extends ReadExecutor {
   readonly roundTrips: number;
   /** Every answer of the tracked query (as JSON); more than one means the data changed mid-request. */
   readonly tracked: ReadonlySet<string>;
@@ -77,15 +77,28 @@ export interface ExecutorOptions {
 /** The circuit breaker's ping: the cheapest statement that proves the database answers. */
 const PING: Query = { name: 'ping', cypher: 'RETURN 1 AS ok' };
 
-/** Turns driver values (nodes, temporals, lists, maps) into plain JSON-able values. */
+/**
+ * Turns driver values (nodes, temporals) into plain JSON-able values, in place: the driver builds
+ * fresh objects for every record, and most rows (the API's map projections) hold nothing to
+ * convert, so this walks them once without copying.
+ */
 export function toPlain(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(toPlain);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') value[i] = toPlain(v);
+    }
+    return value;
+  }
   if (neo4j.isNode(value) || neo4j.isRelationship(value)) return toPlain(value.properties);
   if (neo4j.isDateTime(value) || neo4j.isDate(value) || neo4j.isLocalDateTime(value)) return value.toString();
-  const out: Row = {};
-  for (const [k, v] of Object.entries(value)) out[k] = toPlain(v);
-  return out;
+  const row = value as Row;
+  for (const k in row) {
+    const v = row[k];
+    if (v !== null && typeof v === 'object') row[k] = toPlain(v);
+  }
+  return row;
 }
 
 function rows(result: QueryResult): Row[] {
@@ -189,7 +202,7 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     read,
     readBatch,
     write,
-    counted: (track) => countedReader(executor, track),
+    batching: (track) => batchingReader(executor, track),
     close: () => {
       circuit.stop();
       return driver.close();
@@ -216,7 +229,7 @@ interface Pending extends Read {
  * its read by the time setImmediate runs. `track` (the data version) is read before and after the
  * batch's statements in the same transaction: equal answers mean no import committed in between.
  */
-function countedReader(executor: Executor, track?: Query): CountedReader {
+function batchingReader(executor: Executor, track?: Query): BatchingReader {
   let roundTrips = 0;
   let queue: Pending[] = [];
   const tracked = new Set<string>();
@@ -275,7 +288,7 @@ export function withDeadline(executor: Executor, deadline: number): Executor {
     read,
     readBatch,
     write: (name, work) => executor.write(name, work),
-    counted: (track) => countedReader(view, track),
+    batching: (track) => batchingReader(view, track),
     close: () => executor.close(),
   };
   return view;

@@ -20,7 +20,7 @@ afterAll(() => db?.close());
 
 describe('batch functions', () => {
   it('empty keys: no query, no pages', async () => {
-    const counted = db.executor.counted();
+    const counted = db.executor.batching();
     expect(await fetchRelated(counted, 'technique.tactics', [], window)).toEqual([]);
     expect(await fetchByStixIds(counted, 'Technique', [])).toEqual([]);
     expect(counted.roundTrips).toBe(0);
@@ -30,7 +30,7 @@ describe('batch functions', () => {
     const [a, b] = stix.ofType('attack-pattern');
     if (!a || !b) throw new Error('expected techniques');
     const keys = [a.id, 'attack-pattern--00000000-0000-0000-0000-000000000000', a.id, b.id];
-    const counted = db.executor.counted();
+    const counted = db.executor.batching();
     const pages = await fetchRelated(counted, 'technique.tactics', keys, window);
     expect(counted.roundTrips).toBe(1);
     expect(pages.map((p) => p.items.map((i) => i.node.stixId))).toEqual(keys.map(tacticsOf));

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import { active, type Domain, LABELS, type Label } from '../rows.ts';
-
-const q = (name: string, cypher: string): Query => ({ name, cypher });
+import type { ReadExecutor } from '../../neo4j/executor.ts';
+import { active, type Domain, domainRank, LABELS, type Label, q } from '../rows.ts';
 
 /** Current objects of the domain: the analyst queries never count revoked or deprecated ones. */
 export const current = (x: string) => `${active(x)} AND ($domain IS NULL OR $domain IN ${x}.domains)`;
@@ -105,7 +103,7 @@ export const TACTIC_ORDER = q(
   `MATCH (n:Tactic) WHERE ${current('n')}
    OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
    WITH n, min(r.order) AS position,
-        CASE WHEN 'enterprise-attack' IN n.domains THEN 0 WHEN 'mobile-attack' IN n.domains THEN 1 ELSE 2 END AS rank
+        ${domainRank('n')} AS rank
    ORDER BY rank, position, n.attackId
    RETURN n.stixId AS stixId, n.shortname AS shortname, n.attackId AS attackId`,
 );

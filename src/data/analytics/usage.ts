@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import type { Via } from '../related.ts';
-import { active, type Domain, LABELS, type Label } from '../rows.ts';
+import { type Domain, LABELS, type Label, usagePaths, VIAS, type Via } from '../rows.ts';
 import { current, onPlatform } from './common.ts';
 
 /** The kinds of object that use techniques, and the label each is stored under. */
@@ -27,17 +26,7 @@ export const ACTOR_TECHNIQUES: Query = {
   name: 'analytics.actorTechniques',
   cypher: `${ACTORS}
 CALL (a) {
-  MATCH (a)-[r:USES]->(t:Technique)
-  WHERE 'DIRECT' IN $via AND ${active('r')}
-  RETURN t, 'DIRECT' AS via
-  UNION
-  MATCH (a)<-[x:ATTRIBUTED_TO]-(c:Campaign)-[r:USES]->(t:Technique)
-  WHERE 'CAMPAIGN' IN $via AND ${active('x')} AND ${active('c')} AND ${active('r')}
-  RETURN t, 'CAMPAIGN' AS via
-  UNION
-  MATCH (a)-[u:USES]->(s:Software)-[r:USES]->(t:Technique)
-  WHERE 'SOFTWARE' IN $via AND ${active('u')} AND ${active('s')} AND ${active('r')}
-  RETURN t, 'SOFTWARE' AS via
+  ${usagePaths({ actor: 'a', target: 't:Technique', returns: 't' })}
 }
 WITH a, t, via WHERE ${current('t')} AND ${onPlatform('t')}
 OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp AND ${current('parent')}
@@ -51,9 +40,7 @@ const actorTechniquesRow = z.object({
   actor: z.string(),
   attackId: z.string().nullable(),
   label: z.string(),
-  techniques: z.array(
-    z.object({ technique: z.string(), via: z.array(z.enum(['DIRECT', 'CAMPAIGN', 'SOFTWARE'])) }),
-  ),
+  techniques: z.array(z.object({ technique: z.string(), via: z.array(z.enum(VIAS)) })),
 });
 
 export interface ActorUsage {
@@ -107,12 +94,7 @@ export const ACTOR_SOFTWARE: Query = {
   name: 'analytics.actorSoftware',
   cypher: `${ACTORS}
 CALL (a) {
-  MATCH (a)-[r:USES]->(s:Software) WHERE 'DIRECT' IN $via AND ${active('r')}
-  RETURN s
-  UNION
-  MATCH (a)<-[x:ATTRIBUTED_TO]-(c:Campaign)-[r:USES]->(s:Software)
-  WHERE 'CAMPAIGN' IN $via AND ${active('x')} AND ${active('c')} AND ${active('r')}
-  RETURN s
+  ${usagePaths({ actor: 'a', target: 's:Software', returns: 's', paths: ['DIRECT', 'CAMPAIGN'] })}
 }
 WITH a, s WHERE ${current('s')} AND ${onPlatform('s')}
 RETURN a.stixId AS actor, collect(DISTINCT s.stixId) AS software`,

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { nodesOnly } from '../../data/related.ts';
 import { builder } from '../builder.ts';
+import { nodeProjection } from '../selection.ts';
 import { visibilityArgs } from './common.ts';
-import { complete } from './complete.ts';
+import { orEmpty, stored } from './complete.ts';
 import { AssetConnection, TacticConnection, TechniqueConnection } from './connections.ts';
 import { listField, lookupField, resolveList } from './lookup.ts';
 import { Asset, AttackObject, hasLabel, Matrix, Tactic, Technique } from './refs.ts';
@@ -31,19 +33,18 @@ Asset.implement({
   fields: (t) => ({
     sectors: t.stringList({
       description: 'The industry sectors it is found in.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).sectors ?? [],
+      ...stored('sectors', orEmpty),
     }),
     relatedAssets: t.field({
       type: [RelatedAsset],
       description: 'Assets that are related or similar in other sectors.',
-      resolve: async (row, _args, ctx) => {
-        const { relatedAssetsJson } = await complete(ctx, row);
-        return (relatedAssetsJson ? relatedAssets.parse(JSON.parse(relatedAssetsJson)) : []).map((a) => ({
+      ...stored('relatedAssetsJson', (json) =>
+        (json ? relatedAssets.parse(JSON.parse(json)) : []).map((a) => ({
           name: a.name,
           sectors: a.related_asset_sectors ?? [],
           description: a.description ?? null,
-        }));
-      },
+        })),
+      ),
     }),
     techniques: t.connection(
       relationField('asset.techniques', Technique, 'The techniques that target this asset.'),
@@ -78,7 +79,9 @@ builder.queryFields((t) => ({
     type: [Matrix],
     description: 'The matrices, one per domain (plus any deprecated ones when asked).',
     args: visibilityArgs,
-    resolve: async (_root, args, ctx) =>
-      (await resolveList(ctx, 'Matrix', { ...args, first: 1000 })).edges.map((e) => e.node),
+    resolve: async (_root, args, ctx, info) =>
+      (await resolveList(ctx, 'Matrix', { ...args, first: 1000 }, nodesOnly(nodeProjection(info)))).edges.map(
+        (e) => e.node,
+      ),
   }),
 }));

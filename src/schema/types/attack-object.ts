@@ -1,16 +1,20 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
-import { RELATED } from '../../data/related.ts';
+import { nodesOnly, RELATED } from '../../data/related.ts';
 import { isDomain, type NodeRow } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
+import { nodeProjection, readsKeysAndKey } from '../selection.ts';
 import { DomainEnum, ExternalReference, referencesOf } from './common.ts';
-import { complete } from './complete.ts';
+import { orEmpty, orNull, stored, storedValue } from './complete.ts';
 import { AttackObject, Software } from './refs.ts';
 import { loadRelated, unfiltered } from './relations.ts';
 
 /** The objects that replaced `row`, in order; empty unless it is revoked. */
-async function revocationChain(row: NodeRow, ctx: Context): Promise<NodeRow[]> {
-  if (!row.revoked) return [];
-  const page = await loadRelated(ctx, RELATED['object.revocationChain'], row.stixId, unfiltered(64));
+async function revocationChain(row: NodeRow, ctx: Context, info: GraphQLResolveInfo): Promise<NodeRow[]> {
+  if (!(await storedValue(ctx, row, 'revoked'))) return [];
+  // The chain is short and read whole: counted, so the query slices it rather than paging in Cypher.
+  const reads = nodesOnly(nodeProjection(info), true);
+  const page = await loadRelated(ctx, RELATED['object.revocationChain'], reads, row.stixId, unfiltered(64));
   return page.items.map((item) => item.node);
 }
 
@@ -23,80 +27,83 @@ AttackObject.implement({
     stixId: t.exposeString('stixId', {
       description: 'The STIX id, such as `attack-pattern--0a3ead4e-…`; stable across releases.',
     }),
-    stixType: t.exposeString('stixType', {
+    stixType: t.string({
       description: 'The STIX type, such as `attack-pattern` or `intrusion-set`.',
+      ...stored('stixType', (v) => v ?? ''),
     }),
     attackId: t.string({
       nullable: true,
       description: 'The ATT&CK ID, such as T1003.001, G0007 or TA0006; absent for a few object types.',
-      resolve: (row) => row.attackId ?? null,
+      ...stored('attackId', orNull),
     }),
-    name: t.exposeString('name', { description: 'The display name.' }),
+    name: t.string({ description: 'The display name.', ...stored('name', (v) => v ?? '') }),
     description: t.string({
       nullable: true,
       description: 'The description, in Markdown with `(Citation: …)` markers that name `references`.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).description ?? null,
+      ...stored('description', orNull),
     }),
     url: t.string({
       nullable: true,
       description: 'The page on attack.mitre.org.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).url ?? null,
+      ...stored('url', orNull),
     }),
     domains: t.field({
       type: [DomainEnum],
       description: 'The domains this object belongs to; one object can be in several.',
-      resolve: async (row, _args, ctx) => ((await complete(ctx, row)).domains ?? []).filter(isDomain),
+      ...stored('domains', (v) => (v ?? []).filter(isDomain)),
     }),
     platforms: t.stringList({
       description: 'The platforms it applies to, such as Windows or Android (empty when none apply).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).platforms ?? [],
+      ...stored('platforms', orEmpty),
     }),
     aliases: t.stringList({
       description: 'Other names (groups, campaigns and software).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).aliases ?? [],
+      ...stored('aliases', orEmpty),
     }),
     version: t.string({
       nullable: true,
       description: 'The object version (`x_mitre_version`).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).version ?? null,
+      ...stored('version', orNull),
     }),
     created: t.string({
       nullable: true,
       description: 'When it was created (ISO 8601).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).created ?? null,
+      ...stored('created', orNull),
     }),
     modified: t.string({
       nullable: true,
       description: 'When it last changed (ISO 8601).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).modified ?? null,
+      ...stored('modified', orNull),
     }),
     revoked: t.boolean({
       description: 'Whether another object replaced this one.',
-      resolve: (row) => row.revoked ?? false,
+      ...stored('revoked', (v) => v ?? false),
     }),
     deprecated: t.boolean({
       description: 'Whether MITRE no longer maintains it.',
-      resolve: (row) => row.deprecated ?? false,
+      ...stored('deprecated', (v) => v ?? false),
     }),
     contributors: t.stringList({
       description: 'The people and organisations credited for it.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).contributors ?? [],
+      ...stored('contributors', orEmpty),
     }),
     references: t.field({
       type: [ExternalReference],
       description: 'Its citations and external references (the ATT&CK ID reference itself excluded).',
-      resolve: async (row, _args, ctx) => referencesOf((await complete(ctx, row)).referencesJson),
+      ...stored('referencesJson', referencesOf),
     }),
     revokedBy: t.field({
       type: AttackObject,
       nullable: true,
       description: 'For a revoked object, what replaces it now: the end of the whole `revoked-by` chain.',
-      resolve: async (row, _args, ctx) => (await revocationChain(row, ctx)).at(-1) ?? null,
+      extensions: readsKeysAndKey('revoked'),
+      resolve: async (row, _args, ctx, info) => (await revocationChain(row, ctx, info)).at(-1) ?? null,
     }),
     revocationChain: t.field({
       type: [AttackObject],
       description: 'For a revoked object, every replacement in order, the current one last; otherwise empty.',
-      resolve: (row, _args, ctx) => revocationChain(row, ctx),
+      extensions: readsKeysAndKey('revoked'),
+      resolve: (row, _args, ctx, info) => revocationChain(row, ctx, info),
     }),
   }),
 });
@@ -107,7 +114,7 @@ Software.implement({
   fields: (t) => ({
     labels: t.stringList({
       description: 'The STIX labels of the software.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).labels ?? [],
+      ...stored('labels', orEmpty),
     }),
   }),
 });

@@ -1,6 +1,6 @@
 import { builder } from '../builder.ts';
 import { visibilityArgs } from './common.ts';
-import { complete } from './complete.ts';
+import { orNull, stored } from './complete.ts';
 import {
   CampaignConnection,
   GroupConnection,
@@ -20,22 +20,22 @@ Campaign.implement({
     firstSeen: t.string({
       nullable: true,
       description: 'When the campaign was first seen (ISO 8601).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).firstSeen ?? null,
+      ...stored('firstSeen', orNull),
     }),
     lastSeen: t.string({
       nullable: true,
       description: 'When the campaign was last seen (ISO 8601).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).lastSeen ?? null,
+      ...stored('lastSeen', orNull),
     }),
     firstSeenCitation: t.string({
       nullable: true,
       description: 'The citation for `firstSeen`.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).firstSeenCitation ?? null,
+      ...stored('firstSeenCitation', orNull),
     }),
     lastSeenCitation: t.string({
       nullable: true,
       description: 'The citation for `lastSeen`.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).lastSeenCitation ?? null,
+      ...stored('lastSeenCitation', orNull),
     }),
     techniques: t.connection(
       {
@@ -45,7 +45,7 @@ Campaign.implement({
           'The techniques used in this campaign: DIRECT by default; SOFTWARE adds those of its software. ' +
           'Each edge says how it was found, with procedure text for direct uses.',
         args: { ...visibilityArgs, ...actorTechniqueArgs },
-        resolve: (row, args, ctx) => resolveActorTechniques(row.stixId, args, ctx),
+        resolve: (row, args, ctx, info) => resolveActorTechniques(row.stixId, args, ctx, info),
       },
       TechniqueUsageConnection,
     ),

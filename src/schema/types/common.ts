@@ -132,17 +132,46 @@ export interface EdgeShape<T> {
   node: T;
 }
 
-/** A connection over one page: the items stay as they came, each with the cursor of its position. */
+/** The size of the whole list; the selection walker reads it whenever a field needs it. */
+function counted(page: Page<unknown>): number {
+  if (page.totalCount === null) throw new Error('the list was not counted, yet its size was selected');
+  return page.totalCount;
+}
+
+/** One edge: the item as it came (edge fields read it), its cursor computed only when selected. */
+export class Edge<T extends { node: unknown }> {
+  constructor(
+    readonly item: T,
+    private readonly offset: number,
+  ) {}
+  get node(): T['node'] {
+    return this.item.node;
+  }
+  get cursor(): string {
+    return offsetToCursor(this.offset);
+  }
+}
+
+/** A connection over one page: each item with the cursor of its position. */
 export function toConnection<T extends { node: unknown }>(page: Page<T>, window: Window) {
-  const edges = page.items.map((item, i) => ({ ...item, cursor: offsetToCursor(window.offset + i) }));
+  const edges = page.items.map((item, i) => new Edge(item, window.offset + i));
   return {
-    totalCount: page.totalCount,
+    // Only computed when selected: an uncounted page has no size to give.
+    get totalCount() {
+      return counted(page);
+    },
     edges,
     pageInfo: {
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
       hasPreviousPage: window.offset > 0,
-      hasNextPage: window.offset + edges.length < page.totalCount,
+      get hasNextPage() {
+        return window.offset + edges.length < counted(page);
+      },
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { RelatedItem } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { ExternalReference, referencesOf, UsageViaEnum } from './common.ts';
+import type { ReadsExtensions } from '../selection.ts';
+import { Edge, ExternalReference, referencesOf, UsageViaEnum } from './common.ts';
 import {
   Analytic,
   Asset,
@@ -22,8 +23,9 @@ import {
  * relationship says (procedure text, citations, how a usage was found).
  */
 
-/** Edges are built by `toConnection` from related items; Pothos types them as `{ cursor, node }` only. */
-export const itemOf = (edge: { cursor: string }) => edge as Partial<RelatedItem>;
+/** The related item behind an edge built by `toConnection` (Pothos types edges as `{ cursor, node }`). */
+export const itemOf = (edge: { cursor: string }): Partial<RelatedItem> =>
+  edge instanceof Edge ? (edge.item as Partial<RelatedItem>) : {};
 
 const plain = <T extends Parameters<typeof builder.connectionObject>[0]['type']>(
   type: T,
@@ -73,11 +75,13 @@ function usage<T extends Parameters<typeof builder.connectionObject>[0]['type']>
           nullable: true,
           description:
             'The relationship text: for `uses`, the procedure (how it was used); for `mitigates`, how it helps.',
+          extensions: { edge: 'text' } satisfies ReadsExtensions,
           resolve: (edge) => itemOf(edge).description ?? null,
         }),
         references: t.field({
           type: [ExternalReference],
           description: 'The citations of the relationship text.',
+          extensions: { edge: 'references' } satisfies ReadsExtensions,
           resolve: (edge) => referencesOf(itemOf(edge).referencesJson),
         }),
         ...(withVia
@@ -85,6 +89,7 @@ function usage<T extends Parameters<typeof builder.connectionObject>[0]['type']>
               via: t.field({
                 type: [UsageViaEnum],
                 description: 'How the usage was found; `description` and `references` come only with DIRECT.',
+                extensions: { edge: 'via' } satisfies ReadsExtensions,
                 resolve: (edge) => itemOf(edge).via ?? (['DIRECT'] as const),
               }),
             }
@@ -94,6 +99,7 @@ function usage<T extends Parameters<typeof builder.connectionObject>[0]['type']>
               subtechniques: t.field({
                 type: [Technique],
                 description: 'With `rollUp`, the sub-techniques whose usage rolled up into this technique.',
+                extensions: { edge: 'subtechniques' } satisfies ReadsExtensions,
                 resolve: (edge) => itemOf(edge).subtechniques ?? [],
               }),
             }

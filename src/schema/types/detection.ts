@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { RELATED } from '../../data/related.ts';
+import { nodesOnly, RELATED } from '../../data/related.ts';
 import { builder } from '../builder.ts';
-import { complete } from './complete.ts';
+import { childProjection } from '../selection.ts';
+import { orEmpty, stored } from './complete.ts';
 import {
   AnalyticConnection,
   DataComponentConnection,
@@ -46,6 +47,9 @@ const MutableElement = builder.simpleObject('MutableElement', {
   }),
 });
 
+/** What an analytic's log sources read of their data components. */
+const dataComponentReads = childProjection('dataComponent');
+
 const logSourceNames = z.array(z.object({ name: z.string(), channel: z.string() }));
 const mutableElements = z.array(z.object({ field: z.string(), description: z.string() }));
 
@@ -56,7 +60,7 @@ DataSource.implement({
   fields: (t) => ({
     collectionLayers: t.stringList({
       description: 'Where the data can be collected, such as Host or Network.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).collectionLayers ?? [],
+      ...stored('collectionLayers', orEmpty),
     }),
     dataComponents: t.connection(
       relationField('dataSource.dataComponents', DataComponent, 'The data components of this data source.'),
@@ -73,16 +77,14 @@ DataComponent.implement({
     logSources: t.field({
       type: [LogSourceName],
       description: 'The logs and channels that carry this data component.',
-      resolve: async (row, _args, ctx) => {
-        const { logSourcesJson } = await complete(ctx, row);
-        return logSourcesJson ? logSourceNames.parse(JSON.parse(logSourcesJson)) : [];
-      },
+      ...stored('logSourcesJson', (json) => (json ? logSourceNames.parse(JSON.parse(json)) : [])),
     }),
     dataSource: t.field({
       type: DataSource,
       nullable: true,
       description: 'The data source this component belongs to, if any.',
-      resolve: (row, _args, ctx) => relatedOne(ctx, RELATED['dataComponent.dataSource'], row.stixId),
+      resolve: (row, _args, ctx, info) =>
+        relatedOne(ctx, RELATED['dataComponent.dataSource'], row.stixId, info),
     }),
     analytics: t.connection(
       relationField(
@@ -129,8 +131,15 @@ Analytic.implement({
     logSources: t.field({
       type: [LogSource],
       description: 'The log sources this analytic reads: data component, log name and channel.',
-      resolve: async (row, _args, ctx) => {
-        const page = await loadRelated(ctx, RELATED['analytic.logSources'], row.stixId, unfiltered(1000));
+      resolve: async (row, _args, ctx, info) => {
+        const reads = nodesOnly(dataComponentReads(info), true);
+        const page = await loadRelated(
+          ctx,
+          RELATED['analytic.logSources'],
+          reads,
+          row.stixId,
+          unfiltered(1000),
+        );
         return page.items.map((item) => ({
           dataComponent: item.node,
           name: item.name ?? null,
@@ -141,10 +150,7 @@ Analytic.implement({
     mutableElements: t.field({
       type: [MutableElement],
       description: 'The parts of the analytic to tune to an environment.',
-      resolve: async (row, _args, ctx) => {
-        const { mutableElementsJson } = await complete(ctx, row);
-        return mutableElementsJson ? mutableElements.parse(JSON.parse(mutableElementsJson)) : [];
-      },
+      ...stored('mutableElementsJson', (json) => (json ? mutableElements.parse(JSON.parse(json)) : [])),
     }),
     detectionStrategies: t.connection(
       relationField(

@@ -24,7 +24,7 @@ Group.implement({
           "The techniques this group uses: DIRECT by default; CAMPAIGN adds its attributed campaigns' and " +
           "SOFTWARE its software's. Each edge says how it was found, with procedure text for direct uses.",
         args: { ...visibilityArgs, ...actorTechniqueArgs },
-        resolve: (row, args, ctx) => resolveActorTechniques(row.stixId, args, ctx),
+        resolve: (row, args, ctx, info) => resolveActorTechniques(row.stixId, args, ctx, info),
       },
       TechniqueUsageConnection,
     ),

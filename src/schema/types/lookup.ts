@@ -1,9 +1,11 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { fetchList, type LookupKeys, lookup } from '../../data/objects.ts';
+import type { Reads } from '../../data/related.ts';
 import type { Label, NodeRow } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
+import { connectionReads, nodeProjection } from '../selection.ts';
 import {
   asItems,
   DomainEnum,
@@ -79,7 +81,13 @@ export function lookupArgs(label: Label, what: string) {
 const LOOKUP_KEYS = ['attackId', 'stixId', 'name'];
 
 /** Finds one object by exactly one of its keys; `null` when nothing matches. */
-export async function resolveLookup(ctx: Context, label: Label, args: LookupKeys, keyNames = LOOKUP_KEYS) {
+export async function resolveLookup(
+  ctx: Context,
+  label: Label,
+  args: LookupKeys,
+  info: GraphQLResolveInfo,
+  keyNames = LOOKUP_KEYS,
+) {
   const given = keyNames.filter((k) => args[k as keyof LookupKeys] != null);
   if (given.length !== 1) {
     throw new GraphQLError(
@@ -87,7 +95,7 @@ export async function resolveLookup(ctx: Context, label: Label, args: LookupKeys
       { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }
-  return lookup(ctx.db, label, args);
+  return lookup(ctx.db, label, args, nodeProjection(info));
 }
 
 /** `platform`, `search` and the visibility filters of the root lists. */
@@ -110,16 +118,21 @@ export interface ListArgs extends PageArgs, VisibilityArgs {
 }
 
 /** One page of a root list, in the stable order (ATT&CK ID, then name). */
-export async function resolveList(ctx: Context, label: Label, args: ListArgs) {
+export async function resolveList(ctx: Context, label: Label, args: ListArgs, reads: Reads) {
   const window = windowOf(args);
-  const page = await fetchList(ctx.db, label, {
-    ...visibilityOf(args),
-    ...window,
-    platform: args.platform,
-    search: args.search,
-    tactic: args.tactic,
-    includeSubtechniques: args.includeSubtechniques,
-  });
+  const page = await fetchList(
+    ctx.db,
+    label,
+    {
+      ...visibilityOf(args),
+      ...window,
+      platform: args.platform,
+      search: args.search,
+      tactic: args.tactic,
+      includeSubtechniques: args.includeSubtechniques,
+    },
+    reads,
+  );
   return toConnection(asItems<NodeRow>(page), window);
 }
 
@@ -129,7 +142,8 @@ export const lookupField = <Type>(label: Label, type: Type, what: string, descri
   nullable: true as const,
   description,
   args: lookupArgs(label, what),
-  resolve: (_root: unknown, args: LookupKeys, ctx: Context) => resolveLookup(ctx, label, args),
+  resolve: (_root: unknown, args: LookupKeys, ctx: Context, info: GraphQLResolveInfo) =>
+    resolveLookup(ctx, label, args, info),
 });
 
 /** The options of a root list field: every `type`, filtered and paged; pass its connection type along. */
@@ -138,5 +152,6 @@ export const listField = <Type>(label: Label, type: Type, description: string) =
   type,
   description,
   args: { ...visibilityArgs, ...listArgs },
-  resolve: (_root: unknown, args: ListArgs, ctx: Context) => resolveList(ctx, label, args),
+  resolve: (_root: unknown, args: ListArgs, ctx: Context, info: GraphQLResolveInfo) =>
+    resolveList(ctx, label, args, connectionReads(info)),
 });

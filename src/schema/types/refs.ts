@@ -33,8 +33,12 @@ export const Analytic = loadable('Analytic');
 export const Asset = loadable('Asset');
 export const Matrix = loadable('Matrix');
 
-/** Resolves interface values to their object type by the node's labels. */
-export const hasLabel = (label: Label) => (value: unknown) =>
-  typeof value === 'object' && value !== null && 'nodeLabels' in value && Array.isArray(value.nodeLabels)
-    ? value.nodeLabels.includes(label)
-    : false;
+/**
+ * Resolves interface values to their object type by the node's labels. A row without labels was
+ * read for a field of one concrete type (see `NodeRow`): it is of that type.
+ */
+export const hasLabel = (label: Label) => (value: unknown) => {
+  if (typeof value !== 'object' || value === null) return false;
+  const labels = (value as NodeRow).nodeLabels;
+  return labels === undefined || labels.includes(label);
+};

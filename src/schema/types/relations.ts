@@ -1,15 +1,18 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
 import {
+  type Family,
   fetchPages,
   RELATED,
+  type Reads,
   type RelatedItem,
   type RelatedOptions,
   type Relation,
 } from '../../data/related.ts';
 import type { NodeRow, Page, Visibility, Window } from '../../data/rows.ts';
-import type { Query } from '../../neo4j/executor.ts';
+import { connectionReads, singleReads } from '../selection.ts';
 import {
   type PageArgs,
   toConnection,
@@ -22,20 +25,21 @@ import {
 const relatedLoaders = createContextCache(() => new Map<string, DataLoader<string, Page<RelatedItem>>>());
 
 /**
- * One page of `query` for one parent, batched: every parent asking for the same field with the
- * same arguments in this request shares one DataLoader, so one round trip serves them all.
+ * One page of `of` for one parent, batched: every parent asking for the same field with the same
+ * arguments and selection in this request shares one DataLoader, so one round trip serves them all.
  */
 export function loadRelated(
   ctx: Context,
-  query: Query,
+  of: Family,
+  reads: Reads,
   id: string,
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>> {
-  const key = `${query.name}|${JSON.stringify(options)}`;
+  const key = `${of.name}|${reads.key}|${JSON.stringify(options)}`;
   const loaders = relatedLoaders(ctx);
   let loader = loaders.get(key);
   if (!loader) {
-    loader = new DataLoader((ids: readonly string[]) => fetchPages(ctx.db, query, ids, options));
+    loader = new DataLoader((ids: readonly string[]) => fetchPages(ctx.db, of, reads, ids, options));
     loaders.set(key, loader);
   }
   return loader.load(id);
@@ -53,12 +57,13 @@ export const unfiltered = (limit: number): RelatedOptions => ({
   rollUp: null,
 });
 
-/** Resolves a connection field of `query` for its parent, from the field's paging and visibility args. */
+/** Resolves a connection field of `of` for its parent, from the field's arguments and selection. */
 export async function relatedConnection(
   ctx: Context,
-  query: Query,
+  of: Family,
   parentId: string,
   args: PageArgs & VisibilityArgs,
+  info: GraphQLResolveInfo,
   extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
 ) {
   const window = windowOf(args);
@@ -69,12 +74,12 @@ export async function relatedConnection(
     via: extra.via ?? null,
     rollUp: extra.rollUp ?? null,
   };
-  return toConnection(await loadRelated(ctx, query, parentId, options), window);
+  return toConnection(await loadRelated(ctx, of, connectionReads(info), parentId, options), window);
 }
 
 /** The first related node, for single-valued relationships (a sub-technique's parent). */
-export async function relatedOne(ctx: Context, query: Query, parentId: string) {
-  const page = await loadRelated(ctx, query, parentId, unfiltered(1));
+export async function relatedOne(ctx: Context, of: Family, parentId: string, info: GraphQLResolveInfo) {
+  const page = await loadRelated(ctx, of, singleReads(info), parentId, unfiltered(1));
   return page.items[0]?.node ?? null;
 }
 
@@ -87,6 +92,6 @@ export const relationField = <Type>(relation: Relation, type: Type, description:
   type,
   description,
   args: visibilityArgs,
-  resolve: (row: NodeRow, args: PageArgs & VisibilityArgs, ctx: Context) =>
-    relatedConnection(ctx, RELATED[relation], row.stixId, args),
+  resolve: (row: NodeRow, args: PageArgs & VisibilityArgs, ctx: Context, info: GraphQLResolveInfo) =>
+    relatedConnection(ctx, RELATED[relation], row.stixId, args, info),
 });

@@ -1,6 +1,7 @@
 import { fetchSearch } from '../../data/objects.ts';
 import { LABEL_NAMES, type Label } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
+import { connectionReads } from '../selection.ts';
 import { toConnection, visibilityArgs, visibilityOf, windowOf } from './common.ts';
 import { itemOf } from './connections.ts';
 import { AttackObject } from './refs.ts';
@@ -48,12 +49,15 @@ builder.queryField('search', (t) =>
           description: 'Only these kinds of objects (default: all).',
         }),
       },
-      resolve: async (_root, args, ctx) => {
+      resolve: async (_root, args, ctx, info) => {
         const window = windowOf(args);
-        const page = await fetchSearch(ctx.db, args.text, args.types?.length ? args.types : SEARCHABLE, {
-          ...visibilityOf(args),
-          ...window,
-        });
+        const page = await fetchSearch(
+          ctx.db,
+          args.text,
+          args.types?.length ? args.types : SEARCHABLE,
+          { ...visibilityOf(args), ...window },
+          connectionReads(info),
+        );
         return toConnection(page, window);
       },
     },

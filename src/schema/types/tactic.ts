@@ -2,7 +2,9 @@ import { fetchTactics } from '../../data/objects.ts';
 import { RELATED } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
+import { nodeProjection, type ReadsExtensions } from '../selection.ts';
 import { DomainEnum, UsageViaEnum, visibilityArgs, visibilityOf } from './common.ts';
+import { stored } from './complete.ts';
 import { itemOf, TechniqueConnection } from './connections.ts';
 import { lookupArgs, resolveLookup } from './lookup.ts';
 import { AttackObject, Group, hasLabel, Tactic, Technique } from './refs.ts';
@@ -22,11 +24,13 @@ const TacticGroupConnection = builder.connectionObject(
       techniques: t.field({
         type: [Technique],
         description: 'The techniques and sub-techniques of the tactic the group uses, by ATT&CK ID.',
+        extensions: { edge: 'techniques' } satisfies ReadsExtensions,
         resolve: (edge) => itemOf(edge).techniques ?? [],
       }),
       via: t.field({
         type: [UsageViaEnum],
         description: 'How the usage was found (one or more of the paths asked for).',
+        extensions: { edge: 'via' } satisfies ReadsExtensions,
         resolve: (edge) => itemOf(edge).via ?? (['DIRECT'] as const),
       }),
     }),
@@ -40,7 +44,7 @@ Tactic.implement({
   fields: (t) => ({
     shortname: t.string({
       description: 'The short name used in kill chain phases, such as `credential-access`.',
-      resolve: (row) => row.shortname ?? '',
+      ...stored('shortname', (v) => v ?? ''),
     }),
     techniques: t.connection(
       {
@@ -55,8 +59,8 @@ Tactic.implement({
             description: 'Include sub-techniques as well (default: top-level techniques only).',
           }),
         },
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, RELATED['tactic.techniques'], row.stixId, args, {
+        resolve: (row, args, ctx, info) =>
+          relatedConnection(ctx, RELATED['tactic.techniques'], row.stixId, args, info, {
             includeSubtechniques: args.includeSubtechniques,
           }),
       },
@@ -70,8 +74,8 @@ Tactic.implement({
           'Every group that uses a technique or sub-technique of this tactic (directly by default; see `via`), ' +
           'each edge with the techniques that put it there.',
         args: { ...visibilityArgs, ...viaArg },
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, { via: args.via }),
+        resolve: (row, args, ctx, info) =>
+          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, info, { via: args.via }),
       },
       TacticGroupConnection,
     ),
@@ -92,8 +96,8 @@ builder.queryFields((t) => ({
         description: 'The shortname, such as `credential-access`.',
       }),
     },
-    resolve: (_root, args, ctx) =>
-      resolveLookup(ctx, 'Tactic', args, ['attackId', 'stixId', 'name', 'shortname']),
+    resolve: (_root, args, ctx, info) =>
+      resolveLookup(ctx, 'Tactic', args, info, ['attackId', 'stixId', 'name', 'shortname']),
   }),
   tactics: t.field({
     type: [Tactic],
@@ -108,6 +112,6 @@ builder.queryFields((t) => ({
         description: "Only the tactics of this domain's matrix.",
       }),
     },
-    resolve: (_root, args, ctx) => fetchTactics(ctx.db, visibilityOf(args)),
+    resolve: (_root, args, ctx, info) => fetchTactics(ctx.db, visibilityOf(args), nodeProjection(info)),
   }),
 }));

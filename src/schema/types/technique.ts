@@ -1,8 +1,9 @@
 import { RELATED } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
+import { connectionReads, readsKeysAndKey } from '../selection.ts';
 import { visibilityArgs } from './common.ts';
-import { complete } from './complete.ts';
+import { orEmpty, orNull, stored, storedValue } from './complete.ts';
 import {
   AssetConnection,
   CampaignUsageConnection,
@@ -38,45 +39,45 @@ Technique.implement({
   fields: (t) => ({
     isSubtechnique: t.boolean({
       description: 'Whether this is a sub-technique (its ATT&CK ID has a `.nnn` suffix).',
-      resolve: (row) => row.isSubtechnique ?? false,
+      ...stored('isSubtechnique', (v) => v ?? false),
     }),
     detection: t.string({
       nullable: true,
       description: 'Detection guidance text (older releases; see `detectionStrategies`).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).detection ?? null,
+      ...stored('detection', orNull),
     }),
     dataSourceNames: t.stringList({
       description: 'The `x_mitre_data_sources` strings, such as "Process: Process Creation".',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).dataSources ?? [],
+      ...stored('dataSources', orEmpty),
     }),
     permissionsRequired: t.stringList({
       description: 'The permissions the adversary needs.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).permissionsRequired ?? [],
+      ...stored('permissionsRequired', orEmpty),
     }),
     effectivePermissions: t.stringList({
       description: 'The permissions the adversary gains.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).effectivePermissions ?? [],
+      ...stored('effectivePermissions', orEmpty),
     }),
     defenseBypassed: t.stringList({
       description: 'The defenses it bypasses.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).defenseBypassed ?? [],
+      ...stored('defenseBypassed', orEmpty),
     }),
     systemRequirements: t.stringList({
       description: 'What the system must have for it to work.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).systemRequirements ?? [],
+      ...stored('systemRequirements', orEmpty),
     }),
     remoteSupport: t.boolean({
       nullable: true,
       description: 'Whether it can be performed remotely.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).remoteSupport ?? null,
+      ...stored('remoteSupport', orNull),
     }),
     impactType: t.stringList({
       description: 'The impact types (Impact tactic).',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).impactType ?? [],
+      ...stored('impactType', orEmpty),
     }),
     tacticType: t.stringList({
       description: 'The mobile tactic types.',
-      resolve: async (row, _args, ctx) => (await complete(ctx, row)).tacticType ?? [],
+      ...stored('tacticType', orEmpty),
     }),
     tactics: t.connection(
       relationField('technique.tactics', Tactic, 'The tactics this technique serves.'),
@@ -86,8 +87,11 @@ Technique.implement({
       type: Technique,
       nullable: true,
       description: 'For a sub-technique, its parent technique; otherwise `null`.',
-      resolve: (row, _args, ctx) =>
-        row.isSubtechnique ? relatedOne(ctx, RELATED['technique.parent'], row.stixId) : null,
+      extensions: readsKeysAndKey('isSubtechnique'),
+      resolve: async (row, _args, ctx, info) =>
+        (await storedValue(ctx, row, 'isSubtechnique'))
+          ? relatedOne(ctx, RELATED['technique.parent'], row.stixId, info)
+          : null,
     }),
     subtechniques: t.connection(
       relationField(
@@ -104,8 +108,8 @@ Technique.implement({
         description:
           'The groups that use this technique (directly by default; see `via`), with procedure text.',
         args: { ...visibilityArgs, ...viaArg },
-        resolve: (row, args, ctx) =>
-          relatedConnection(ctx, USAGE.techniqueGroups, row.stixId, args, { via: args.via }),
+        resolve: (row, args, ctx, info) =>
+          relatedConnection(ctx, USAGE.techniqueGroups, row.stixId, args, info, { via: args.via }),
       },
       GroupUsageConnection,
     ),
@@ -185,7 +189,8 @@ builder.queryFields((t) => ({
           description: 'Include sub-techniques (default: true).',
         }),
       },
-      resolve: (_root, args: ListArgs, ctx) => resolveList(ctx, 'Technique', args),
+      resolve: (_root, args: ListArgs, ctx, info) =>
+        resolveList(ctx, 'Technique', args, connectionReads(info)),
     },
     TechniqueConnection,
   ),

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
 import type { Via } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
@@ -33,5 +34,10 @@ export interface ActorTechniqueArgs extends PageArgs, VisibilityArgs {
 }
 
 /** The techniques a group, campaign or software uses, found along the `via` paths. */
-export const resolveActorTechniques = (stixId: string, args: ActorTechniqueArgs, ctx: Context) =>
-  relatedConnection(ctx, USAGE.actorTechniques, stixId, args, { via: args.via, rollUp: args.rollUp });
+export const resolveActorTechniques = (
+  stixId: string,
+  args: ActorTechniqueArgs,
+  ctx: Context,
+  info: GraphQLResolveInfo,
+) =>
+  relatedConnection(ctx, USAGE.actorTechniques, stixId, args, info, { via: args.via, rollUp: args.rollUp });

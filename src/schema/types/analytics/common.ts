@@ -3,10 +3,10 @@ import { compareKeys } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
 import type { Via } from '../../../data/related.ts';
-import type { Domain, NodeRow } from '../../../data/rows.ts';
+import type { CoreRow, Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { DomainEnum, UsageViaEnum } from '../common.ts';
-import { completeRows } from '../complete.ts';
+import { coreRows } from '../complete.ts';
 
 /** The caller's fault, said plainly: the message names the argument and what is allowed. */
 export const badInput = (message: string) =>
@@ -82,15 +82,15 @@ export const filtersOf = (args: UsageFilterArgs) => ({
 });
 
 /** Any ATT&CK object by STIX id, batched per request across every analyst field. */
-export async function loadNode(ctx: Context, id: string): Promise<NodeRow> {
-  const node = await completeRows(ctx).load(id);
+export async function loadNode(ctx: Context, id: string): Promise<CoreRow> {
+  const node = await coreRows(ctx).load(id);
   if (!node) throw new Error(`no object ${id}`);
   return node;
 }
 
-export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<NodeRow[]> {
-  const nodes = await completeRows(ctx).loadMany(ids);
-  return nodes.filter((n): n is NodeRow => !!n && !(n instanceof Error));
+export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
+  const nodes = await coreRows(ctx).loadMany(ids);
+  return nodes.filter((n): n is CoreRow => !!n && !(n instanceof Error));
 }
 
 /** The unknown keys of an input, said the same way in every result. */
@@ -100,7 +100,7 @@ export const unknownIdsField = {
 };
 
 /** Nodes by STIX id in the API's stable order (ATT&CK ID, name, STIX id). */
-export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise<NodeRow[]> {
+export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
   const nodes = await loadNodes(ctx, ids);
   return nodes.sort(
     (a, b) =>

@@ -1,0 +1,211 @@
+import {
+  type FieldNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  GraphQLIncludeDirective,
+  type GraphQLResolveInfo,
+  GraphQLSkipDirective,
+  getDirectiveValues,
+  getNamedType,
+  isAbstractType,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
+import { nodesOnly, type Reads, readsOf } from '../data/related.ts';
+import { isNodeKey, type NodeKey, type Projection, projection } from '../data/rows.ts';
+
+/*
+ * The selection decides what is read. Each field that shows stored data says what it reads in its
+ * extensions (see `stored` and `edgeRead`); these walk one level of an operation's selection and
+ * add up what its fields read, as @neo4j/graphql's translator turns a selection set into a map
+ * projection. A field no operation selected costs nothing.
+ */
+
+/** What an edge field reads of its relationship. */
+export type EdgeRead = 'text' | 'references' | 'via' | 'techniques' | 'subtechniques';
+
+/**
+ * The extensions a field declares: the stored node properties it shows (a field that declares
+ * none needs the node's key: an id, a relationship), whether it also needs the key, or the edge
+ * extra it shows.
+ */
+export interface ReadsExtensions {
+  reads?: readonly NodeKey[];
+  key?: boolean;
+  edge?: EdgeRead;
+}
+
+/** Extensions of a field that shows the stored properties `keys`. */
+export const readsKeys = (...keys: NodeKey[]) => ({ reads: keys }) satisfies ReadsExtensions;
+
+/** Extensions of a field that reads the stored properties `keys` and follows the node's key. */
+export const readsKeysAndKey = (...keys: NodeKey[]) => ({ reads: keys, key: true }) satisfies ReadsExtensions;
+
+interface Walk {
+  info: GraphQLResolveInfo;
+}
+
+function included(
+  { info }: Walk,
+  node: { directives?: readonly unknown[] } & Parameters<typeof getDirectiveValues>[1],
+) {
+  if (!node.directives?.length) return true;
+  if (getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues)?.if !== false;
+}
+
+/** The fields of `set` with the type each is selected on, through fragments; skipped ones left out. */
+function* fieldsOf(walk: Walk, type: GraphQLCompositeType, set: SelectionSetNode | undefined) {
+  const stack: Array<[GraphQLCompositeType, SelectionSetNode]> = set ? [[type, set]] : [];
+  while (stack.length > 0) {
+    const [on, { selections }] = stack.pop() as [GraphQLCompositeType, SelectionSetNode];
+    for (const s of selections) {
+      if (!included(walk, s)) continue;
+      if (s.kind === Kind.FIELD) {
+        yield { on, field: s };
+        continue;
+      }
+      const fragment = s.kind === Kind.INLINE_FRAGMENT ? s : walk.info.fragments[s.name.value];
+      if (!fragment) continue;
+      const condition = fragment.typeCondition
+        ? walk.info.schema.getType(fragment.typeCondition.name.value)
+        : on;
+      if (condition && isCompositeType(condition)) stack.push([condition, fragment.selectionSet]);
+    }
+  }
+}
+
+function definition(on: GraphQLCompositeType, field: FieldNode): GraphQLField<unknown, unknown> | undefined {
+  return isObjectType(on) || isInterfaceType(on) ? on.getFields()[field.name.value] : undefined;
+}
+
+const extensionsOf = (def: GraphQLField<unknown, unknown> | undefined) =>
+  (def?.extensions ?? {}) as ReadsExtensions;
+
+/**
+ * Adds what the fields of `set` (a selection on node type `type`) read to `into`: the stored
+ * properties they show, the key when one needs it, and the labels when the type is abstract.
+ */
+function addNodeReads(
+  walk: Walk,
+  type: GraphQLCompositeType,
+  set: SelectionSetNode | undefined,
+  into: Set<string>,
+) {
+  if (isAbstractType(type)) into.add('nodeLabels');
+  for (const { on, field } of fieldsOf(walk, type, set)) {
+    if (field.name.value === '__typename') continue;
+    const { reads, key } = extensionsOf(definition(on, field));
+    for (const k of reads ?? []) if (isNodeKey(k)) into.add(k);
+    if (!reads || key) into.add('stixId');
+  }
+}
+
+/** The selection under each of `fields` (every alias of this field), on the field's named type. */
+function childOf(on: GraphQLCompositeType, field: FieldNode) {
+  const def = definition(on, field);
+  const type = def ? getNamedType(def.type) : undefined;
+  return type && isCompositeType(type) ? { def, type, set: field.selectionSet } : undefined;
+}
+
+function nodeProjectionOf(walk: Walk, fields: readonly FieldNode[], type: GraphQLCompositeType): Projection {
+  const keys = new Set<string>();
+  for (const f of fields) addNodeReads(walk, type, f.selectionSet, keys);
+  return projection(keys);
+}
+
+function connectionReadsOf(walk: Walk, fields: readonly FieldNode[], type: GraphQLCompositeType): Reads {
+  const node = new Set<string>();
+  const nested: Record<'techniques' | 'subtechniques', Set<string> | null> = {
+    techniques: null,
+    subtechniques: null,
+  };
+  const edge = new Set<EdgeRead>();
+  let count = false;
+  for (const top of fields) {
+    for (const { on, field } of fieldsOf(walk, type, top.selectionSet)) {
+      const name = field.name.value;
+      if (name === 'totalCount') count = true;
+      const child = childOf(on, field);
+      if (!child) continue;
+      if (name === 'pageInfo') {
+        // Whether items follow the page needs the size of the list; the cursors do not.
+        for (const p of fieldsOf(walk, child.type, child.set))
+          if (p.field.name.value === 'hasNextPage') count = true;
+      } else if (name === 'nodes') {
+        addNodeReads(walk, child.type, child.set, node);
+      } else if (name === 'edges') {
+        for (const e of fieldsOf(walk, child.type, child.set)) {
+          const sub = childOf(e.on, e.field);
+          if (e.field.name.value === 'node' && sub) {
+            addNodeReads(walk, sub.type, sub.set, node);
+            continue;
+          }
+          const read = extensionsOf(definition(e.on, e.field)).edge;
+          if (!read) continue;
+          edge.add(read);
+          if ((read === 'techniques' || read === 'subtechniques') && sub) {
+            nested[read] ??= new Set();
+            addNodeReads(walk, sub.type, sub.set, nested[read]);
+          }
+        }
+      }
+    }
+  }
+  return readsOf({
+    node: projection(node),
+    count,
+    text: edge.has('text'),
+    references: edge.has('references'),
+    via: edge.has('via'),
+    techniques: nested.techniques && projection(nested.techniques),
+    subtechniques: nested.subtechniques && projection(nested.subtechniques),
+  });
+}
+
+/**
+ * Memoised per field of an operation: graphql-js hands every parent of a level the same
+ * `fieldNodes` array, so a list of a thousand parents walks its selection once.
+ */
+function memo<T>(compute: (walk: Walk, fields: readonly FieldNode[], type: GraphQLCompositeType) => T) {
+  const cache = new WeakMap<readonly FieldNode[], WeakMap<object, T>>();
+  return (info: GraphQLResolveInfo): T => {
+    let byVariables = cache.get(info.fieldNodes);
+    if (!byVariables) {
+      byVariables = new WeakMap();
+      cache.set(info.fieldNodes, byVariables);
+    }
+    let out = byVariables.get(info.variableValues);
+    if (out === undefined) {
+      const type = getNamedType(info.returnType);
+      out = compute({ info }, info.fieldNodes, type as GraphQLCompositeType);
+      byVariables.set(info.variableValues, out);
+    }
+    return out;
+  };
+}
+
+/** What the field being resolved reads of the node (or list of nodes) it returns. */
+export const nodeProjection = memo(nodeProjectionOf);
+
+/** What the connection field being resolved reads: node properties, edge extras, the count. */
+export const connectionReads = memo(connectionReadsOf);
+
+/** What the field being resolved reads of the nodes under its child `name` (a log source's data component). */
+export const childProjection = (name: string) =>
+  memo((walk, fields, type) => {
+    const keys = new Set<string>();
+    for (const f of fields) {
+      for (const { on, field } of fieldsOf(walk, type, f.selectionSet)) {
+        const child = field.name.value === name ? childOf(on, field) : undefined;
+        if (child) addNodeReads(walk, child.type, child.set, keys);
+      }
+    }
+    return projection(keys);
+  });
+
+/** Reads of a single related node (a parent, a data source): its own projection, nothing else. */
+export const singleReads = memo((walk, fields, type) => nodesOnly(nodeProjectionOf(walk, fields, type)));

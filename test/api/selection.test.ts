@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { importSource } from '../../import/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import type { Executor, Params, Row } from '../../src/neo4j/executor.ts';
+import { createApp } from '../../src/yoga.ts';
+import { createGql, type Gql } from '../helpers/app.ts';
+import { connectTestDb, type TestDb } from '../helpers/db.ts';
+import { bundlePath } from '../helpers/stix.ts';
+import { dataOf } from './fixture.ts';
+
+/*
+ * Selection-aware reads: each level's Cypher returns only what the operation selects there. The
+ * app runs over an executor that records every statement it sends and the rows that come back.
+ */
+
+interface Seen {
+  name: string;
+  cypher: string;
+  params: Params;
+  rows: Row[];
+}
+
+/** `executor`, recording each statement of every read and batch into `seen`. */
+function recording(executor: Executor, seen: Seen[]): Executor {
+  const view: Executor = {
+    async read(query, params = {}, options) {
+      const rows = await executor.read(query, params, options);
+      seen.push({ name: query.name, cypher: query.cypher, params, rows });
+      return rows;
+    },
+    async readBatch(reads, options) {
+      const results = await executor.readBatch(reads, options);
+      for (const [i, r] of reads.entries()) {
+        seen.push({
+          name: r.query.name,
+          cypher: r.query.cypher,
+          params: r.params ?? {},
+          rows: results[i] ?? [],
+        });
+      }
+      return results;
+    },
+    write: (name, work) => executor.write(name, work),
+    // The app wraps this executor in `withDeadline`, whose batching reader reads through `view`.
+    batching: () => {
+      throw new Error('not used by the app');
+    },
+    close: () => executor.close(),
+  };
+  return view;
+}
+
+let db: TestDb;
+let gql: Gql;
+const seen: Seen[] = [];
+
+beforeAll(async () => {
+  db = await connectTestDb();
+  await db.reset();
+  await importSource(db.executor, bundlePath('enterprise-attack-18.1'));
+  const yoga = createApp({
+    config: db.config,
+    executor: recording(db.executor, seen),
+    logger: createLogger('silent'),
+  });
+  gql = createGql(yoga);
+});
+afterAll(() => db?.close());
+beforeEach(() => {
+  seen.length = 0;
+});
+
+/** The statements of query family `name` that the last request ran. */
+const statements = (name: string) => seen.filter((s) => s.name === name);
+const only = (name: string): Seen => {
+  const found = statements(name);
+  expect(found.map((s) => s.name)).toEqual([name]);
+  return found[0] as Seen;
+};
+type Item = Record<string, unknown> & { node: Record<string, unknown> };
+const itemsOf = (s: Seen) => s.rows.flatMap((r) => r.items as Item[]);
+const keysOf = (o: object) => Object.keys(o).sort();
+
+const HEADLINE = (edge: string, connection = '') => `{
+  tactic(attackId: "TA0006") {
+    groups(first: 1000) { ${connection} edges { node { attackId name } ${edge} } }
+  }
+}`;
+
+describe('the headline query reads only what it selects', () => {
+  it('without `techniques`, no technique list is built or returned, and nothing else either', async () => {
+    const data = dataOf(await gql<{ tactic: { groups: { edges: unknown[] } } }>(HEADLINE('')));
+    expect(data.tactic.groups.edges.length).toBeGreaterThan(50);
+    const s = only('usage.tacticGroups');
+    expect(s.cypher).not.toMatch(/techniques|collect\(DISTINCT t\)|found/);
+    const items = itemsOf(s);
+    expect(items).toHaveLength(data.tactic.groups.edges.length);
+    for (const item of items) {
+      expect(keysOf(item)).toEqual(['node']);
+      // Not even the key or the labels: no field there needs them, and the type is concrete.
+      expect(keysOf(item.node)).toEqual(['attackId', 'name']);
+    }
+    // Nor is the size of the list: `totalCount` was not selected.
+    expect(s.rows.every((r) => !('totalCount' in r))).toBe(true);
+    // The tactic itself: only its key, which `groups` follows.
+    expect(keysOf(only('objects.lookup.Tactic').rows[0]?.node as object)).toEqual(['stixId']);
+  });
+
+  it('with `techniques { attackId }`, each edge carries its techniques with only their ATT&CK IDs', async () => {
+    const data = dataOf(
+      await gql<{ tactic: { groups: { edges: { techniques: { attackId: string }[] }[] } } }>(
+        HEADLINE('techniques { attackId }'),
+      ),
+    );
+    const items = itemsOf(only('usage.tacticGroups'));
+    expect(items.every((i) => keysOf(i).join() === 'node,techniques')).toBe(true);
+    const techniques = items.flatMap((i) => i.techniques as Record<string, unknown>[]);
+    expect(techniques.length).toBeGreaterThan(items.length);
+    expect(new Set(techniques.map((t) => keysOf(t).join()))).toEqual(new Set(['attackId']));
+    expect(data.tactic.groups.edges.flatMap((e) => e.techniques)).toHaveLength(techniques.length);
+  });
+
+  it('`via` and `totalCount` are read when selected, and the groups are the same either way', async () => {
+    const plain = dataOf(
+      await gql<{ tactic: { groups: { edges: { node: { attackId: string } }[] } } }>(HEADLINE('')),
+    );
+    seen.length = 0;
+    const full = dataOf(
+      await gql<{
+        tactic: { groups: { totalCount: number; edges: { node: { attackId: string }; via: string[] }[] } };
+      }>(HEADLINE('via', 'totalCount')),
+    );
+    const s = only('usage.tacticGroups');
+    expect(itemsOf(s).every((i) => keysOf(i).join() === 'node,via')).toBe(true);
+    expect(s.rows.every((r) => typeof r.totalCount === 'number')).toBe(true);
+    expect(full.tactic.groups.totalCount).toBe(full.tactic.groups.edges.length);
+    expect(full.tactic.groups.edges.map((e) => e.node.attackId)).toEqual(
+      plain.tactic.groups.edges.map((e) => e.node.attackId),
+    );
+  });
+});
+
+describe('every level reads only what it selects', () => {
+  it("a lookup reads the properties asked for, not the object's texts", async () => {
+    dataOf(await gql('{ technique(attackId: "T1003") { attackId name } }'));
+    const s = only('objects.lookup.Technique');
+    expect(s.cypher).not.toContain('.*');
+    expect(keysOf(s.rows[0]?.node as object)).toEqual(['attackId', 'name']);
+  });
+
+  it('procedure text and citations are read only when `description` or `references` is selected', async () => {
+    const query = (edge: string) =>
+      `{ group(attackId: "G0016") { techniques(first: 1000) { edges { node { attackId } ${edge} } } } }`;
+    dataOf(await gql(query('')));
+    let s = only('usage.actorTechniques');
+    expect(s.cypher).not.toMatch(/description|referencesJson/);
+    expect(new Set(itemsOf(s).map((i) => keysOf(i).join()))).toEqual(new Set(['node']));
+
+    seen.length = 0;
+    const data = dataOf(
+      await gql<{ group: { techniques: { edges: { description: string | null }[] } } }>(query('description')),
+    );
+    s = only('usage.actorTechniques');
+    expect(s.cypher).not.toContain('referencesJson');
+    expect(itemsOf(s).every((i) => keysOf(i).join() === 'description,node')).toBe(true);
+    expect(data.group.techniques.edges.some((e) => (e.description ?? '').length > 0)).toBe(true);
+  });
+
+  it('nested fields, fragments, aliases and @skip decide the projection together', async () => {
+    const data = dataOf(
+      await gql<{ technique: { subtechniques: { nodes: Record<string, unknown>[] } } }>(
+        `query ($skip: Boolean!) {
+          technique(attackId: "T1003") {
+            subtechniques(first: 1000) {
+              nodes {
+                attackId
+                named: name
+                description @skip(if: $skip)
+                ... on Technique { platforms }
+                ...More
+              }
+            }
+          }
+        }
+        fragment More on AttackObject { url }`,
+        { skip: true },
+      ),
+    );
+    const s = only('related.technique.subtechniques');
+    const nodes = itemsOf(s).map((i) => i.node);
+    expect(nodes.length).toBeGreaterThan(3);
+    for (const n of nodes) expect(keysOf(n)).toEqual(['attackId', 'name', 'platforms', 'url']);
+    expect(data.technique.subtechniques.nodes.every((n) => typeof n.named === 'string' && n.url)).toBe(true);
+    // Nothing was read twice: the level's properties came with its own query, not a second one.
+    expect(statements('objects.complete')).toEqual([]);
+  });
+
+  it('an interface reads the labels that resolve its object type; relationships read the key', async () => {
+    const data = dataOf(
+      await gql<{ search: { nodes: { __typename: string; attackId: string; tactics?: unknown }[] } }>(
+        `{ search(text: "credential dumping", first: 5) {
+            nodes { __typename attackId ... on Technique { tactics { nodes { attackId } } } }
+          } }`,
+      ),
+    );
+    const nodes = itemsOf(only('objects.search')).map((i) => i.node);
+    for (const n of nodes) expect(keysOf(n)).toEqual(['attackId', 'nodeLabels', 'stixId']);
+    expect(data.search.nodes.some((n) => n.__typename === 'Technique' && n.tactics)).toBe(true);
+  });
+
+  it('`hasNextPage` counts the list; cursors alone do not', async () => {
+    const query = (pageInfo: string) =>
+      `{ technique(attackId: "T1003") { subtechniques(first: 2) { pageInfo { ${pageInfo} } nodes { attackId } } } }`;
+    const data = dataOf(
+      await gql<{ technique: { subtechniques: { pageInfo: { hasNextPage: boolean } } } }>(
+        query('hasNextPage'),
+      ),
+    );
+    expect(data.technique.subtechniques.pageInfo.hasNextPage).toBe(true);
+    expect(only('related.technique.subtechniques').rows.every((r) => typeof r.totalCount === 'number')).toBe(
+      true,
+    );
+
+    seen.length = 0;
+    dataOf(await gql(query('endCursor hasPreviousPage')));
+    const s = only('related.technique.subtechniques');
+    expect(s.rows.every((r) => !('totalCount' in r))).toBe(true);
+    expect(itemsOf(s)).toHaveLength(2);
+  });
+
+  it('a field whose row lacks a property still answers, from the complete row', async () => {
+    // `node(id:)` loads complete rows; related lists under it project; both answer the same.
+    const lookup = dataOf(
+      await gql<{ technique: { id: string; description: string } }>(
+        '{ technique(attackId: "T1003") { id description } }',
+      ),
+    );
+    const viaNode = dataOf(
+      await gql<{ node: { description: string } }>(
+        'query ($id: ID!) { node(id: $id) { ... on Technique { description } } }',
+        {
+          id: lookup.technique.id,
+        },
+      ),
+    );
+    expect(viaNode.node.description).toBe(lookup.technique.description);
+    expect(lookup.technique.description.length).toBeGreaterThan(100);
+  });
+});
