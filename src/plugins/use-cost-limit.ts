@@ -18,7 +18,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { PAGE_SIZE } from '../schema/builder.ts';
-import { listBoundOf, UNKNOWN_LIST_BOUND } from '../schema/list-bounds.ts';
+import { type ArgsChain, listBoundOf, UNKNOWN_LIST_BOUND } from '../schema/list-bounds.ts';
 
 /** The arguments of one field occurrence, defaults applied; `{}` when they do not coerce (execution refuses them). */
 function argumentsOf(
@@ -33,23 +33,29 @@ function argumentsOf(
   }
 }
 
-/** How many items this field can return: 1 for a single object, the page or the list's bound otherwise. */
-function itemsOf(
+/**
+ * What one occurrence of a composite field costs, given what one of its items' selection costs:
+ * a connection (`first`/`last`) holds a page of what it selects (its `edges`/`nodes` count each
+ * item); a plain list is itself one object plus, per item of its bound, the item and its selection;
+ * a single object is itself plus its selection.
+ */
+function fieldCost(
   parent: GraphQLCompositeType,
   field: GraphQLField<unknown, unknown>,
-  args: Record<string, unknown>,
+  chain: ArgsChain,
+  inner: number,
 ): number {
+  const args = chain[0] ?? {};
   if (field.args.some((a) => a.name === 'first' || a.name === 'last')) {
     const sizes = [args.first, args.last].filter((v): v is number => typeof v === 'number');
-    return sizes.length > 0 ? Math.max(0, ...sizes) : PAGE_SIZE.defaultSize;
+    return 1 + (sizes.length > 0 ? Math.max(0, ...sizes) : PAGE_SIZE.defaultSize) * inner;
   }
-  if (!isListType(getNullableType(field.type))) return 1;
+  if (!isListType(getNullableType(field.type))) return 1 + inner;
   const isConnection = 'getFields' in parent && 'pageInfo' in parent.getFields();
   const bound = listBoundOf(parent.name, field.name, isConnection) ?? UNKNOWN_LIST_BOUND;
-  if (bound === 'page') return 1;
-  if (typeof bound === 'number') return bound;
-  const given = args[bound.arg];
-  return Array.isArray(given) ? Math.min(new Set(given).size, bound.max) : bound.max;
+  // A page's items are multiplied by the connection field above: `nodes` is one object per item.
+  if (bound === 'page') return 1 + inner;
+  return 1 + (typeof bound === 'number' ? bound : bound(chain)) * (1 + inner);
 }
 
 /**
@@ -58,6 +64,7 @@ function itemsOf(
  * connection by its page size (`first` or `last`, from literals, variables or variable defaults;
  * the default page size when both are absent), a plain list by its bound (see list-bounds.ts).
  * Fragments are costed once each, so fragment bombs cost no time to estimate.
+ * `above`: the arguments of the fields this selection set is nested in, nearest first.
  * `variables` must be coerced already (defaults applied): see `coercedVariables`.
  */
 export function estimateCost(
@@ -67,6 +74,7 @@ export function estimateCost(
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
   memo = new Map<string, number>(),
+  above: ArgsChain = [],
 ): number {
   let total = 0;
   for (const selection of selectionSet.selections) {
@@ -76,19 +84,21 @@ export function estimateCost(
       if (!field) continue;
       const type = getNamedType(field.type);
       if (!isCompositeType(type)) continue;
-      const items = itemsOf(parent, field, argumentsOf(field, selection, variables));
-      // The field's object (or list) itself once, and what it holds once per item.
-      total += 1 + items * estimateCost(schema, selection.selectionSet, type, fragments, variables, memo);
+      const chain = [argumentsOf(field, selection, variables), ...above];
+      const inner = estimateCost(schema, selection.selectionSet, type, fragments, variables, memo, chain);
+      total += fieldCost(parent, field, chain, inner);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const on = selection.typeCondition ? typeFromAST(schema, selection.typeCondition) : parent;
       if (on && isCompositeType(on)) {
-        total += estimateCost(schema, selection.selectionSet, on, fragments, variables, memo);
+        total += estimateCost(schema, selection.selectionSet, on, fragments, variables, memo, above);
       }
     } else {
       const name = selection.name.value;
       let cost = memo.get(name);
       if (cost === undefined) {
         memo.set(name, 0); // a cycle (refused by validation anyway) costs nothing more
+        // Costed without the arguments above it (bounds then take their maximum), so that the one
+        // cost kept for the fragment holds wherever it is spread.
         const fragment = fragments[name];
         const on = fragment ? typeFromAST(schema, fragment.typeCondition) : undefined;
         cost =

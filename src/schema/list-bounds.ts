@@ -15,8 +15,14 @@ export { MAX_NODE_IDS };
  */
 export const MAX_ITEMS = {
   tactics: 64,
+  /** Tactics of one domain (enterprise and mobile have 14, ICS 12). */
+  domainTactics: 16,
+  /** Techniques and sub-techniques of one tactic (at most 215: enterprise defense-evasion). */
+  tacticTechniques: 400,
   techniques: 2_000,
   groups: 400,
+  /** Groups, campaigns and software together: whatever uses techniques. */
+  actors: 2_500,
   software: 1_500,
   mitigations: 600,
   campaigns: 200,
@@ -43,13 +49,37 @@ export const MAX_ITEMS = {
   pathNodes: MAX_HOPS + 1,
 } as const;
 
+/** The arguments of a field occurrence (defaults applied), then of each field above it, nearest first. */
+export type ArgsChain = readonly Readonly<Record<string, unknown>>[];
+
 /**
  * How many items a list field can return, for the cost estimate:
  * - a number: at most that many;
  * - `'page'`: the items of a connection page, already counted by the connection field's `first`/`last`;
- * - `{ arg, max }`: one item per entry of that list argument, at most `max` (refused above it).
+ * - a function: the bound given the arguments of the field and of the fields above it.
  */
-export type ListBound = number | 'page' | { arg: string; max: number };
+export type ListBound = number | 'page' | ((args: ArgsChain) => number);
+
+/** The nearest given value of the argument `name`. */
+function nearest(args: ArgsChain, name: string): unknown {
+  return args.find((a) => a[name] !== undefined && a[name] !== null)?.[name];
+}
+
+/** One item per entry of the nearest list argument `name`, at most `max` (more is refused). */
+const perEntryOf =
+  (name: string, max: number) =>
+  (args: ArgsChain): number => {
+    const given = nearest(args, name);
+    return Array.isArray(given) ? Math.min(given.length, max) : max;
+  };
+
+/** At most the nearest `limit` argument, or `max` (what it accepts) when none is given. */
+const upToLimit =
+  (max: number) =>
+  (args: ArgsChain): number => {
+    const limit = nearest(args, 'limit');
+    return typeof limit === 'number' ? Math.min(Math.max(0, limit), max) : max;
+  };
 
 /**
  * The bound of every field that returns a list of objects, by `Type.field`, or by `*.field` for a
@@ -61,8 +91,8 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   '*.references': MAX_ITEMS.references,
   '*.revocationChain': MAX_ITEMS.revocationChain,
 
-  'Query.nodes': { arg: 'ids', max: MAX_NODE_IDS },
-  'Query.tactics': MAX_ITEMS.tactics,
+  'Query.nodes': perEntryOf('ids', MAX_NODE_IDS),
+  'Query.tactics': ([own]) => (own?.domain ? MAX_ITEMS.domainTactics : MAX_ITEMS.tactics),
   'Query.matrices': MAX_ITEMS.matrices,
 
   'Analytic.logSources': MAX_ITEMS.perObject,
@@ -74,20 +104,23 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'ImportRun.summary': MAX_ITEMS.perObject,
   'ChangeSet.counts': MAX_ITEMS.perObject,
 
-  'TacticGroupEdge.techniques': MAX_ITEMS.techniques,
+  'TacticGroupEdge.techniques': MAX_ITEMS.tacticTechniques,
   'TechniqueUsageEdge.subtechniques': MAX_ITEMS.perObject,
 
-  'Coverage.tactics': MAX_ITEMS.tactics,
-  'TacticCoverage.covered': MAX_ITEMS.techniques,
-  'TacticCoverage.partial': MAX_ITEMS.techniques,
-  'TacticCoverage.uncovered': MAX_ITEMS.techniques,
-  'CoverageGap.groups': MAX_ITEMS.groups,
+  // Coverage is of one domain (enterprise by default).
+  'Coverage.tactics': MAX_ITEMS.domainTactics,
+  'TacticCoverage.covered': MAX_ITEMS.tacticTechniques,
+  'TacticCoverage.partial': MAX_ITEMS.tacticTechniques,
+  'TacticCoverage.uncovered': MAX_ITEMS.tacticTechniques,
+  // The groups the gaps are ranked by: those given in `groups`, else every group.
+  'CoverageGap.groups': perEntryOf('groups', MAX_ITEMS.groups),
 
-  'Cooccurrence.techniques': MAX_ITEMS.ranked,
-  'CooccurringTechnique.evidence': MAX_ITEMS.objects,
-  'Prevalence.techniques': MAX_ITEMS.ranked,
-  'Similarity.similar': MAX_ITEMS.ranked,
-  'SimilarGroup.shared': MAX_ITEMS.objects,
+  'Cooccurrence.techniques': upToLimit(MAX_ITEMS.ranked),
+  'CooccurringTechnique.evidence': MAX_ITEMS.actors,
+  'Prevalence.techniques': upToLimit(MAX_ITEMS.ranked),
+  'Similarity.similar': upToLimit(MAX_ITEMS.ranked),
+  // Techniques or software both groups use.
+  'SimilarGroup.shared': MAX_ITEMS.techniques,
 
   'Detectable.techniques': MAX_ITEMS.techniques,
   'DetectableTechnique.analytics': MAX_ITEMS.perObject,
@@ -104,13 +137,13 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'MitigationStep.added': MAX_ITEMS.techniques,
 
   'Overlap.items': MAX_ITEMS.objects,
-  'Overlap.members': MAX_INPUT_IDS,
+  'Overlap.members': perEntryOf('objects', MAX_INPUT_IDS),
   'Overlap.shared': MAX_ITEMS.objects,
-  'OverlapItem.usedBy': MAX_INPUT_IDS,
+  'OverlapItem.usedBy': perEntryOf('objects', MAX_INPUT_IDS),
   'OverlapMember.items': MAX_ITEMS.objects,
   'OverlapMember.unique': MAX_ITEMS.objects,
 
-  'Paths.paths': MAX_ITEMS.paths,
+  'Paths.paths': upToLimit(MAX_ITEMS.paths),
   'Path.nodes': MAX_ITEMS.pathNodes,
   'Path.steps': MAX_ITEMS.pathNodes,
 
