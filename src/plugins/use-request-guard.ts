@@ -13,8 +13,11 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
 import { QueryTimeoutError } from '../neo4j/executor.ts';
 
-/** After this many resolver calls the request hands the event loop to others (one setImmediate). */
+/** After this many resolver calls a request lets others run (one setImmediate) before going on. */
 const YIELD_EVERY = 2_000;
+/** Lists of objects longer than this are paced (see `paced`); once a request is heavy (past YIELD_EVERY calls), lists over 20. */
+const PACE_LISTS_OVER = 100;
+const PACE_HEAVY_LISTS_OVER = 20;
 
 const GUARD = Symbol('requestGuard');
 const WRAPPED = Symbol('guardedResolver');
@@ -27,9 +30,9 @@ const WRAPPED = Symbol('guardedResolver');
 class RequestGuard {
   readonly controller = new AbortController();
   bytes = 0;
-  private calls = 0;
-  /** Set while the request waits for its next turn: resolvers called meanwhile wait for it too. */
-  gate: Promise<void> | null = null;
+  /** Resolver calls so far, and since the request last let others run. */
+  calls = 0;
+  private sinceYield = 0;
 
   constructor(
     readonly deadline: number,
@@ -46,22 +49,41 @@ class RequestGuard {
     if (!this.signal.aborted) this.controller.abort(reason);
   }
 
-  /** Counts a resolver call; every YIELD_EVERY calls, checks the clock and opens a gate. */
   tick(): void {
-    if (++this.calls % YIELD_EVERY !== 0) return;
+    this.calls++;
+    this.sinceYield++;
+  }
+
+  /** Whether the request has run long enough since it last let others run. */
+  get due(): boolean {
+    return this.sinceYield >= YIELD_EVERY;
+  }
+
+  /** Lets other requests' I/O and timers run, then checks the clock (a timer cannot fire mid-stretch). */
+  async pause(): Promise<void> {
+    this.sinceYield = 0;
+    await new Promise((resume) => setImmediate(resume));
     if (Date.now() >= this.deadline) this.abort(this.timeoutError());
-    else
-      this.gate = new Promise((resume) =>
-        setImmediate(() => {
-          this.gate = null;
-          resume();
-        }),
-      );
+    this.signal.throwIfAborted();
   }
 
   add(bytes: number): void {
     this.bytes += bytes;
     if (this.bytes > this.maxBytes) this.abort(this.sizeError());
+  }
+}
+
+/**
+ * The items of a list, handed to the executor one by one (it completes an async iterable item
+ * after item), pausing whenever the request is due: a large answer is built in stretches of about
+ * YIELD_EVERY resolver calls instead of one. Without a pause the items follow one another in
+ * microtasks, so DataLoader batches (dispatched after them) stay whole; a pause, which only a
+ * heavy request reaches, flushes the batches queued so far.
+ */
+async function* paced(items: readonly unknown[], guard: RequestGuard): AsyncGenerator<unknown> {
+  for (const item of items) {
+    if (guard.due) await guard.pause();
+    yield item;
   }
 }
 
@@ -100,18 +122,19 @@ function guardOf(context: unknown): RequestGuard | undefined {
 
 type Resolver = GraphQLFieldResolver<unknown, unknown> & { [WRAPPED]?: true };
 
-/** A resolver that does nothing once its request stopped, waits its turn, and counts what it returns. */
+/** A resolver that does nothing once its request stopped, counts what it returns, and paces long lists. */
 function guarded(resolve: GraphQLFieldResolver<unknown, unknown>, leaf: boolean): Resolver {
   const wrapper: Resolver = (source, args, context, info) => {
     const guard = guardOf(context);
     if (!guard) return resolve(source, args, context, info);
     guard.signal.throwIfAborted();
-    if (guard.gate) return guard.gate.then(() => wrapper(source, args, context, info));
     guard.tick();
     const key = typeof info.path.key === 'string' ? info.path.key : '';
     const measure = (value: unknown) => {
       guard.add(fieldBytes(value, key, leaf));
-      return value;
+      if (leaf || !Array.isArray(value)) return value;
+      const over = guard.calls >= YIELD_EVERY ? PACE_HEAVY_LISTS_OVER : PACE_LISTS_OVER;
+      return value.length > over ? paced(value, guard) : value;
     };
     const fail = (error: unknown): never => {
       // A database timeout ends the request, with one error, as the deadline does.
@@ -151,8 +174,8 @@ export interface RequestGuardOptions {
 /**
  * Ends an operation as a whole at its deadline (`REQUEST_TIMEOUT_MS`) or once its answer grows
  * past `MAX_RESPONSE_BYTES`: the client gets one error (`TIMEOUT` or `RESPONSE_TOO_LARGE`) and no
- * partial answer, the log one line, and no resolver starts after that. Every YIELD_EVERY resolver
- * calls the request lets others run, so a large answer does not hold the event loop for long.
+ * partial answer, the log one line, and no resolver starts after that. A heavy request lets others
+ * run every YIELD_EVERY resolver calls or so, so a large answer does not hold the event loop for long.
  * Put it after every plugin that wraps execution (consistent reads), so it covers their re-runs.
  */
 export function useRequestGuard({ timeoutMs, maxResponseBytes, log }: RequestGuardOptions): Plugin {
