@@ -89,6 +89,7 @@ export const envSchema = z.object({
   MAX_DIRECTIVES: count(0, 1000).default(20),
   MAX_TOKENS: count(10, 1_000_000).default(5_000),
   MAX_BODY_BYTES: count(1024, 100_000_000).default(100_000),
+  MAX_RESPONSE_BYTES: count(1024, 1_000_000_000).default(20_000_000),
   HTTP_BATCH_LIMIT: count(0, 100).default(0),
   REQUEST_TIMEOUT_MS: count(100, 600_000).default(15_000),
   HTTP_REQUEST_BODY_TIMEOUT_MS: count(100, 600_000).default(30_000),
@@ -242,6 +243,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       aliases: e.MAX_ALIASES,
       directives: e.MAX_DIRECTIVES,
       tokens: e.MAX_TOKENS,
+      /** The largest answer (JSON bytes) an operation may build; past it, it stops with RESPONSE_TOO_LARGE. */
+      responseBytes: e.MAX_RESPONSE_BYTES,
     },
     rateLimit: {
       /** 0 turns rate limiting off. */

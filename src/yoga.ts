@@ -27,6 +27,7 @@ import { useLimits } from './plugins/use-limits.ts';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.ts';
 import { usePersistedOperations } from './plugins/use-persisted-operations.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
+import { useRequestGuard } from './plugins/use-request-guard.ts';
 import { useRequestLog } from './plugins/use-request-log.ts';
 import { useResponseCache } from './plugins/use-response-cache.ts';
 import { useRoutes, YOGA_HEALTH_CHECK_OFF } from './plugins/use-routes.ts';
@@ -244,6 +245,8 @@ export function createApp({
     useRoundTrips(),
     useErrorCodes(),
     http.consistentReads ? useConsistentReads({ makeDb, log }) : {},
+    // Last, so its deadline and size limit cover consistent reads' re-runs too.
+    useRequestGuard({ timeoutMs: http.requestTimeoutMs, maxResponseBytes: config.limits.responseBytes, log }),
   ];
 
   return createYoga<Record<string, unknown>, Context>({

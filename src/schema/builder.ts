@@ -1,6 +1,6 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError } from 'graphql';
@@ -12,6 +12,9 @@ import type { Context } from '../context.ts';
  * (`resolveCursorConnection({ args, ...PAGE_SIZE }, ...)`) so an omitted `first` means 100.
  */
 export const PAGE_SIZE = { defaultSize: 100, maxSize: 1000 } as const;
+
+/** At most this many global ids in `nodes(ids:)`: one default page. */
+export const MAX_NODE_IDS = PAGE_SIZE.defaultSize;
 
 const pageSize = z.number().int().min(0).max(PAGE_SIZE.maxSize).nullish();
 
@@ -25,6 +28,8 @@ export interface SchemaTypes {
 
 /** A fresh builder with the project's plugins and options; the app uses the one `builder` below. */
 export function createBuilder() {
+  // The `nodes` resolver below needs the builder it is part of.
+  let self: PothosSchemaTypes.SchemaBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>;
   const builder = new SchemaBuilder<SchemaTypes>({
     plugins: [RelayPlugin, DataloaderPlugin, ValidationPlugin, SimpleObjectsPlugin],
     relay: {
@@ -40,7 +45,21 @@ export function createBuilder() {
       },
       nodesQueryOptions: {
         description: 'Fetches objects by their global ids, in the order given; null for each unknown id.',
-        args: { ids: { description: 'Global ids, as returned in `id` fields.' } },
+        args: { ids: { description: `Global ids, as returned in \`id\` fields (at most ${MAX_NODE_IDS}).` } },
+        // Capped, so one request cannot ask for the same object a thousand times; each distinct id
+        // is resolved once and its answer repeated where the id repeats.
+        resolve: async (_root, { ids }, context, info): Promise<unknown[]> => {
+          if (ids.length > MAX_NODE_IDS) {
+            throw new GraphQLError(`ids: at most ${MAX_NODE_IDS} ids may be given (got ${ids.length}).`, {
+              extensions: { code: 'BAD_USER_INPUT' },
+            });
+          }
+          const keyOf = (id: { typename: string; id: string }) => `${id.typename}:${id.id}`;
+          const unique = [...new Map(ids.map((id) => [keyOf(id), id])).values()];
+          const found: unknown[] = await resolveNodes(self, context, info, unique);
+          const byKey = new Map<string, unknown>(unique.map((id, i) => [keyOf(id), found[i]]));
+          return ids.map((id) => byKey.get(keyOf(id)));
+        },
       },
       nodesOnConnection: { description: 'The items of this page, without their edges.' },
       edgesFieldOptions: { nullable: { list: false, items: false }, description: 'The items of this page.' },
@@ -82,6 +101,7 @@ export function createBuilder() {
     },
   });
 
+  self = builder;
   builder.queryType({ description: 'The entry points of the ATT&CK graph.' });
 
   builder.globalConnectionField('totalCount', (t) =>

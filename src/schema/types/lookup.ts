@@ -16,6 +16,7 @@ import {
   visibilityOf,
   windowOf,
 } from './common.ts';
+import { MAX_SEARCH_WORDS, searchText } from './search-text.ts';
 
 /** What ATT&CK IDs and STIX ids of each type look like; lookups refuse anything else. */
 export const ID_FORMATS: Record<Label, { attackId: RegExp; example: string; stixTypes: string[] }> = {
@@ -106,7 +107,8 @@ export const listArgs = builder.args((t) => ({
   }),
   search: t.string({
     required: false,
-    description: 'Only objects whose name, aliases or description match these words (full-text).',
+    validate: searchText,
+    description: `Only objects whose name, aliases or description match these words (full-text; at most ${MAX_SEARCH_WORDS} words).`,
   }),
 }));
 

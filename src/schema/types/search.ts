@@ -5,6 +5,7 @@ import { connectionReads } from '../selection.ts';
 import { toConnection, visibilityArgs, visibilityOf, windowOf } from './common.ts';
 import { itemOf } from './connections.ts';
 import { AttackObject } from './refs.ts';
+import { MAX_SEARCH_WORDS, searchText } from './search-text.ts';
 
 const SEARCHABLE = LABEL_NAMES.filter((l) => l !== 'Malware' && l !== 'Tool');
 
@@ -42,7 +43,11 @@ builder.queryField('search', (t) =>
         'The text is matched as words (Lucene syntax characters are taken literally).',
       args: {
         ...visibilityArgs,
-        text: t.arg.string({ required: true, description: 'The words to look for.' }),
+        text: t.arg.string({
+          required: true,
+          validate: searchText,
+          description: `The words to look for (at most ${MAX_SEARCH_WORDS}).`,
+        }),
         types: t.arg({
           type: [ObjectTypeEnum],
           required: false,

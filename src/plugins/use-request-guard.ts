@@ -1,0 +1,225 @@
+import {
+  defaultFieldResolver,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  getNamedType,
+  isLeafType,
+  isObjectType,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../logger.ts';
+import { QueryTimeoutError } from '../neo4j/executor.ts';
+
+/** After this many resolver calls a request lets others run (one setImmediate) before going on. */
+const YIELD_EVERY = 2_000;
+/** Lists of objects longer than this are paced (see `paced`); once a request is heavy (past YIELD_EVERY calls), lists over 20. */
+const PACE_LISTS_OVER = 100;
+const PACE_HEAVY_LISTS_OVER = 20;
+
+const GUARD = Symbol('requestGuard');
+const WRAPPED = Symbol('guardedResolver');
+
+/**
+ * One request's limits while it executes. `abort` stops the whole operation: the executor
+ * (@graphql-tools/executor, which Yoga uses) checks the signal before every field and settles the
+ * operation with the abort's reason at once; guarded resolvers stop starting work too.
+ */
+class RequestGuard {
+  readonly controller = new AbortController();
+  bytes = 0;
+  /** Resolver calls so far, and since the request last let others run. */
+  calls = 0;
+  private sinceYield = 0;
+
+  constructor(
+    readonly deadline: number,
+    readonly maxBytes: number,
+    readonly timeoutError: () => GraphQLError,
+    readonly sizeError: () => GraphQLError,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(reason: GraphQLError): void {
+    if (!this.signal.aborted) this.controller.abort(reason);
+  }
+
+  tick(): void {
+    this.calls++;
+    this.sinceYield++;
+  }
+
+  /** Whether the request has run long enough since it last let others run. */
+  get due(): boolean {
+    return this.sinceYield >= YIELD_EVERY;
+  }
+
+  /** Lets other requests' I/O and timers run, then checks the clock (a timer cannot fire mid-stretch). */
+  async pause(): Promise<void> {
+    this.sinceYield = 0;
+    await new Promise((resume) => setImmediate(resume));
+    if (Date.now() >= this.deadline) this.abort(this.timeoutError());
+    this.signal.throwIfAborted();
+  }
+
+  add(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > this.maxBytes) this.abort(this.sizeError());
+  }
+}
+
+/**
+ * The items of a list, handed to the executor one by one (it completes an async iterable item
+ * after item), pausing whenever the request is due: a large answer is built in stretches of about
+ * YIELD_EVERY resolver calls instead of one. Without a pause the items follow one another in
+ * microtasks, so DataLoader batches (dispatched after them) stay whole; a pause, which only a
+ * heavy request reaches, flushes the batches queued so far.
+ */
+async function* paced(items: readonly unknown[], guard: RequestGuard): AsyncGenerator<unknown> {
+  for (const item of items) {
+    if (guard.due) await guard.pause();
+    yield item;
+  }
+}
+
+/** About how many bytes a leaf value adds to the JSON answer (strings by their UTF-8 length). */
+function leafBytes(value: unknown): number {
+  if (value === null || value === undefined) return 4;
+  if (typeof value === 'string') return Buffer.byteLength(value) + 2;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value).length;
+  if (Array.isArray(value)) {
+    let n = 2;
+    for (const item of value) n += leafBytes(item) + 1;
+    return n;
+  }
+  return JSON.stringify(value)?.length ?? 4;
+}
+
+/** The bytes one resolved field adds: its key, and its value when it is a leaf (objects count their own fields). */
+function fieldBytes(value: unknown, key: string, leaf: boolean): number {
+  const own = key.length + 4;
+  if (leaf) return own + leafBytes(value);
+  return own + (Array.isArray(value) ? 2 + value.length * 3 : 2);
+}
+
+function isTimeout(error: unknown): boolean {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  return original instanceof QueryTimeoutError;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function guardOf(context: unknown): RequestGuard | undefined {
+  return context && typeof context === 'object' ? (context as { [GUARD]?: RequestGuard })[GUARD] : undefined;
+}
+
+type Resolver = GraphQLFieldResolver<unknown, unknown> & { [WRAPPED]?: true };
+
+/** A resolver that does nothing once its request stopped, counts what it returns, and paces long lists. */
+function guarded(resolve: GraphQLFieldResolver<unknown, unknown>, leaf: boolean): Resolver {
+  const wrapper: Resolver = (source, args, context, info) => {
+    const guard = guardOf(context);
+    if (!guard) return resolve(source, args, context, info);
+    guard.signal.throwIfAborted();
+    guard.tick();
+    const key = typeof info.path.key === 'string' ? info.path.key : '';
+    const measure = (value: unknown) => {
+      guard.add(fieldBytes(value, key, leaf));
+      if (leaf || !Array.isArray(value)) return value;
+      const over = guard.calls >= YIELD_EVERY ? PACE_HEAVY_LISTS_OVER : PACE_LISTS_OVER;
+      return value.length > over ? paced(value, guard) : value;
+    };
+    const fail = (error: unknown): never => {
+      // A database timeout ends the request, with one error, as the deadline does.
+      if (isTimeout(error)) guard.abort(guard.timeoutError());
+      throw error;
+    };
+    let result: unknown;
+    try {
+      result = resolve(source, args, context, info);
+    } catch (error) {
+      return fail(error);
+    }
+    return isThenable(result) ? result.then(measure, fail) : measure(result);
+  };
+  wrapper[WRAPPED] = true;
+  return wrapper;
+}
+
+/** Wraps every field resolver of `schema` in place, once. */
+function guardResolvers(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const current = field.resolve as Resolver | undefined;
+      if (current?.[WRAPPED]) continue;
+      field.resolve = guarded(current ?? defaultFieldResolver, isLeafType(getNamedType(field.type)));
+    }
+  }
+}
+
+export interface RequestGuardOptions {
+  timeoutMs: number;
+  maxResponseBytes: number;
+  log: Logger;
+}
+
+/**
+ * Ends an operation as a whole at its deadline (`REQUEST_TIMEOUT_MS`) or once its answer grows
+ * past `MAX_RESPONSE_BYTES`: the client gets one error (`TIMEOUT` or `RESPONSE_TOO_LARGE`) and no
+ * partial answer, the log one line, and no resolver starts after that. A heavy request lets others
+ * run every YIELD_EVERY resolver calls or so, so a large answer does not hold the event loop for long.
+ * Put it after every plugin that wraps execution (consistent reads), so it covers their re-runs.
+ */
+export function useRequestGuard({ timeoutMs, maxResponseBytes, log }: RequestGuardOptions): Plugin {
+  const timeoutError = () =>
+    new GraphQLError(
+      `The request ran out of time (limit ${timeoutMs} ms): ask for less, such as smaller pages.`,
+      { extensions: { code: 'TIMEOUT', limitMs: timeoutMs } },
+    );
+  const sizeError = () =>
+    new GraphQLError(
+      `The answer would be larger than the limit of ${maxResponseBytes} bytes: ask for less, ` +
+        'such as smaller pages, fewer nested lists or fewer fields.',
+      { extensions: { code: 'RESPONSE_TOO_LARGE', maxBytes: maxResponseBytes } },
+    );
+  return {
+    onSchemaChange({ schema }) {
+      guardResolvers(schema);
+    },
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn(async (args: ExecutionArgs) => {
+        const guard = new RequestGuard(Date.now() + timeoutMs, maxResponseBytes, timeoutError, sizeError);
+        const timer = setTimeout(() => guard.abort(timeoutError()), timeoutMs);
+        // The context object keeps its identity: DataLoaders are keyed on it.
+        Object.assign(args.contextValue as object, { [GUARD]: guard });
+        const stopped = (): ExecutionResult => {
+          const reason = guard.signal.reason as GraphQLError;
+          log.warn({ code: reason.extensions.code, bytes: guard.bytes }, reason.message);
+          return { data: null, errors: [reason] };
+        };
+        try {
+          // Yoga's executor honours `signal`; graphql-js's ExecutionArgs type does not list it.
+          const result = (await executeFn({
+            ...args,
+            signal: guard.signal,
+          } as ExecutionArgs)) as ExecutionResult;
+          // Aborted in the last synchronous stretch, the executor may still have finished: no partial answer.
+          return guard.signal.aborted ? stopped() : result;
+        } catch (error) {
+          if (guard.signal.aborted && error === guard.signal.reason) return stopped();
+          throw error;
+        } finally {
+          clearTimeout(timer);
+        }
+      });
+    },
+  };
+}

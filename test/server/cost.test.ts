@@ -1,0 +1,284 @@
+import {
+  type FragmentDefinitionNode,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  parse,
+} from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_VERSION } from '../../src/http/queries.ts';
+import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
+import { estimateCost } from '../../src/plugins/use-cost-limit.ts';
+import { schema } from '../../src/schema/index.ts';
+import { LIST_BOUNDS, listBoundOf, MAX_NODE_IDS } from '../../src/schema/list-bounds.ts';
+import { testConfig } from '../helpers/db.ts';
+import { connectMiniDb, serve, type TestDb } from './support.ts';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await connectMiniDb();
+});
+afterAll(() => db?.close());
+
+type Body = {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+  extensions?: { dbRoundTrips?: number };
+};
+const codes = (body: Body) => (body.errors ?? []).map((e) => e.extensions?.code);
+
+/**
+ * The production profile over the mini graph, with an executor that counts every read it is asked
+ * for (the app reads through its own per-request view of it, so every read passes here).
+ */
+function production(env: Record<string, string> = {}) {
+  const config = testConfig(env);
+  const real = createExecutor(db.driver, {
+    database: config.neo4j.database,
+    timeoutMs: config.http.requestTimeoutMs,
+  });
+  const counter = { reads: 0 };
+  // The data version is read by the app itself (cache keys), not by requests.
+  const count = (name: string) => {
+    if (name !== DATA_VERSION.name) counter.reads++;
+  };
+  const counting: Executor = {
+    ...real,
+    read: (query, params, options) => {
+      count(query.name);
+      return real.read(query, params, options);
+    },
+    readBatch: (reads, options) => {
+      for (const r of reads) count(r.query.name);
+      return real.readBatch(reads, options);
+    },
+  };
+  const app = serve(db, { APP_ENV: 'production', ...env }, counting);
+  return { app, counter };
+}
+describe('every list field has a declared bound', () => {
+  it('walks the schema: each field returning a list of objects is in LIST_BOUNDS or is a connection page', () => {
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
+      const fields = type.getFields();
+      for (const field of Object.values(fields)) {
+        if (!isListType(getNullableType(field.type)) || !isCompositeType(getNamedType(field.type))) continue;
+        if (listBoundOf(type.name, field.name, 'pageInfo' in fields) === undefined)
+          missing.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('names only fields that exist (a renamed field leaves no stale bound behind)', () => {
+    const stale = Object.keys(LIST_BOUNDS).filter((key) => {
+      const [typeName = '', fieldName = ''] = key.split('.');
+      if (typeName === '*') {
+        return !Object.values(schema.getTypeMap()).some(
+          (t) => (isObjectType(t) || isInterfaceType(t)) && fieldName in t.getFields(),
+        );
+      }
+      const type = schema.getType(typeName);
+      return !(type && (isObjectType(type) || isInterfaceType(type)) && fieldName in type.getFields());
+    });
+    expect(stale).toEqual([]);
+  });
+});
+
+describe('the probe queries are refused before any Neo4j read', () => {
+  it('a plain-list nest (coverageGaps tactics > uncovered > groups) costs its real size: MAX_COST_EXCEEDED', async () => {
+    const { app, counter } = production();
+    const query = `{ coverageGaps(detected: ["T1"]) { tactics { tactic { name } uncovered {
+      technique { name } groups { attackId name description references { url description } } } } } }`;
+    const body = (await (await app.post({ query })).json()) as Body;
+    expect(codes(body)).toEqual(['MAX_COST_EXCEEDED']);
+    expect(body.extensions?.dbRoundTrips).toBe(0);
+    expect(counter.reads).toBe(0);
+  });
+
+  it('costs variables by their defaults: `query($n: Int = 1000)` without `n` is costed with 1000', async () => {
+    const { app, counter } = production();
+    const query = `query($n: Int = 1000) { techniques(first: $n) { nodes { name
+      groups(first: $n) { nodes { name techniques(first: $n) { nodes { name } } } } } } }`;
+    const body = (await (await app.post({ query })).json()) as Body;
+    expect(codes(body)).toEqual(['MAX_COST_EXCEEDED']);
+    expect(body.errors?.[0]?.message).toMatch(/up to \d{10,} objects/);
+    expect(body.extensions?.dbRoundTrips).toBe(0);
+    expect(counter.reads).toBe(0);
+    // The same shape with a small default runs.
+    const small = (await (await app.post({ query: query.replace('= 1000', '= 2') })).json()) as Body;
+    expect(small.errors).toBeUndefined();
+    expect(counter.reads).toBeGreaterThan(0);
+  });
+
+  it('`nodes(ids:)` with 1000 copies of one id: BAD_USER_INPUT naming the cap', async () => {
+    const { app, counter } = production();
+    const found = (await (await app.post({ query: '{ techniques(first: 1) { nodes { id } } }' })).json()) as {
+      data: { techniques: { nodes: { id: string }[] } };
+    };
+    const id = found.data.techniques.nodes[0]?.id;
+    expect(id).toBeTruthy();
+    const before = counter.reads;
+    const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Technique { name description } } }';
+    const body = (await (await app.post({ query, variables: { ids: Array(1000).fill(id) } })).json()) as Body;
+    expect(codes(body)).toEqual(['BAD_USER_INPUT']);
+    expect(body.errors?.[0]?.message).toBe(`ids: at most ${MAX_NODE_IDS} ids may be given (got 1000).`);
+    expect(body.extensions?.dbRoundTrips).toBe(0);
+    expect(counter.reads).toBe(before);
+  });
+
+  it('`nodes(ids:)` resolves each distinct id once and answers in the order given', async () => {
+    const { app } = production();
+    const list = (await (
+      await app.post({ query: '{ techniques(first: 2) { nodes { id name } } }' })
+    ).json()) as {
+      data: { techniques: { nodes: { id: string; name: string }[] } };
+    };
+    const [a, b] = list.data.techniques.nodes;
+    if (!a || !b) throw new Error('the mini graph has two techniques');
+    const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Technique { name } } }';
+    const ids = [a.id, b.id, a.id, a.id];
+    const body = (await (await app.post({ query, variables: { ids } })).json()) as Body;
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.nodes).toEqual([a, b, a, a]);
+  });
+});
+
+describe('MAX_RESPONSE_BYTES', () => {
+  it('stops an answer that grows past it: one RESPONSE_TOO_LARGE error, no partial data, one log line', async () => {
+    const { app } = production({ MAX_RESPONSE_BYTES: '2048' });
+    const page = 'techniques { nodes { attackId name description tactics { nodes { name description } } } }';
+    const query = `{ ${['a', 'b', 'c', 'd', 'e'].map((alias) => `${alias}: ${page}`).join(' ')} }`;
+    const response = await app.post({ query });
+    const body = (await response.json()) as Body;
+    expect(codes(body)).toEqual(['RESPONSE_TOO_LARGE']);
+    expect(body.errors?.[0]?.message).toMatch(/larger than the limit of 2048 bytes/);
+    expect(body.data ?? null).toBeNull();
+    const warnings = app.logs().filter((l) => Number(l.level) >= 40);
+    expect(warnings).toHaveLength(1);
+    // Under the limit, the same query answers in full.
+    const roomy = production({ MAX_RESPONSE_BYTES: '1000000' });
+    const full = (await (await roomy.app.post({ query })).json()) as Body;
+    expect(full.errors).toBeUndefined();
+    expect(JSON.stringify(full.data).length).toBeGreaterThan(2048);
+  });
+});
+
+describe('REQUEST_TIMEOUT_MS', () => {
+  it('stops the whole operation at the deadline: one TIMEOUT error, one log line, no read after it', async () => {
+    const config = testConfig();
+    const real = createExecutor(db.driver, { database: config.neo4j.database });
+    let reads = 0;
+    // Neo4j answering slowly: every read waits 400 ms first, four times the request's time limit.
+    const slow: Executor = {
+      ...real,
+      read: async (query, params, options) => {
+        if (query.name !== DATA_VERSION.name) reads++;
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return real.read(query, params, options);
+      },
+      readBatch: async (batch, options) => {
+        reads += batch.filter((r) => r.query.name !== DATA_VERSION.name).length;
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return real.readBatch(batch, options);
+      },
+    };
+    const app = serve(db, { APP_ENV: 'production', REQUEST_TIMEOUT_MS: '100' }, slow);
+    // Thirty nullable lookups, each with four lists: the lists' reads would come after the
+    // deadline, and each failed on its own (one error and one logged stack per field) before the
+    // deadline stopped the operation as a whole.
+    const lookup = `technique(attackId: "T1003") { name tactics { nodes { name } } groups { nodes { name } }
+      software { nodes { name } } mitigations { nodes { name } } }`;
+    const query = `{ ${Array.from({ length: 30 }, (_, i) => `t${i}: ${lookup}`).join(' ')} }`;
+    const response = await app.post({ query });
+    const body = (await response.json()) as Body;
+    expect(codes(body)).toEqual(['TIMEOUT']);
+    expect(body.errors?.[0]?.message).toMatch(/limit 100 ms/);
+    expect(body.data ?? null).toBeNull();
+    // The reads already under way finish; nothing the operation would have read next starts.
+    const started = reads;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(reads).toBe(started);
+    const warnings = app.logs().filter((l) => Number(l.level) >= 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.code).toBe('TIMEOUT');
+    expect(app.logText()).not.toMatch(/"stack"/);
+  });
+});
+
+describe('full-text search text', () => {
+  /** Every field of the schema with a full-text argument: `search` (root lists) or `text` (`search`). */
+  const fullText = Object.values(schema.getQueryType()?.getFields() ?? {}).flatMap((field) =>
+    field.args
+      .filter((a) => (a.name === 'search' || a.name === 'text') && getNamedType(a.type).name === 'String')
+      .map((a) => ({ field: field.name, arg: a.name })),
+  );
+
+  it('over the word limit is BAD_USER_INPUT saying the limit, before Neo4j is asked, on every such argument', async () => {
+    expect(fullText.length).toBeGreaterThan(5);
+    const { app, counter } = production();
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
+    for (const { field, arg } of fullText) {
+      const query = `query($s: String!) { ${field}(${arg}: $s) { __typename } }`;
+      const body = (await (await app.post({ query, variables: { s: words(1025) } })).json()) as Body;
+      expect(codes(body), field).toEqual(['BAD_USER_INPUT']);
+      expect(body.errors?.[0]?.message, field).toMatch(/at most 300 words can be searched for \(got 1025\)/);
+    }
+    expect(counter.reads).toBe(0);
+    // At the limit every one answers (Lucene's own limit is 341 words over the index's three properties).
+    for (const { field, arg } of fullText) {
+      const query = `query($s: String!) { ${field}(${arg}: $s) { __typename } }`;
+      const body = (await (await app.post({ query, variables: { s: words(300) } })).json()) as Body;
+      expect(body.errors, field).toBeUndefined();
+    }
+  });
+
+  it('counts words as Lucene splits them: hyphenated parts and ideographs each count', async () => {
+    const { app } = production();
+    const query = 'query($s: String!) { search(text: $s) { totalCount } }';
+    const hyphenated = Array.from({ length: 200 }, (_, i) => `a${i}-b${i}`).join(' ');
+    const ideographs = '漢字'.repeat(200);
+    for (const s of [hyphenated, ideographs]) {
+      const body = (await (await app.post({ query, variables: { s } })).json()) as Body;
+      expect(codes(body)).toEqual(['BAD_USER_INPUT']);
+      expect(body.errors?.[0]?.message).toMatch(/\(got 400\)/);
+    }
+  });
+});
+
+describe('bounds that follow arguments', () => {
+  const costOf = (query: string) => {
+    const document = parse(query);
+    const operation = getOperationAST(document);
+    const root = schema.getQueryType();
+    if (!operation || !root) throw new Error('no query');
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const d of document.definitions)
+      if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+    return estimateCost(schema, operation.selectionSet, root, fragments, {});
+  };
+
+  it('an ancestor `limit` bounds the list under it, but not through a fragment (costed at the maximum)', () => {
+    const inline = (limit: number) =>
+      costOf(`{ similarGroups(group: "G0007", limit: ${limit}) { similar { group { name } } } }`);
+    expect(inline(5)).toBeLessThan(inline(500));
+    const spread = costOf(
+      '{ similarGroups(group: "G0007", limit: 5) { ...S } } fragment S on Similarity { similar { group { name } } }',
+    );
+    expect(spread).toBe(inline(1000));
+  });
+
+  it('a plain list counts each of its items: coverage gaps ranked by two groups cost less than by all', () => {
+    const gaps = (groups: string) =>
+      costOf(`{ coverageGaps(detected: ["T1003"]${groups}) { tactics { uncovered { groups { name } } } } }`);
+    expect(gaps(', groups: ["G0007", "G0016"]')).toBeLessThan(gaps(''));
+    // 16 tactics x 400 techniques x 400 groups, each an object (the old estimate said 4).
+    expect(gaps('')).toBeGreaterThan(16 * 400 * 400);
+  });
+});
