@@ -255,7 +255,10 @@ async function main(): Promise<void> {
     const cpus = os.cpus();
     const results: Results = {
       mode,
-      command: `npm run bench${values.quick ? ' -- --quick' : ''}`,
+      // The flags that shaped this run (not --no-doc, which only says where the tables go).
+      command: ['npm run bench', ...process.argv.slice(2).filter((a) => a !== '--no-doc')]
+        .join(' ')
+        .replace('bench --', 'bench -- --'),
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       totalSeconds: 0,
       machine: {
