@@ -33,7 +33,6 @@ import { useResponseCache } from './plugins/use-response-cache.ts';
 import { useRoutes, YOGA_HEALTH_CHECK_OFF } from './plugins/use-routes.ts';
 import { schema as appSchema } from './schema/index.ts';
 
-/** The query GraphiQL opens with: the headline question the API exists to answer. */
 /**
  * What GraphiQL opens with: the questions the API exists to answer, one named operation each
  * (pick one with the run button's menu). A test runs every one of them.
