@@ -1,4 +1,4 @@
-import type { NodeType } from './model.ts';
+import type { NodeType } from '../src/model.ts';
 import { attackRef } from './rows.ts';
 import type { Problem, Relationship, StixObject } from './validate.ts';
 

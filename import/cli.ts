@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ensureNeo4j } from '../scripts/local-neo4j/ensure.ts';
 import { ConfigError, loadConfig } from '../src/env.ts';
+import { ensureNeo4j } from '../src/local-neo4j/ensure.ts';
+import { NODE_LABELS, type NodeType } from '../src/model.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { createExecutor } from '../src/neo4j/executor.ts';
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
-import { NODE_LABELS, type NodeType } from './model.ts';
 
 const USAGE = `Usage: npm run import -- [options] <source...>
 

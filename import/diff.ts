@@ -1,5 +1,5 @@
-import type { Domain, NodeType, RelType } from './model.ts';
-import type { NodeRow, Props, RelRow } from './rows.ts';
+import type { Domain, NodeType, RelType } from '../src/model.ts';
+import type { NodeWriteRow, Props, RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
 
 /** What the graph holds now for one node or relationship, as read at the start of the load. */
@@ -51,7 +51,7 @@ export interface RelationshipChange {
 }
 
 export interface Plan {
-  createNodes: (NodeRow & { versions: string[] })[];
+  createNodes: (NodeWriteRow & { versions: string[] })[];
   updateNodes: { stixId: string; props: Props; hash: string; domains: string[]; versions: string[] }[];
   setDomains: { stixId: string; domains: string[]; versions: string[] }[];
   deleteNodes: string[];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { NODE_LABELS, type NodeType, REL_TYPES, type RelType } from '../src/model.ts';
 import type { Executor, Query, WriteTx } from '../src/neo4j/executor.ts';
 import { countRows, type ExistingNode, type ExistingRel, type Plan, planLoad, planSize } from './diff.ts';
-import { NODE_LABELS, type NodeType, REL_TYPES, type RelType } from './model.ts';
 import type { GraphRows } from './transform.ts';
 
 /** Created before any load, each in its own schema transaction; all idempotent. */
@@ -88,14 +88,16 @@ export const READ_KNOWN = q(
           n.revoked AS revoked, n.deprecated AS deprecated, EXISTS { (n)-[:SUBTECHNIQUE_OF]->() } AS hasParent`,
 );
 
-const BATCH = 2000;
+/** Rows per `UNWIND` write: bounds each statement's size inside the one import transaction. */
+const CHUNK = 2000;
 
 /** Reports a phase of the load, with what it is about to write. */
 export type OnPhase = (phase: string, detail?: string) => void;
 
-async function batched(tx: WriteTx, query: Query, key: 'rows' | 'ids', items: unknown[], extra = {}) {
-  for (let i = 0; i < items.length; i += BATCH) {
-    await tx.run(query, { [key]: items.slice(i, i + BATCH), ...extra });
+/** Runs one write query over `items`, `CHUNK` at a time, passing each chunk as `$rows` or `$ids`. */
+async function runInChunks(tx: WriteTx, query: Query, key: 'rows' | 'ids', items: unknown[], extra = {}) {
+  for (let i = 0; i < items.length; i += CHUNK) {
+    await tx.run(query, { [key]: items.slice(i, i + CHUNK), ...extra });
   }
 }
 
@@ -142,21 +144,21 @@ class Unchanged extends Error {
 
 async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: OnPhase) {
   onPhase('delete relationships', `${plan.deleteRels.length} relationships`);
-  await batched(tx, DELETE_RELS, 'rows', plan.deleteRels);
+  await runInChunks(tx, DELETE_RELS, 'rows', plan.deleteRels);
   onPhase('write nodes', `${plan.createNodes.length} new, ${plan.updateNodes.length} changed`);
   for (const [type, rows] of groupBy(plan.createNodes, (n) => n.type)) {
-    await batched(tx, CREATE_NODES[type], 'rows', rows, { domain });
+    await runInChunks(tx, CREATE_NODES[type], 'rows', rows, { domain });
   }
-  await batched(tx, UPDATE_NODES, 'rows', plan.updateNodes);
-  await batched(tx, SET_DOMAINS, 'rows', plan.setDomains);
+  await runInChunks(tx, UPDATE_NODES, 'rows', plan.updateNodes);
+  await runInChunks(tx, SET_DOMAINS, 'rows', plan.setDomains);
   onPhase('write relationships', `${plan.createRels.length} new, ${plan.updateRels.length} changed`);
   for (const [type, rows] of groupBy(plan.createRels, (r) => r.type)) {
-    await batched(tx, CREATE_RELS[type], 'rows', rows);
+    await runInChunks(tx, CREATE_RELS[type], 'rows', rows);
   }
-  await batched(tx, UPDATE_RELS, 'rows', plan.updateRels);
-  await batched(tx, SET_REL_DOMAINS, 'rows', plan.setRelDomains);
+  await runInChunks(tx, UPDATE_RELS, 'rows', plan.updateRels);
+  await runInChunks(tx, SET_REL_DOMAINS, 'rows', plan.setRelDomains);
   onPhase('delete nodes', `${plan.deleteNodes.length} objects`);
-  await batched(tx, DELETE_NODES, 'ids', plan.deleteNodes);
+  await runInChunks(tx, DELETE_NODES, 'ids', plan.deleteNodes);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ATTACK_SOURCE_NAMES, DOMAINS, type Domain, type NodeType, type RelType } from './model.ts';
+import { ATTACK_SOURCE_NAMES, DOMAINS, type Domain, type NodeType, type RelType } from '../src/model.ts';
 import type { ExternalReference, Relationship, StixObject } from './validate.ts';
 
 /*
@@ -10,7 +10,7 @@ import type { ExternalReference, Relationship, StixObject } from './validate.ts'
 export type PropValue = string | number | boolean | string[] | null;
 export type Props = Record<string, PropValue>;
 
-export interface NodeRow {
+export interface NodeWriteRow {
   stixId: string;
   type: NodeType;
   attackId: string | null;
@@ -111,7 +111,7 @@ function aliasesOf(o: Exclude<StixObject, Relationship>): string[] | null {
   return null;
 }
 
-export function nodeRow(o: Exclude<StixObject, Relationship>): NodeRow {
+export function nodeRow(o: Exclude<StixObject, Relationship>): NodeWriteRow {
   const ref = attackRef(o.external_references);
   const props: Props = {
     stixId: o.id,

@@ -1,11 +1,11 @@
+import { type Domain, type RelType, STIX_RELATIONSHIPS } from '../src/model.ts';
 import { cycleEdges } from './checks.ts';
-import { type Domain, type RelType, STIX_RELATIONSHIPS } from './model.ts';
-import { citations, type NodeRow, nodeRow, type RelRow, relRow } from './rows.ts';
+import { citations, type NodeWriteRow, nodeRow, type RelRow, relRow } from './rows.ts';
 import { expectation, type Problem, type StixObject } from './validate.ts';
 
 export interface GraphRows {
   domain: Domain;
-  nodes: NodeRow[];
+  nodes: NodeWriteRow[];
   rels: RelRow[];
   /** Objects and references that break the model: fatal in strict mode. */
   problems: Problem[];
@@ -53,9 +53,9 @@ export function transform(objects: StixObject[], domain: Domain, known: KnownObj
   const problems: Problem[] = [];
   const notes: string[] = [];
   const unknownRelationshipTypes: Record<string, number> = {};
-  const nodes: NodeRow[] = [];
+  const nodes: NodeWriteRow[] = [];
   const rels = new Map<string, RelRow>();
-  const nodeById = new Map<string, NodeRow>();
+  const nodeById = new Map<string, NodeWriteRow>();
   const add = (r: RelRow) => rels.set(r.key, r);
 
   const problem = (o: { id: string }, path: string, expected: string) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { IGNORED_TYPES, NODE_TYPES } from '../src/model.ts';
 import { attackIdProblems, sizeProblem } from './checks.ts';
-import { IGNORED_TYPES, NODE_TYPES } from './model.ts';
 
 const timestamp = z.iso.datetime({ offset: true, error: 'an ISO 8601 timestamp' });
 const strings = z.array(z.string());

@@ -3,7 +3,12 @@
  * like everything else through src/env.ts.
  */
 import { loadConfig } from '../src/env.ts';
-import { localNeo4jStatus, NEO4J_VERSION, startLocalNeo4j, stopLocalNeo4j } from './local-neo4j/index.ts';
+import {
+  localNeo4jStatus,
+  NEO4J_VERSION,
+  startLocalNeo4j,
+  stopLocalNeo4j,
+} from '../src/local-neo4j/index.ts';
 
 const USAGE = 'usage: tsx scripts/db.ts start|stop|status';
 

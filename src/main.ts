@@ -4,12 +4,12 @@
  */
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { ensureNeo4j } from '../scripts/local-neo4j/ensure.ts';
 import { runPrimary, WorkerRegistry } from './cluster.ts';
 import { fetchStatus } from './data/status.ts';
 import { type Config, ConfigError, loadConfig } from './env.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
+import { ensureNeo4j } from './local-neo4j/ensure.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDriver } from './neo4j/driver.ts';
 import { createExecutor, type Executor } from './neo4j/executor.ts';

@@ -4,10 +4,10 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CORSOptions, createYoga, type Plugin, maskError as yogaMaskError } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
 import { createPerImport, type PerImport } from './data/analytics/per-import.ts';
+import { DATA_VERSION } from './data/graph-state.ts';
 import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
-import { DATA_VERSION } from './http/queries.ts';
 import { createReadiness, type Readiness } from './http/readiness.ts';
 import { routeOf } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -17,12 +17,12 @@ import {
   QueryTimeoutError,
   withDeadline,
 } from './neo4j/executor.ts';
-import { useLayerRoutes } from './plugins/layers.ts';
 import { useAccess } from './plugins/use-access.ts';
 import { useConsistentReads } from './plugins/use-consistent-reads.ts';
 import { useCsrfPrevention } from './plugins/use-csrf.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
 import { useJsonParsing } from './plugins/use-json-parsing.ts';
+import { useLayerRoutes } from './plugins/use-layer-routes.ts';
 import { useLimits } from './plugins/use-limits.ts';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.ts';
 import { usePersistedOperations } from './plugins/use-persisted-operations.ts';
@@ -33,7 +33,6 @@ import { useResponseCache } from './plugins/use-response-cache.ts';
 import { useRoutes, YOGA_HEALTH_CHECK_OFF } from './plugins/use-routes.ts';
 import { schema as appSchema } from './schema/index.ts';
 
-/** The query GraphiQL opens with: the headline question the API exists to answer. */
 /**
  * What GraphiQL opens with: the questions the API exists to answer, one named operation each
  * (pick one with the run button's menu). A test runs every one of them.

@@ -9,7 +9,7 @@ import {
   NEO4J_VERSION,
   startLocalNeo4j,
   stopLocalNeo4j,
-} from '../scripts/local-neo4j/index.ts';
+} from '../src/local-neo4j/index.ts';
 
 // Not the default ports, so a developer's own server on 7687/7474 doesn't get in the way.
 const BOLT = 17787;
@@ -50,7 +50,7 @@ describe('local Neo4j from Maven Central jars', () => {
   }, 120_000);
 
   it('the pom takes its Neo4j version from NEO4J_VERSION rather than pinning its own', async () => {
-    const pom = await readFile(new URL('../scripts/local-neo4j/pom.xml', import.meta.url), 'utf8');
+    const pom = await readFile(new URL('../src/local-neo4j/pom.xml', import.meta.url), 'utf8');
     expect(pom).toMatch(/<version>\$\{neo4j\.version\}<\/version>/);
     expect(pom).not.toMatch(/<neo4j\.version>/);
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
+import { type ObjectChangeRow, objectChange } from './analytics/changes.ts';
 import { type Domain, type Page, slice, type Window } from './rows.ts';
 
 /** Import runs, newest first; each run is one committed import of one domain. */
@@ -53,18 +54,7 @@ export function countsOf(json: string | null | undefined): { name: string; count
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const objectChange = z.object({
-  change: z.string(),
-  stixId: z.string(),
-  attackId: z.string().nullish(),
-  name: z.string(),
-  stixType: z.string(),
-  versionChange: z.string().nullish(),
-  fromVersion: z.string().nullish(),
-  toVersion: z.string().nullish(),
-});
-export type ObjectChangeRow = z.infer<typeof objectChange>;
-
+/** The object changes an import run recorded (the shape `analytics/changes.ts` defines). */
 export function changesOf(json: string | null | undefined): ObjectChangeRow[] {
   return json ? z.array(objectChange).parse(JSON.parse(json)) : [];
 }

@@ -1,4 +1,4 @@
-import { DOMAINS } from '../../import/model.ts';
+import { DOMAINS } from '../model.ts';
 import type { Query, Row } from '../neo4j/executor.ts';
 
 /** The labels an API type maps to; Cypher takes labels only from this table, never from input. */

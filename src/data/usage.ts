@@ -20,13 +20,13 @@ const sortedNodes = (
   }`;
 
 /** `WITH n, <aggregates>`, or `WITH DISTINCT n` when none is needed. */
-const groupBy = (aggregates: (string | false)[]) => {
+const withAggregates = (aggregates: (string | false)[]) => {
   const kept = aggregates.filter((a): a is string => a !== false);
   return kept.length > 0 ? `WITH n, ${kept.join(', ')}` : 'WITH DISTINCT n';
 };
 
 /** Techniques actor `p` (group, campaign or software) uses; `$rollUp` reports sub-techniques under their parent. */
-const ACTOR_TECHNIQUES = (reads: Reads) => {
+const ACTOR_TECHNIQUES_BODY = (reads: Reads) => {
   const text = reads.text || reads.references;
   const vars = [
     'n',
@@ -42,7 +42,7 @@ const ACTOR_TECHNIQUES = (reads: Reads) => {
   OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp
   WITH coalesce(parent, t) AS n, t, via${text ? ', r' : ''}
   WHERE ${visible('n')}
-  ${groupBy([
+  ${withAggregates([
     reads.via && 'collect(DISTINCT via) AS found',
     !!reads.subtechniques && 'collect(DISTINCT t) AS ts',
     text && 'head([x IN collect({t: t, r: r}) WHERE x.t = n AND x.r IS NOT NULL | x.r]) AS r',
@@ -61,14 +61,14 @@ const ACTOR_TECHNIQUES = (reads: Reads) => {
 };
 
 /** Groups that use technique `p`. */
-const TECHNIQUE_GROUPS = (reads: Reads) => {
+const TECHNIQUE_GROUPS_BODY = (reads: Reads) => {
   const text = reads.text || reads.references;
   return `
   CALL (p) {
     ${usagePaths({ actor: 'n:Group', target: 'p', returns: 'n', withUse: text })}
   }
   WITH n, via${text ? ', r' : ''} WHERE ${visible('n')}
-  ${groupBy([reads.via && 'collect(DISTINCT via) AS found', text && 'head(collect(r)) AS r'])}
+  ${withAggregates([reads.via && 'collect(DISTINCT via) AS found', text && 'head(collect(r)) AS r'])}
   ${pageOf(
     reads,
     ['n', ...(reads.via ? ['found'] : []), ...(text ? ['r'] : [])],
@@ -81,14 +81,14 @@ const TECHNIQUE_GROUPS = (reads: Reads) => {
 };
 
 /** Groups that use any current technique or sub-technique of tactic `p`, with those techniques. */
-const TACTIC_GROUPS = (reads: Reads) => `
+const TACTIC_GROUPS_BODY = (reads: Reads) => `
   MATCH (p)<-[:IN_TACTIC]-(t:Technique)
   WHERE ${active('t')}
   CALL (t) {
     ${usagePaths({ actor: 'n:Group', target: 't', returns: 'n' })}
   }
   WITH n, t, via WHERE ${visible('n')}
-  ${groupBy([reads.via && 'collect(DISTINCT via) AS found', !!reads.techniques && 'collect(DISTINCT t) AS ts'])}
+  ${withAggregates([reads.via && 'collect(DISTINCT via) AS found', !!reads.techniques && 'collect(DISTINCT t) AS ts'])}
   ${reads.techniques ? sortedNodes('ts', 'techniques', null, reads.techniques) : ''}
   ${pageOf(
     reads,
@@ -100,7 +100,7 @@ const TACTIC_GROUPS = (reads: Reads) => `
   )}`;
 
 export const USAGE = {
-  actorTechniques: family('usage.actorTechniques', ACTOR_TECHNIQUES),
-  techniqueGroups: family('usage.techniqueGroups', TECHNIQUE_GROUPS),
-  tacticGroups: family('usage.tacticGroups', TACTIC_GROUPS),
+  actorTechniques: family('usage.actorTechniques', ACTOR_TECHNIQUES_BODY),
+  techniqueGroups: family('usage.techniqueGroups', TECHNIQUE_GROUPS_BODY),
+  tacticGroups: family('usage.tacticGroups', TACTIC_GROUPS_BODY),
 };

@@ -1,6 +1,6 @@
+import { fetchDataVersion } from '../data/graph-state.ts';
 import type { Logger } from '../logger.ts';
 import type { ReadExecutor } from '../neo4j/executor.ts';
-import { fetchDataVersion } from './queries.ts';
 
 /**
  * The graph's data version, refreshed from Neo4j at most every `intervalMs`, on demand (no

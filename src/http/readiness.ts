@@ -1,6 +1,6 @@
+import { fetchImported } from '../data/graph-state.ts';
 import type { Logger } from '../logger.ts';
 import type { ReadExecutor } from '../neo4j/executor.ts';
-import { fetchImported } from './queries.ts';
 
 /** What /ready reports: Neo4j answers and holds ATT&CK data, answers but is empty, or does not answer. */
 export type ReadyState = 'ready' | 'empty' | 'unavailable';

@@ -1,4 +1,4 @@
-import { LAYER_PATH, LAYER_PATH_PREFIX } from './layers.ts';
+import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
 
 /**
  * The app's documented routes. Every plugin asks `routeOf` which one a request is for, so the
@@ -7,9 +7,9 @@ import { LAYER_PATH, LAYER_PATH_PREFIX } from './layers.ts';
  * The rule: a route is its exact path, compared as the URL parser leaves it. No trailing slash,
  * no repeated slash, no prefix, no percent-encoding (`/%67raphql` is not `/graphql`), case counts
  * (`/GraphQL` is not a route). The layer downloads are their three documented paths under
- * `/layers/` (src/http/layers.ts), the group ids being the only variable part. The query string
- * plays no part in choosing a route. Everything else is not a route and gets 404 before anything
- * runs.
+ * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part. The query
+ * string plays no part in choosing a route. Everything else is not a route and gets 404 before
+ * anything runs.
  */
 export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers';
 

@@ -65,7 +65,7 @@ function fieldCost(
  * the default page size when both are absent), a plain list by its bound (see list-bounds.ts).
  * Fragments are costed once each, so fragment bombs cost no time to estimate.
  * `above`: the arguments of the fields this selection set is nested in, nearest first.
- * `variables` must be coerced already (defaults applied): see `coercedVariables`.
+ * `variables` must be coerced already (defaults applied), as `getVariableValues` does below.
  */
 export function estimateCost(
   schema: GraphQLSchema,

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { Context } from '../context.ts';
 
 /**
- * Page sizes of every connection. Resolvers pass these to the relay helpers
- * (`resolveCursorConnection({ args, ...PAGE_SIZE }, ...)`) so an omitted `first` means 100.
+ * Page sizes of every connection. `windowOf` (types/common.ts) turns a connection's arguments into
+ * a slice with these, so an omitted `first` means 100; the cost limit counts a list at that size.
  */
 export const PAGE_SIZE = { defaultSize: 100, maxSize: 1000 } as const;
 

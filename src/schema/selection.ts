@@ -19,9 +19,9 @@ import { isNodeKey, type NodeKey, type Projection, projection } from '../data/ro
 
 /*
  * The selection decides what is read. Each field that shows stored data says what it reads in its
- * extensions (see `stored` and `edgeRead`); these walk one level of an operation's selection and
- * add up what its fields read, as @neo4j/graphql's translator turns a selection set into a map
- * projection. A field no operation selected costs nothing.
+ * extensions (see `stored`, `readsKeys` and `ReadsExtensions.edge`); these walk one level of an
+ * operation's selection and add up what its fields read, as @neo4j/graphql's translator turns a
+ * selection set into a map projection. A field no operation selected costs nothing.
  */
 
 /** What an edge field reads of its relationship. */

@@ -11,7 +11,7 @@ import {
   parse,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATA_VERSION } from '../../src/http/queries.ts';
+import { DATA_VERSION } from '../../src/data/graph-state.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { estimateCost } from '../../src/plugins/use-cost-limit.ts';
 import { schema } from '../../src/schema/index.ts';

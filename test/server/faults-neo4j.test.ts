@@ -11,8 +11,8 @@
  * (median; without the circuit breaker each request took seconds), and serving again within 10 s.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalNeo4j, stopLocalNeo4j } from '../../scripts/local-neo4j/index.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
+import { startLocalNeo4j, stopLocalNeo4j } from '../../src/local-neo4j/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createDriver } from '../../src/neo4j/driver.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';

@@ -1,6 +1,6 @@
 import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalNeo4j, stopLocalNeo4j } from '../../scripts/local-neo4j/index.ts';
+import { startLocalNeo4j, stopLocalNeo4j } from '../../src/local-neo4j/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createExecutor } from '../../src/neo4j/executor.ts';
 import { type App, createApp } from '../../src/yoga.ts';

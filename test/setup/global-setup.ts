@@ -8,8 +8,8 @@
  */
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startLocalNeo4j, stopLocalNeo4j } from '../../scripts/local-neo4j/index.ts';
 import { loadConfig, PROJECT_ROOT } from '../../src/env.ts';
+import { startLocalNeo4j, stopLocalNeo4j } from '../../src/local-neo4j/index.ts';
 import { NEO4J_IMAGE } from './neo4j-image.ts';
 
 export interface TestNeo4j {

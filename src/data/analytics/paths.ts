@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RelType } from '../../../import/model.ts';
+import type { RelType } from '../../model.ts';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import type { Domain } from '../rows.ts';
 import { current } from './common.ts';

@@ -1,5 +1,5 @@
-import { fetchDataVersion } from '../../http/queries.ts';
 import type { ReadExecutor } from '../../neo4j/executor.ts';
+import { fetchDataVersion } from '../graph-state.ts';
 
 /** Entries kept per data version (LRU): key combinations are few, but `platform` is free text. */
 export const PER_IMPORT_MAX_ENTRIES = 64;

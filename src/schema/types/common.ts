@@ -100,7 +100,9 @@ export interface PageArgs {
   before?: string | null;
 }
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+/** The caller's fault, said plainly: the message names the argument and what is allowed. */
+export const badInput = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 /** The slice a connection's arguments ask for. Cursors are opaque offsets into the stable order. */
 export function windowOf(args: PageArgs): Window {

@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { fetchList, type LookupKeys, lookup } from '../../data/objects.ts';
@@ -8,6 +8,7 @@ import { builder } from '../builder.ts';
 import { connectionReads, nodeProjection } from '../selection.ts';
 import {
   asItems,
+  badInput,
   DomainEnum,
   type PageArgs,
   toConnection,
@@ -91,9 +92,8 @@ export async function resolveLookup(
 ) {
   const given = keyNames.filter((k) => args[k as keyof LookupKeys] != null);
   if (given.length !== 1) {
-    throw new GraphQLError(
+    throw badInput(
       `Give exactly one of ${keyNames.join(', ')} (got ${given.length ? given.join(', ') : 'none'}).`,
-      { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }
   return lookup(ctx.db, label, args, nodeProjection(info));

@@ -1,8 +1,9 @@
-import { NODE_TYPES } from '../../../../import/model.ts';
+import { compareKeys } from '../../../analytics/sets.ts';
 import { type ChangeRun, fetchChangeRun, type ObjectChangeRow } from '../../../data/analytics/changes.ts';
+import { NODE_TYPES } from '../../../model.ts';
 import { builder } from '../../builder.ts';
-import { asItems, DomainEnum, toConnection, windowOf } from '../common.ts';
-import { badInput, checkList } from './common.ts';
+import { asItems, badInput, DomainEnum, toConnection, windowOf } from '../common.ts';
+import { checkList } from './common.ts';
 
 const ChangeKindEnum = builder.enumType('ChangeKind', {
   description: 'What an import did to an object.',
@@ -121,9 +122,6 @@ const ChangeSet = builder.objectRef<ChangeSetShape>('ChangeSet').implement({
   }),
 });
 
-const cmp = (a: string | null | undefined, b: string | null | undefined) =>
-  (a ?? '\uffff') < (b ?? '\uffff') ? -1 : (a ?? '\uffff') > (b ?? '\uffff') ? 1 : 0;
-
 builder.queryField('changes', (t) =>
   t.field({
     type: ChangeSet,
@@ -171,9 +169,9 @@ builder.queryField('changes', (t) =>
         .sort(
           (a, b) =>
             kindOrder.indexOf(a.change) - kindOrder.indexOf(b.change) ||
-            cmp(a.stixType, b.stixType) ||
-            cmp(a.attackId, b.attackId) ||
-            cmp(a.stixId, b.stixId),
+            compareKeys(a.stixType, b.stixType) ||
+            compareKeys(a.attackId, b.attackId) ||
+            compareKeys(a.stixId, b.stixId),
         );
       return { run, changes };
     },

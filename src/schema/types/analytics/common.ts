@@ -1,16 +1,11 @@
-import { GraphQLError } from 'graphql';
 import { compareKeys } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
 import type { Via } from '../../../data/related.ts';
 import type { CoreRow, Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
-import { DomainEnum, UsageViaEnum } from '../common.ts';
+import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { coreRows } from '../complete.ts';
-
-/** The caller's fault, said plainly: the message names the argument and what is allowed. */
-export const badInput = (message: string) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {

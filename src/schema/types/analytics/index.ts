@@ -8,6 +8,6 @@ import './mitigation-plan.ts';
 import './detection.ts';
 import './detectable.ts';
 import './paths.ts';
-import './layers.ts';
+import './layer-fields.ts';
 import './changes.ts';
 import './technique-changes.ts';

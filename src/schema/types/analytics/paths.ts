@@ -8,9 +8,9 @@ import {
 } from '../../../data/analytics/paths.ts';
 import { LABEL_NAMES } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
-import { DomainEnum, ExternalReference, referencesOf } from '../common.ts';
+import { badInput, DomainEnum, ExternalReference, referencesOf } from '../common.ts';
 import { AttackObject } from '../refs.ts';
-import { badInput, checkRange, loadNode, unknownIdsField } from './common.ts';
+import { checkRange, loadNode, unknownIdsField } from './common.ts';
 
 const PathRelationshipType = builder.enumType('PathRelationshipType', {
   description: 'A relationship type a path may follow.',

@@ -3,7 +3,7 @@ import type { Context } from '../../../context.ts';
 import { resolveKeys } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
 import type { Layer } from '../../../navigator/layer.ts';
-import { coverageLayer, groupsLayer, mitigationPlanLayer } from '../../../navigator/layers.ts';
+import { coverageLayer, groupsLayer, mitigationPlanLayer } from '../../../navigator/result-layers.ts';
 import { builder, type SchemaTypes } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
 import {

@@ -1,5 +1,5 @@
 import type { Driver } from 'neo4j-driver';
-import type { Config } from '../../src/env.ts';
+import type { Config } from '../env.ts';
 import { NEO4J_VERSION, startLocalNeo4j } from './index.ts';
 
 /** True when Bolt answers with our credentials; false when nothing listens there. */

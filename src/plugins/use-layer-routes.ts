@@ -1,11 +1,11 @@
 import type { Plugin, YogaServer } from 'graphql-yoga';
-import { handleLayerRequest } from '../http/layers.ts';
+import { handleLayerRequest } from '../http/layer-downloads.ts';
 import { routeOf } from '../http/routes.ts';
 
 /**
- * Serves Navigator layer downloads (`/layers/...`, see src/http/layers.ts) from the same app. Each
- * download runs its GraphQL query through this Yoga instance (its `handle`), so the schema's validation,
- * limits and error masking apply to it.
+ * Serves Navigator layer downloads (`/layers/...`, see src/http/layer-downloads.ts) from the same
+ * app. Each download runs its GraphQL query through this Yoga instance (its `handle`), so the
+ * schema's validation, limits and error masking apply to it.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the plugin works with any server and user context
 export function useLayerRoutes(): Plugin<any> {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
 
 /**
- * The HTTP layer's own questions to Neo4j: is there data to serve, and which import is it.
+ * The state of the graph as a whole: is there data to serve (/ready), and which import is it (the
+ * data version that keys caches and per-import sets).
  * Both are cheap (one label scan stops at the first node; import runs are a handful of nodes).
  */
 export const READY: Query = {
