@@ -5,7 +5,7 @@ import type { Executor, Params, Row } from '../../src/neo4j/executor.ts';
 import { createApp } from '../../src/yoga.ts';
 import { createGql, type Gql } from '../helpers/app.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
-import { bundlePath } from '../helpers/stix.ts';
+import { bundlePath } from '../helpers/paths.ts';
 import { dataOf } from './fixture.ts';
 
 /*

@@ -9,13 +9,13 @@ import { DEFAULT_LIMITS, type ImportLimits } from '../../import/download.ts';
 import { ImportError, importSource } from '../../import/index.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
+import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
 /*
  * Replays what an outside probe did to the importer: an endless body, a server that never answers,
  * a TAXII `next` that repeats. Small limits keep each case to a fraction of a second.
  */
 
-const FIXTURE = 'test/fixtures/mini-enterprise.json';
 const MEDIA = 'application/taxii+json;version=2.1';
 const limits: ImportLimits = { maxBytes: 1024 * 1024, timeoutMs: 400, downloadTimeoutMs: 5_000, maxPages: 5 };
 
@@ -46,10 +46,10 @@ const envelope = (res: ServerResponse, body: unknown) =>
 beforeAll(async () => {
   db = await connectTestDb();
   await db.reset();
-  await importSource(db.executor, 'test/fixtures/mini-ics.json');
+  await importSource(db.executor, MINI_ICS);
   before = await graphDigest(db.executor);
   dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-dl-'));
-  fixture = await readFile(FIXTURE);
+  fixture = await readFile(MINI_ENTERPRISE);
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname + url.search);
@@ -184,7 +184,7 @@ describe('TAXII paging is bounded', () => {
 describe('gzip', () => {
   it('accepts a gzip file and a gzip download, building the graph the plain file builds', async () => {
     await db.reset();
-    await importSource(db.executor, FIXTURE);
+    await importSource(db.executor, MINI_ENTERPRISE);
     const plain = await graphDigest(db.executor, { attackOnly: true });
     const file = path.join(dir, 'mini-enterprise.json.gz');
     await writeFile(file, gzipSync(fixture));
@@ -195,7 +195,7 @@ describe('gzip', () => {
       expect(await graphDigest(db.executor, { attackOnly: true })).toEqual(plain);
     }
     await db.reset();
-    await importSource(db.executor, 'test/fixtures/mini-ics.json');
+    await importSource(db.executor, MINI_ICS);
     before = await graphDigest(db.executor);
   });
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { connectMiniDb, getUrl, MINI_ENTERPRISE, serve, type TestDb, writeFixtureB } from './support.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
+import { connectMiniDb, getUrl, serve, type TestDb, writeFixtureB } from './support.ts';
 
 let db: TestDb;
 beforeAll(async () => {

@@ -21,7 +21,8 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { connectMiniDb, MINI_ENTERPRISE, serve, type TestDb, writeFixtureB } from './support.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
+import { connectMiniDb, serve, type TestDb, writeFixtureB } from './support.ts';
 
 let db: TestDb;
 beforeAll(async () => {

@@ -1,14 +1,11 @@
 import path from 'node:path';
 import { importSource } from '../../import/index.ts';
-import { PROJECT_ROOT } from '../../src/env.ts';
 import { createMetrics, type Metrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { type App, createApp } from '../../src/yoga.ts';
 import { connectTestDb, type TestDb, testConfig } from '../helpers/db.ts';
-
-export const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures');
-export const MINI_ENTERPRISE = path.join(FIXTURES, 'mini-enterprise.json');
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
 
 export interface Served {
   yoga: App;
