@@ -1,13 +1,13 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError, InvalidBundleError, importSource } from '../../import/index.ts';
-import { connectTestDb, type TestDb } from '../helpers/db.ts';
+import { type Baseline, miniIcsBaseline } from '../helpers/baseline.ts';
+import type { TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
-import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
 
 const TECHNIQUE = 'attack-pattern--00000000-0000-4000-8000-000000000100';
 
@@ -15,7 +15,7 @@ let db: TestDb;
 let dir: string;
 let server: Server;
 let baseUrl: string;
-let before: Awaited<ReturnType<typeof graphDigest>>;
+let before: Baseline['before'];
 
 type Bundle = { type: string; objects: Record<string, unknown>[] };
 const fixture = async (): Promise<Bundle> => JSON.parse(await readFile(MINI_ENTERPRISE, 'utf8'));
@@ -26,11 +26,7 @@ async function file(name: string, content: string | object): Promise<string> {
 }
 
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importSource(db.executor, MINI_ICS);
-  before = await graphDigest(db.executor);
-  dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-bad-'));
+  ({ db, before, dir } = await miniIcsBaseline('attack-graph-bad-'));
   server = createServer((req, res) => {
     if (req.url === '/bundle.json') res.end(JSON.stringify({ type: 'bundle', objects: [] }));
     else res.writeHead(404, 'Not Found').end();

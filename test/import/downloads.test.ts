@@ -1,13 +1,13 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type ImportLimits } from '../../import/download.ts';
 import { ImportError, importSource } from '../../import/index.ts';
-import { connectTestDb, type TestDb } from '../helpers/db.ts';
+import { type Baseline, miniIcsBaseline } from '../helpers/baseline.ts';
+import type { TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
 import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
@@ -24,7 +24,7 @@ let server: Server;
 let base: string;
 let dir: string;
 let fixture: Buffer;
-let before: Awaited<ReturnType<typeof graphDigest>>;
+let before: Baseline['before'];
 const requests: string[] = [];
 const open = new Set<ServerResponse>();
 
@@ -44,11 +44,7 @@ const envelope = (res: ServerResponse, body: unknown) =>
   res.writeHead(200, { 'content-type': MEDIA }).end(JSON.stringify(body));
 
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importSource(db.executor, MINI_ICS);
-  before = await graphDigest(db.executor);
-  dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-dl-'));
+  ({ db, before, dir } = await miniIcsBaseline('attack-graph-dl-'));
   fixture = await readFile(MINI_ENTERPRISE);
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
