@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { createMetrics, type Metrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -68,6 +69,31 @@ export async function connectMiniDb(): Promise<TestDb> {
 }
 
 export type { TestDb };
+
+/** A GraphQL answer as the server tests read it. */
+export type GqlBody = {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+  extensions?: { dbRoundTrips?: number };
+};
+
+/** The error codes of an answer, in order. */
+export const errorCodes = (body: GqlBody) => (body.errors ?? []).map((e) => e.extensions?.code);
+
+/** The mini graph for one test file: connected before its tests, closed after them. */
+export function useMiniDb(): { readonly db: TestDb } {
+  let db: TestDb | undefined;
+  beforeAll(async () => {
+    db = await connectMiniDb();
+  });
+  afterAll(() => db?.close());
+  return {
+    get db() {
+      if (!db) throw new Error('the mini graph is not connected yet: use it inside a test or hook');
+      return db;
+    },
+  };
+}
 
 /**
  * Fixture B: the mini enterprise bundle plus one more technique, group, tool and mitigation
