@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { createExecutor } from '../../src/neo4j/executor.ts';
 import { MINI_ENTERPRISE } from '../helpers/paths.ts';
-import { connectMiniDb, type Served, serve, type TestDb } from '../server/support.ts';
+import { connectMiniDb, type Served, serve, type TestDb } from '../helpers/server.ts';
 
 let db: TestDb;
 let served: Served;

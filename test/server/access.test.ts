@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/env.ts';
 import { createRateLimiter } from '../../src/http/rate-limit.ts';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { connectMiniDb, serve, type TestDb } from '../helpers/server.ts';
 
 let db: TestDb;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { MINI_ENTERPRISE } from '../helpers/paths.ts';
-import { connectMiniDb, getUrl, serve, type TestDb, writeFixtureB } from './support.ts';
+import { connectMiniDb, getUrl, serve, type TestDb, writeFixtureB } from '../helpers/server.ts';
 
 let db: TestDb;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { schema } from '../../src/schema/index.ts';
 import { MAX_NODE_IDS } from '../../src/schema/list-bounds.ts';
 import { testConfig } from '../helpers/db.ts';
-import { errorCodes, type GqlBody, serve, useMiniDb } from './support.ts';
+import { errorCodes, type GqlBody, serve, useMiniDb } from '../helpers/server.ts';
 
 const mini = useMiniDb();
 

@@ -22,7 +22,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { MINI_ENTERPRISE } from '../helpers/paths.ts';
-import { type GqlBody, serve, useMiniDb, writeFixtureB } from './support.ts';
+import { type GqlBody, serve, useMiniDb, writeFixtureB } from '../helpers/server.ts';
 
 const mini = useMiniDb();
 

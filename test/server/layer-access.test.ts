@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { connectMiniDb, serve, type TestDb } from '../helpers/server.ts';
 
 let db: TestDb;
 beforeAll(async () => {

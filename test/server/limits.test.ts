@@ -5,7 +5,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createExecutor, QueryTimeoutError } from '../../src/neo4j/executor.ts';
 import { createApp } from '../../src/yoga.ts';
 import { testConfig } from '../helpers/db.ts';
-import { connectMiniDb, getUrl, serve, type TestDb } from './support.ts';
+import { connectMiniDb, getUrl, serve, type TestDb } from '../helpers/server.ts';
 
 let db: TestDb;
 beforeAll(async () => {

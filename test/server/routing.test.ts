@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMiniDb, type Served, serve, type TestDb } from './support.ts';
+import { connectMiniDb, type Served, serve, type TestDb } from '../helpers/server.ts';
 
 /**
  * Replays issue 16's probe: Yoga served GraphQL on any path ending in /graphql (`/x/graphql`,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/env.ts';
 import { testConfig } from '../helpers/db.ts';
 import { freePort } from '../helpers/net.ts';
-import { connectMiniDb, type TestDb } from './support.ts';
+import { connectMiniDb, type TestDb } from '../helpers/server.ts';
 
 const WORKERS = 2;
 let db: TestDb;

@@ -5,8 +5,8 @@ import { createMetrics, type Metrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { type App, createApp } from '../../src/yoga.ts';
-import { connectTestDb, type TestDb, testConfig } from '../helpers/db.ts';
-import { MINI_ENTERPRISE } from '../helpers/paths.ts';
+import { connectTestDb, type TestDb, testConfig } from './db.ts';
+import { MINI_ENTERPRISE } from './paths.ts';
 
 export interface Served {
   yoga: App;
