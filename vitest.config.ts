@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Files that need no database: pure stages, config, caches. `npm run test:unit` runs only these. */
 const UNIT = 'test/unit/**/*.test.ts';
@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: [UNIT],
+          exclude: [...configDefaults.exclude, UNIT],
           globalSetup: 'test/setup/global-setup.ts',
           // One database for the whole run: files take turns, and each resets it before use.
           fileParallelism: false,
