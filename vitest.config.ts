@@ -1,4 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Files that need no database: pure stages, config, caches. `npm run test:unit` runs only these. */
+const UNIT = 'test/unit/**/*.test.ts';
 
 export default defineConfig({
   resolve: {
@@ -7,12 +10,33 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: 'test/setup/global-setup.ts',
-    // One database for the whole run: files take turns, and each resets it before use.
-    fileParallelism: false,
-    // Real Neo4j work (imports of whole ATT&CK bundles, a server restart) takes seconds, not milliseconds.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // `npm test` runs both projects: the unit files first (a fast failure), then the files that need Neo4j.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [UNIT],
+          // No global setup here, so no Neo4j is picked or started; the files share nothing and run side by side.
+          fileParallelism: true,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, UNIT],
+          globalSetup: 'test/setup/global-setup.ts',
+          // One database for the whole run: files take turns, and each resets it before use.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          // Real Neo4j work (imports of whole ATT&CK bundles, a server restart) takes seconds, not milliseconds.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -1,4 +1,4 @@
-/** `npm run schema:print`: writes the printed, sorted schema to schema.graphql (test/schema.test.ts guards it). */
+/** `npm run schema:print`: writes the printed, sorted schema to schema.graphql (test/unit/schema.test.ts guards it). */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';

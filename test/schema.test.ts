@@ -1,51 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { resolveArrayConnection } from '@pothos/plugin-relay';
-import {
-  type GraphQLSchema,
-  isInputObjectType,
-  isInterfaceType,
-  isObjectType,
-  isSpecifiedScalarType,
-  lexicographicSortSchema,
-  printSchema,
-} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/env.ts';
 import { createLogger } from '../src/logger.ts';
 import { createBuilder, PAGE_SIZE } from '../src/schema/builder.ts';
-import { schema } from '../src/schema/index.ts';
 import { createApp } from '../src/yoga.ts';
 import { createGql, type Gql } from './helpers/app.ts';
 import { connectTestDb, type TestDb } from './helpers/db.ts';
-
-/** Every type and field (and argument) a user can see in GraphiQL, without a description. */
-function undescribed(s: GraphQLSchema): string[] {
-  const missing: string[] = [];
-  for (const type of Object.values(s.getTypeMap())) {
-    if (type.name.startsWith('__') || isSpecifiedScalarType(type)) continue;
-    if (!type.description) missing.push(type.name);
-    if (!isObjectType(type) && !isInterfaceType(type) && !isInputObjectType(type)) continue;
-    for (const field of Object.values(type.getFields())) {
-      if (!field.description) missing.push(`${type.name}.${field.name}`);
-      for (const arg of 'args' in field ? field.args : []) {
-        if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
-      }
-    }
-  }
-  return missing;
-}
-
-describe('schema.graphql', () => {
-  it('is the printed, sorted schema of the code (run `npm run schema:print` after a change)', async () => {
-    const committed = await readFile(path.join(PROJECT_ROOT, 'schema.graphql'), 'utf8');
-    expect(committed).toBe(`${printSchema(lexicographicSortSchema(schema))}\n`);
-  });
-
-  it('describes every type, field and argument', () => {
-    expect(undescribed(schema)).toEqual([]);
-  });
-});
+import { undescribed } from './helpers/schema.ts';
 
 /**
  * The builder's connection conventions, on a throwaway schema with a 1,500-item list (the app

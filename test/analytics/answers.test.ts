@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
-import { attackIdOf, isCurrent, type Obj, Reference } from './reference.ts';
+import { attackIdOf, isCurrent, type Obj, Reference } from '../helpers/reference.ts';
 
 let app: TestApp;
 let ref: Reference;

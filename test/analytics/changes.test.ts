@@ -1,7 +1,7 @@
 /** What changed between 17.1 and 18.1, against a diff of the two raw bundles. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
-import { attackIdOf, type Obj, Reference } from './reference.ts';
+import { attackIdOf, type Obj, Reference } from '../helpers/reference.ts';
 
 let app: TestApp;
 let before: Reference;

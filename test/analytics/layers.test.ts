@@ -1,7 +1,7 @@
 /** Navigator layers: the format's required fields and value ranges, and the HTTP download route. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
-import { Reference } from './reference.ts';
+import { Reference } from '../helpers/reference.ts';
 
 let app: TestApp;
 let ref: Reference;

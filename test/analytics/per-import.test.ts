@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { createExecutor } from '../../src/neo4j/executor.ts';
-import { connectMiniDb, MINI_ENTERPRISE, type Served, serve, type TestDb } from '../server/support.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
+import { connectMiniDb, type Served, serve, type TestDb } from '../helpers/server.ts';
 
 let db: TestDb;
 let served: Served;

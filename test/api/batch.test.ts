@@ -3,7 +3,8 @@ import { importSource } from '../../import/index.ts';
 import { fetchByStixIds } from '../../src/data/objects.ts';
 import { fetchRelated } from '../../src/data/related.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
-import { bundlePath, StixIndex } from '../helpers/stix.ts';
+import { bundlePath } from '../helpers/paths.ts';
+import { StixIndex } from '../helpers/stix.ts';
 
 const BUNDLE = 'ics-attack-18.1';
 let db: TestDb;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
+import { type AttackIds, attackIds, dataOf } from '../helpers/gql-data.ts';
 import { StixIndex } from '../helpers/stix.ts';
-import { type AttackIds, attackIds, dataOf } from './fixture.ts';
 
 const BUNDLES = ['enterprise-attack-18.1', 'mobile-attack-18.1', 'ics-attack-18.1'];
 let app: TestApp;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
+import { dataOf } from '../helpers/gql-data.ts';
 import { attackIdOf, StixIndex, type Via } from '../helpers/stix.ts';
-import { dataOf } from './fixture.ts';
 
 const BUNDLE = 'enterprise-attack-18.1';
 let app: TestApp;

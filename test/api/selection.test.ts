@@ -5,8 +5,8 @@ import type { Executor, Params, Row } from '../../src/neo4j/executor.ts';
 import { createApp } from '../../src/yoga.ts';
 import { createGql, type Gql } from '../helpers/app.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
-import { bundlePath } from '../helpers/stix.ts';
-import { dataOf } from './fixture.ts';
+import { dataOf } from '../helpers/gql-data.ts';
+import { bundlePath } from '../helpers/paths.ts';
 
 /*
  * Selection-aware reads: each level's Cypher returns only what the operation selects there. The

@@ -2,7 +2,7 @@ import { importSource } from '../../import/index.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { type App, createApp } from '../../src/yoga.ts';
 import { connectTestDb, type TestDb } from './db.ts';
-import { bundlePath } from './stix.ts';
+import { bundlePath } from './paths.ts';
 
 export interface GqlResponse<TData> {
   data?: TData | null;

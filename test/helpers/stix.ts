@@ -4,8 +4,7 @@
  * relationships) are hidden; objects in the middle of an inferred path must be current.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { loadConfig } from '../../src/env.ts';
+import { bundlePath } from './paths.ts';
 
 export interface StixObject {
   id: string;
@@ -36,9 +35,6 @@ const KILL_CHAIN: Record<string, string> = {
   'mobile-attack': 'mitre-mobile-attack',
   'ics-attack': 'mitre-ics-attack',
 };
-
-/** The path of a real bundle, such as `enterprise-attack-18.1`, in the configured data folder. */
-export const bundlePath = (name: string) => path.join(loadConfig().attack.dataDir, `${name}.json`);
 
 export const isActive = (o: StixObject) => !o.revoked && !o.x_mitre_deprecated;
 

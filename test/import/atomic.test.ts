@@ -9,11 +9,11 @@ import { createDriver } from '../../src/neo4j/driver.ts';
 import { createExecutor } from '../../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { graphCounts, graphDigest } from '../helpers/graph.ts';
+import { bundlePath } from '../helpers/paths.ts';
 import { expectedCounts, readBundle } from '../helpers/stix-counts.ts';
 
-const dataDir = loadConfig().attack.dataDir;
-const OLD = path.join(dataDir, 'enterprise-attack-17.1.json');
-const NEW = path.join(dataDir, 'enterprise-attack-18.1.json');
+const OLD = bundlePath('enterprise-attack-17.1');
+const NEW = bundlePath('enterprise-attack-18.1');
 const DOMAIN = 'enterprise-attack';
 
 /** Runs the import CLI and resolves once it reports `phase` on stderr, so a kill lands mid-transaction. */

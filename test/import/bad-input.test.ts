@@ -1,24 +1,24 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError, InvalidBundleError, importSource } from '../../import/index.ts';
-import { connectTestDb, type TestDb } from '../helpers/db.ts';
+import { type Baseline, miniIcsBaseline } from '../helpers/baseline.ts';
+import type { TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
 
-const FIXTURE = 'test/fixtures/mini-enterprise.json';
 const TECHNIQUE = 'attack-pattern--00000000-0000-4000-8000-000000000100';
 
 let db: TestDb;
 let dir: string;
 let server: Server;
 let baseUrl: string;
-let before: Awaited<ReturnType<typeof graphDigest>>;
+let before: Baseline['before'];
 
 type Bundle = { type: string; objects: Record<string, unknown>[] };
-const fixture = async (): Promise<Bundle> => JSON.parse(await readFile(FIXTURE, 'utf8'));
+const fixture = async (): Promise<Bundle> => JSON.parse(await readFile(MINI_ENTERPRISE, 'utf8'));
 async function file(name: string, content: string | object): Promise<string> {
   const p = path.join(dir, name);
   await writeFile(p, typeof content === 'string' ? content : JSON.stringify(content));
@@ -26,11 +26,7 @@ async function file(name: string, content: string | object): Promise<string> {
 }
 
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importSource(db.executor, 'test/fixtures/mini-ics.json');
-  before = await graphDigest(db.executor);
-  dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-bad-'));
+  ({ db, before, dir } = await miniIcsBaseline('attack-graph-bad-'));
   server = createServer((req, res) => {
     if (req.url === '/bundle.json') res.end(JSON.stringify({ type: 'bundle', objects: [] }));
     else res.writeHead(404, 'Not Found').end();
@@ -50,7 +46,7 @@ describe('a source that is not a usable bundle', () => {
     ['not JSON', () => file('text.json', 'hello'), /is not valid JSON/],
     [
       'truncated JSON',
-      async () => file('cut.json', (await readFile(FIXTURE, 'utf8')).slice(0, 5000)),
+      async () => file('cut.json', (await readFile(MINI_ENTERPRISE, 'utf8')).slice(0, 5000)),
       /is not valid JSON \(it looks truncated\)/,
     ],
     [

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { officialUrl } from '../../import/read.ts';
 import { PROJECT_ROOT } from '../../src/env.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
+import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
 const run = promisify(execFile);
 let db: TestDb;
@@ -39,7 +40,7 @@ afterAll(() => db.close());
 
 describe('npm run import', () => {
   it('prints JSON reports for scripts, and exits 0', async () => {
-    const { code, stdout } = await importCli('--json', 'test/fixtures/mini-enterprise.json');
+    const { code, stdout } = await importCli('--json', MINI_ENTERPRISE);
     expect(code).toBe(0);
     const [report] = JSON.parse(stdout);
     expect(report).toMatchObject({ domain: 'enterprise-attack', changed: true, rejected: 0 });
@@ -47,7 +48,7 @@ describe('npm run import', () => {
   });
 
   it('exits 1 on a bad bundle, says why in one line, and writes the report file', async () => {
-    const bundle = JSON.parse(await readFile('test/fixtures/mini-ics.json', 'utf8'));
+    const bundle = JSON.parse(await readFile(MINI_ICS, 'utf8'));
     bundle.objects[2].kill_chain_phases = 'inhibit-response-function';
     const bad = path.join(dir, 'bad.json');
     const reportFile = path.join(dir, 'report.json');

@@ -1,21 +1,21 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type ImportLimits } from '../../import/download.ts';
 import { ImportError, importSource } from '../../import/index.ts';
-import { connectTestDb, type TestDb } from '../helpers/db.ts';
+import { type Baseline, miniIcsBaseline } from '../helpers/baseline.ts';
+import type { TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
+import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
 /*
  * Replays what an outside probe did to the importer: an endless body, a server that never answers,
  * a TAXII `next` that repeats. Small limits keep each case to a fraction of a second.
  */
 
-const FIXTURE = 'test/fixtures/mini-enterprise.json';
 const MEDIA = 'application/taxii+json;version=2.1';
 const limits: ImportLimits = { maxBytes: 1024 * 1024, timeoutMs: 400, downloadTimeoutMs: 5_000, maxPages: 5 };
 
@@ -24,7 +24,7 @@ let server: Server;
 let base: string;
 let dir: string;
 let fixture: Buffer;
-let before: Awaited<ReturnType<typeof graphDigest>>;
+let before: Baseline['before'];
 const requests: string[] = [];
 const open = new Set<ServerResponse>();
 
@@ -44,12 +44,8 @@ const envelope = (res: ServerResponse, body: unknown) =>
   res.writeHead(200, { 'content-type': MEDIA }).end(JSON.stringify(body));
 
 beforeAll(async () => {
-  db = await connectTestDb();
-  await db.reset();
-  await importSource(db.executor, 'test/fixtures/mini-ics.json');
-  before = await graphDigest(db.executor);
-  dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-dl-'));
-  fixture = await readFile(FIXTURE);
+  ({ db, before, dir } = await miniIcsBaseline('attack-graph-dl-'));
+  fixture = await readFile(MINI_ENTERPRISE);
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname + url.search);
@@ -184,7 +180,7 @@ describe('TAXII paging is bounded', () => {
 describe('gzip', () => {
   it('accepts a gzip file and a gzip download, building the graph the plain file builds', async () => {
     await db.reset();
-    await importSource(db.executor, FIXTURE);
+    await importSource(db.executor, MINI_ENTERPRISE);
     const plain = await graphDigest(db.executor, { attackOnly: true });
     const file = path.join(dir, 'mini-enterprise.json.gz');
     await writeFile(file, gzipSync(fixture));
@@ -195,7 +191,7 @@ describe('gzip', () => {
       expect(await graphDigest(db.executor, { attackOnly: true })).toEqual(plain);
     }
     await db.reset();
-    await importSource(db.executor, 'test/fixtures/mini-ics.json');
+    await importSource(db.executor, MINI_ICS);
     before = await graphDigest(db.executor);
   });
 

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
-
-const ENTERPRISE = 'test/fixtures/mini-enterprise.json';
-const ICS = 'test/fixtures/mini-ics.json';
+import { fixturePath, MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
 let db: TestDb;
 const one = async (cypher: string, params = {}) =>
@@ -14,8 +12,8 @@ const all = (cypher: string, params = {}) => db.executor.read({ name: 'test', cy
 beforeAll(async () => {
   db = await connectTestDb();
   await db.reset();
-  await importSource(db.executor, ENTERPRISE);
-  await importSource(db.executor, ICS);
+  await importSource(db.executor, MINI_ENTERPRISE);
+  await importSource(db.executor, MINI_ICS);
 });
 afterAll(() => db.close());
 
@@ -129,7 +127,7 @@ describe('graph shape from hand-written fixtures', () => {
 describe('re-importing and removing domains', () => {
   it('writes nothing when the same bundle comes again', async () => {
     const before = await graphDigest(db.executor);
-    const report = await importSource(db.executor, ENTERPRISE);
+    const report = await importSource(db.executor, MINI_ENTERPRISE);
     expect(report.changed).toBe(false);
     expect(report.runId).toBeNull();
     expect(await graphDigest(db.executor)).toEqual(before);
@@ -137,7 +135,7 @@ describe('re-importing and removing domains', () => {
 
   it('leaves alone, and is not tripped by, nodes it did not write', async () => {
     await db.driver.executeQuery("CREATE (:AttackObject {stixId: 'x-foreign--1', name: 'not ours'})");
-    const report = await importSource(db.executor, ENTERPRISE);
+    const report = await importSource(db.executor, MINI_ENTERPRISE);
     expect(report.changed).toBe(false);
     expect(await one("MATCH (n {stixId: 'x-foreign--1'}) RETURN n.name AS name")).toEqual({
       name: 'not ours',
@@ -155,8 +153,8 @@ describe('re-importing and removing domains', () => {
   });
 
   it('leaves a shared object to the other domain when one domain drops it', async () => {
-    const withoutGroup = 'test/fixtures/mini-ics-without-group.json';
-    const ics = JSON.parse(await (await import('node:fs/promises')).readFile(ICS, 'utf8'));
+    const withoutGroup = fixturePath('mini-ics-without-group.json');
+    const ics = JSON.parse(await (await import('node:fs/promises')).readFile(MINI_ICS, 'utf8'));
     ics.objects = ics.objects.filter(
       (o: { id: string; source_ref?: string }) =>
         !o.id.startsWith('intrusion-set') && !o.source_ref?.startsWith('intrusion-set'),

@@ -1,13 +1,9 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { loadConfig } from '../../src/env.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { domainMembers, graphCounts, graphDigest } from '../helpers/graph.ts';
+import { bundlePath } from '../helpers/paths.ts';
 import { expectedCounts, readBundle } from '../helpers/stix-counts.ts';
-
-const dataDir = loadConfig().attack.dataDir;
-const bundle = (name: string) => path.join(dataDir, `${name}.json`);
 
 let db: TestDb;
 beforeAll(async () => {
@@ -17,10 +13,12 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 async function importAndCheck(name: string, domain: string) {
-  const report = await importSource(db.executor, bundle(name));
+  const report = await importSource(db.executor, bundlePath(name));
   expect(report.problems).toEqual([]);
   expect(report.domain).toBe(domain);
-  expect(await graphCounts(db.executor, domain)).toEqual(expectedCounts(readBundle(bundle(name)), domain));
+  expect(await graphCounts(db.executor, domain)).toEqual(
+    expectedCounts(readBundle(bundlePath(name)), domain),
+  );
   return report;
 }
 
@@ -52,7 +50,7 @@ describe('the five real ATT&CK bundles', () => {
     });
     const changes = JSON.parse(String(run?.c)) as { change: string; attackId: string }[];
     // Release 18 added detection strategies: every one is new.
-    const strategies = readBundle(bundle('enterprise-attack-18.1')).filter(
+    const strategies = readBundle(bundlePath('enterprise-attack-18.1')).filter(
       (o) => o.type === 'x-mitre-detection-strategy',
     );
     const added = new Set(changes.filter((c) => c.change === 'added').map((c) => c.attackId));
@@ -61,7 +59,7 @@ describe('the five real ATT&CK bundles', () => {
 
   it('writes nothing when 18.1 is imported again', async () => {
     const before = await graphDigest(db.executor);
-    const report = await importSource(db.executor, bundle('enterprise-attack-18.1'));
+    const report = await importSource(db.executor, bundlePath('enterprise-attack-18.1'));
     expect(report.changed).toBe(false);
     expect(await graphDigest(db.executor)).toEqual(before);
   });
@@ -71,7 +69,7 @@ describe('the five real ATT&CK bundles', () => {
     const updated = await graphDigest(db.executor, { attackOnly: true });
     await db.reset();
     for (const name of ['ics-attack-18.1', 'mobile-attack-18.1', 'enterprise-attack-18.1']) {
-      await importSource(db.executor, bundle(name));
+      await importSource(db.executor, bundlePath(name));
     }
     expect(await graphDigest(db.executor, { attackOnly: true })).toEqual(updated);
   });
@@ -83,7 +81,7 @@ describe('the five real ATT&CK bundles', () => {
     const before = await graphDigest(db.executor);
     const runs = await count();
     for (const name of ['enterprise-attack-18.1', 'ics-attack-18.1', 'enterprise-attack-18.1']) {
-      const report = await importSource(db.executor, bundle(name));
+      const report = await importSource(db.executor, bundlePath(name));
       expect(report.changed, name).toBe(false);
     }
     expect(await count()).toEqual(runs);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
+import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
 /*
  * Objects that two domains share with equal `modified` but different content (82 of them in
@@ -12,7 +13,6 @@ import { graphDigest } from '../helpers/graph.ts';
  * so each repeat of the same imports rewrote them and recorded a run.
  */
 
-const ENTERPRISE = 'test/fixtures/mini-enterprise.json';
 const GROUP = 'intrusion-set--00000000-0000-4000-8000-000000000300';
 const MALWARE = 'malware--00000000-0000-4000-8000-000000000400';
 const USES = 'relationship--00000000-0000-4000-8000-000000001003';
@@ -25,8 +25,8 @@ let enterpriseChanged: string;
 
 beforeAll(async () => {
   db = await connectTestDb();
-  const enterprise = JSON.parse(await readFile(ENTERPRISE, 'utf8')) as { objects: Obj[] };
-  const bundle = JSON.parse(await readFile('test/fixtures/mini-ics.json', 'utf8')) as { objects: Obj[] };
+  const enterprise = JSON.parse(await readFile(MINI_ENTERPRISE, 'utf8')) as { objects: Obj[] };
+  const bundle = JSON.parse(await readFile(MINI_ICS, 'utf8')) as { objects: Obj[] };
   const copy = (id: string) => structuredClone(enterprise.objects.find((o) => o.id === id) as Obj);
   // Same ids and `modified` as in the enterprise bundle; some fields differ.
   const group = bundle.objects.find((o) => o.id === GROUP) as Obj;
@@ -55,13 +55,13 @@ const runs = async () =>
 describe('objects two domains share with equal modified', () => {
   it('end the same whichever domain is imported first, and a repeat writes nothing', async () => {
     await db.reset();
-    await importSource(db.executor, ENTERPRISE);
+    await importSource(db.executor, MINI_ENTERPRISE);
     await importSource(db.executor, ics);
     const enterpriseFirst = await graphDigest(db.executor, { attackOnly: true });
     const before = await graphDigest(db.executor);
     const runsBefore = await runs();
 
-    for (const source of [ENTERPRISE, ics, ENTERPRISE, ics]) {
+    for (const source of [MINI_ENTERPRISE, ics, MINI_ENTERPRISE, ics]) {
       const report = await importSource(db.executor, source);
       expect(report.changed, source).toBe(false);
       expect(report.summary).toEqual({});
@@ -71,13 +71,13 @@ describe('objects two domains share with equal modified', () => {
 
     await db.reset();
     await importSource(db.executor, ics);
-    await importSource(db.executor, ENTERPRISE);
+    await importSource(db.executor, MINI_ENTERPRISE);
     expect(await graphDigest(db.executor, { attackOnly: true })).toEqual(enterpriseFirst);
   });
 
   it("never keep a domain's own older version: updating equals a fresh import", async () => {
     await db.reset();
-    await importSource(db.executor, ENTERPRISE);
+    await importSource(db.executor, MINI_ENTERPRISE);
     await importSource(db.executor, ics);
     await importSource(db.executor, enterpriseChanged);
     const updated = await graphDigest(db.executor, { attackOnly: true });

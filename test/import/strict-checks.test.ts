@@ -6,6 +6,7 @@ import { ImportError, InvalidBundleError, importSource } from '../../import/inde
 import { invalidUtf8Offset } from '../../import/read-text.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
 
 /*
  * Graphs strict mode used to accept: cycles, duplicate and malformed ATT&CK IDs, duplicate STIX
@@ -13,7 +14,6 @@ import { graphDigest } from '../helpers/graph.ts';
  * lists each and loads the rest without the offending objects.
  */
 
-const FIXTURE = 'test/fixtures/mini-enterprise.json';
 const id = (type: string, n: string) => `${type}--00000000-0000-4000-8000-${n.padStart(12, '0')}`;
 const T1003 = id('attack-pattern', '100');
 const T1003_001 = id('attack-pattern', '101');
@@ -141,7 +141,7 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 async function bundleFile(c: Case): Promise<string> {
-  const bundle = JSON.parse(await readFile(FIXTURE, 'utf8')) as Bundle;
+  const bundle = JSON.parse(await readFile(MINI_ENTERPRISE, 'utf8')) as Bundle;
   const find = (x: string) => {
     const o = bundle.objects.find((y) => y.id === x);
     if (!o) throw new Error(`no ${x} in the fixture`);
@@ -194,7 +194,7 @@ describe('strict mode refuses, relaxed mode skips', () => {
 
   it('still accepts a deprecated mitigation that reuses a technique ID (as real bundles do)', async () => {
     await db.reset();
-    const report = await importSource(db.executor, FIXTURE);
+    const report = await importSource(db.executor, MINI_ENTERPRISE);
     expect(report.problems).toEqual([]);
     expect(await count('MATCH (n:Mitigation {attackId: $id}) RETURN count(n) AS n', 'T1003')).toBe(1);
   });
@@ -202,7 +202,7 @@ describe('strict mode refuses, relaxed mode skips', () => {
 
 describe('invalid UTF-8', () => {
   it('is refused with the byte and its offset, not silently replaced', async () => {
-    const bytes = await readFile(FIXTURE);
+    const bytes = await readFile(MINI_ENTERPRISE);
     const at = bytes.indexOf('OS Credential Dumping');
     bytes[at + 3] = 0xff;
     const file = path.join(dir, 'bad-utf8.json');

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { graphDigest } from '../helpers/graph.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
 
-const FIXTURE = 'test/fixtures/mini-enterprise.json';
 const COLLECTION = 'x-mitre-collection--00000000-0000-4000-8000-0000000000c0';
 const PAGE = 7;
 const MEDIA = 'application/taxii+json;version=2.1';
@@ -47,7 +47,7 @@ const requests: string[] = [];
 
 beforeAll(async () => {
   db = await connectTestDb();
-  objects = JSON.parse(await readFile(FIXTURE, 'utf8')).objects;
+  objects = JSON.parse(await readFile(MINI_ENTERPRISE, 'utf8')).objects;
   server = taxiiServer(() => objects, requests);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   source = `taxii+http://127.0.0.1:${(server.address() as AddressInfo).port}/api/collections/${COLLECTION}`;
@@ -60,7 +60,7 @@ afterAll(async () => {
 describe('a TAXII 2.1 collection', () => {
   it('follows more/next paging and builds the same graph as the bundle file', async () => {
     await db.reset();
-    await importSource(db.executor, FIXTURE);
+    await importSource(db.executor, MINI_ENTERPRISE);
     const fromFile = await graphDigest(db.executor, { attackOnly: true });
     await db.reset();
     const report = await importSource(db.executor, source);

@@ -1,16 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/env.ts';
 import { createRateLimiter } from '../../src/http/rate-limit.ts';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { serve, useMiniDb } from '../helpers/server.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
+const mini = useMiniDb();
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
@@ -18,7 +14,7 @@ const query = { query: '{ status { objectCount } }' };
 
 describe('API keys', () => {
   it('when keys are configured, /graphql and /metrics need a valid Bearer key; /health and /ready do not', async () => {
-    const app = serve(db, { API_KEYS: `${KEY_A},${KEY_B}` });
+    const app = serve(mini.db, { API_KEYS: `${KEY_A},${KEY_B}` });
     for (const [headers, message] of [
       [{}, /API key is required/],
       [{ authorization: 'Bearer wrong-key-0123456789' }, /not valid/],
@@ -56,7 +52,7 @@ describe('API keys', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-keys-'));
     const file = path.join(dir, 'keys');
     await writeFile(file, `# integration team\n${KEY_B}\n\n`);
-    const app = serve(db, { API_KEYS_FILE: file });
+    const app = serve(mini.db, { API_KEYS_FILE: file });
     expect((await app.post(query, { authorization: `Bearer ${KEY_B}` })).status).toBe(200);
     expect((await app.post(query, { authorization: `Bearer ${KEY_A}` })).status).toBe(401);
     expect(() => loadConfig({ API_KEYS: 'short' })).toThrow(ConfigError);
@@ -69,7 +65,7 @@ describe('API keys', () => {
   });
 
   it('without keys the API is open', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     expect((await app.post(query)).status).toBe(200);
   });
 });
@@ -97,7 +93,7 @@ describe('rate limiting', () => {
   });
 
   it('answers 429 RATE_LIMITED with Retry-After per client: API key, else address', async () => {
-    const app = serve(db, {
+    const app = serve(mini.db, {
       RATE_LIMIT_PER_MINUTE: '6',
       RATE_LIMIT_BURST: '3',
       TRUST_PROXY_HOPS: '1',

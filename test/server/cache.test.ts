@@ -2,15 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { connectMiniDb, getUrl, MINI_ENTERPRISE, serve, type TestDb, writeFixtureB } from './support.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
+import { getUrl, serve, useMiniDb, writeFixtureB } from '../helpers/server.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
+const mini = useMiniDb();
 
 const COUNT = '{ techniques { totalCount } }';
 type Body = { data?: { techniques?: { totalCount: number } }; extensions?: { dbRoundTrips?: number } };
@@ -32,7 +29,7 @@ async function warm(app: ReturnType<typeof serve>) {
 
 describe('response cache', () => {
   it('answers a repeated operation from memory, until an import changes the data version', async () => {
-    const app = serve(db, { RESPONSE_CACHE_TTL_MS: '60000', DATA_VERSION_CHECK_MS: '100' });
+    const app = serve(mini.db, { RESPONSE_CACHE_TTL_MS: '60000', DATA_VERSION_CHECK_MS: '100' });
     await warm(app);
     const first = (await (await app.post({ query: COUNT })).json()) as Body;
     expect(first.extensions?.dbRoundTrips).toBe(1);
@@ -43,7 +40,7 @@ describe('response cache', () => {
     const other = (await (await app.post({ query: '{ groups { totalCount } }' })).json()) as Body;
     expect(other.extensions?.dbRoundTrips).toBe(1);
 
-    await importSource(db.executor, await writeFixtureB());
+    await importSource(mini.db.executor, await writeFixtureB());
     await new Promise((r) => setTimeout(r, 150));
     await app.post({ query: '{ __typename }' }); // starts the version check
     await new Promise((r) => setTimeout(r, 200));
@@ -54,11 +51,11 @@ describe('response cache', () => {
     const metrics = await (await app.get('/metrics')).text();
     expect(metrics).toMatch(/attack_graph_response_cache_total\{outcome="hit"\} [1-9]/);
     expect(metrics).toMatch(/attack_graph_response_cache_total\{outcome="miss"\} [1-9]/);
-    await importSource(db.executor, MINI_ENTERPRISE);
+    await importSource(mini.db.executor, MINI_ENTERPRISE);
   });
 
   it('never caches answers with errors', async () => {
-    const app = serve(db, { RESPONSE_CACHE_TTL_MS: '60000' });
+    const app = serve(mini.db, { RESPONSE_CACHE_TTL_MS: '60000' });
     await warm(app);
     const bad = '{ techniques(first: -1) { totalCount } }';
     await app.post({ query: bad });
@@ -71,7 +68,10 @@ describe('response cache', () => {
 describe('response cache byte budget', () => {
   it('never holds more than RESPONSE_CACHE_MAX_BYTES, however many distinct operation names arrive', async () => {
     const maxBytes = 2_048;
-    const app = serve(db, { RESPONSE_CACHE_TTL_MS: '60000', RESPONSE_CACHE_MAX_BYTES: String(maxBytes) });
+    const app = serve(mini.db, {
+      RESPONSE_CACHE_TTL_MS: '60000',
+      RESPONSE_CACHE_MAX_BYTES: String(maxBytes),
+    });
     await warm(app);
     const cachedBytes = async () => {
       const text = await app.metrics.registry.getSingleMetricAsString('attack_graph_response_cache_bytes');
@@ -105,7 +105,7 @@ describe('response cache byte budget', () => {
 
 describe('ETag and conditional GET', () => {
   it('gives successful GETs an ETag and Cache-Control, and answers 304 to If-None-Match', async () => {
-    const app = serve(db, { CACHE_MAX_AGE_S: '120' });
+    const app = serve(mini.db, { CACHE_MAX_AGE_S: '120' });
     await warm(app);
     const url = getUrl('query Count($first: Int) { techniques(first: $first) { totalCount } }', { first: 5 });
     const first = await app.get(url, csrf);
@@ -129,7 +129,7 @@ describe('ETag and conditional GET', () => {
 
   it('marks responses private when API keys are configured', async () => {
     const key = 'cache-key-0123456789abcdef';
-    const app = serve(db, { API_KEYS: key });
+    const app = serve(mini.db, { API_KEYS: key });
     await app.post({ query: '{ __typename }' }, { authorization: `Bearer ${key}` });
     await new Promise((r) => setTimeout(r, 200));
     const response = await app.get(getUrl(COUNT), { authorization: `Bearer ${key}` });
@@ -142,7 +142,7 @@ describe('persisted operations', () => {
   const pq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
 
   it('registers automatic persisted queries and serves them by hash, and checks the hash', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const unknown = (await (await app.post({ extensions: pq(sha(COUNT)) })).json()) as {
       errors?: { message: string }[];
     };
@@ -161,7 +161,7 @@ describe('persisted operations', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'attack-graph-pq-'));
     const file = path.join(dir, 'operations.json');
     await writeFile(file, JSON.stringify({ [sha(COUNT)]: COUNT }));
-    const app = serve(db, { PERSISTED_OPERATIONS_FILE: file, PERSISTED_OPERATIONS_ONLY: 'true' });
+    const app = serve(mini.db, { PERSISTED_OPERATIONS_FILE: file, PERSISTED_OPERATIONS_ONLY: 'true' });
     const listed = (await (await app.post({ extensions: pq(sha(COUNT)) })).json()) as Body;
     expect(listed.data?.techniques?.totalCount).toBeGreaterThan(0);
     const arbitrary = (await (await app.post({ query: '{ groups { totalCount } }' })).json()) as {
@@ -175,6 +175,6 @@ describe('persisted operations', () => {
     };
     expect(unlisted.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
     await writeFile(file, JSON.stringify({ [sha('{ x }')]: COUNT }));
-    expect(() => serve(db, { PERSISTED_OPERATIONS_FILE: file })).toThrow(/not the sha256/);
+    expect(() => serve(mini.db, { PERSISTED_OPERATIONS_FILE: file })).toThrow(/not the sha256/);
   });
 });

@@ -1,36 +1,13 @@
-import {
-  type FragmentDefinitionNode,
-  getNamedType,
-  getNullableType,
-  getOperationAST,
-  isCompositeType,
-  isInterfaceType,
-  isListType,
-  isObjectType,
-  Kind,
-  parse,
-} from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getNamedType } from 'graphql';
+import { describe, expect, it } from 'vitest';
 import { DATA_VERSION } from '../../src/data/graph-state.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
-import { estimateCost } from '../../src/plugins/use-cost-limit.ts';
 import { schema } from '../../src/schema/index.ts';
-import { LIST_BOUNDS, listBoundOf, MAX_NODE_IDS } from '../../src/schema/list-bounds.ts';
+import { MAX_NODE_IDS } from '../../src/schema/list-bounds.ts';
 import { testConfig } from '../helpers/db.ts';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { errorCodes, type GqlBody, serve, useMiniDb } from '../helpers/server.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
-
-type Body = {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-  extensions?: { dbRoundTrips?: number };
-};
-const codes = (body: Body) => (body.errors ?? []).map((e) => e.extensions?.code);
+const mini = useMiniDb();
 
 /**
  * The production profile over the mini graph, with an executor that counts every read it is asked
@@ -38,7 +15,7 @@ const codes = (body: Body) => (body.errors ?? []).map((e) => e.extensions?.code)
  */
 function production(env: Record<string, string> = {}) {
   const config = testConfig(env);
-  const real = createExecutor(db.driver, {
+  const real = createExecutor(mini.db.driver, {
     database: config.neo4j.database,
     timeoutMs: config.http.requestTimeoutMs,
   });
@@ -58,46 +35,16 @@ function production(env: Record<string, string> = {}) {
       return real.readBatch(reads, options);
     },
   };
-  const app = serve(db, { APP_ENV: 'production', ...env }, counting);
+  const app = serve(mini.db, { APP_ENV: 'production', ...env }, counting);
   return { app, counter };
 }
-describe('every list field has a declared bound', () => {
-  it('walks the schema: each field returning a list of objects is in LIST_BOUNDS or is a connection page', () => {
-    const missing: string[] = [];
-    for (const type of Object.values(schema.getTypeMap())) {
-      if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
-      const fields = type.getFields();
-      for (const field of Object.values(fields)) {
-        if (!isListType(getNullableType(field.type)) || !isCompositeType(getNamedType(field.type))) continue;
-        if (listBoundOf(type.name, field.name, 'pageInfo' in fields) === undefined)
-          missing.push(`${type.name}.${field.name}`);
-      }
-    }
-    expect(missing).toEqual([]);
-  });
-
-  it('names only fields that exist (a renamed field leaves no stale bound behind)', () => {
-    const stale = Object.keys(LIST_BOUNDS).filter((key) => {
-      const [typeName = '', fieldName = ''] = key.split('.');
-      if (typeName === '*') {
-        return !Object.values(schema.getTypeMap()).some(
-          (t) => (isObjectType(t) || isInterfaceType(t)) && fieldName in t.getFields(),
-        );
-      }
-      const type = schema.getType(typeName);
-      return !(type && (isObjectType(type) || isInterfaceType(type)) && fieldName in type.getFields());
-    });
-    expect(stale).toEqual([]);
-  });
-});
-
 describe('the probe queries are refused before any Neo4j read', () => {
   it('a plain-list nest (coverageGaps tactics > uncovered > groups) costs its real size: MAX_COST_EXCEEDED', async () => {
     const { app, counter } = production();
     const query = `{ coverageGaps(detected: ["T1"]) { tactics { tactic { name } uncovered {
       technique { name } groups { attackId name description references { url description } } } } } }`;
-    const body = (await (await app.post({ query })).json()) as Body;
-    expect(codes(body)).toEqual(['MAX_COST_EXCEEDED']);
+    const body = (await (await app.post({ query })).json()) as GqlBody;
+    expect(errorCodes(body)).toEqual(['MAX_COST_EXCEEDED']);
     expect(body.extensions?.dbRoundTrips).toBe(0);
     expect(counter.reads).toBe(0);
   });
@@ -106,13 +53,13 @@ describe('the probe queries are refused before any Neo4j read', () => {
     const { app, counter } = production();
     const query = `query($n: Int = 1000) { techniques(first: $n) { nodes { name
       groups(first: $n) { nodes { name techniques(first: $n) { nodes { name } } } } } } }`;
-    const body = (await (await app.post({ query })).json()) as Body;
-    expect(codes(body)).toEqual(['MAX_COST_EXCEEDED']);
+    const body = (await (await app.post({ query })).json()) as GqlBody;
+    expect(errorCodes(body)).toEqual(['MAX_COST_EXCEEDED']);
     expect(body.errors?.[0]?.message).toMatch(/up to \d{10,} objects/);
     expect(body.extensions?.dbRoundTrips).toBe(0);
     expect(counter.reads).toBe(0);
     // The same shape with a small default runs.
-    const small = (await (await app.post({ query: query.replace('= 1000', '= 2') })).json()) as Body;
+    const small = (await (await app.post({ query: query.replace('= 1000', '= 2') })).json()) as GqlBody;
     expect(small.errors).toBeUndefined();
     expect(counter.reads).toBeGreaterThan(0);
   });
@@ -126,8 +73,10 @@ describe('the probe queries are refused before any Neo4j read', () => {
     expect(id).toBeTruthy();
     const before = counter.reads;
     const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Technique { name description } } }';
-    const body = (await (await app.post({ query, variables: { ids: Array(1000).fill(id) } })).json()) as Body;
-    expect(codes(body)).toEqual(['BAD_USER_INPUT']);
+    const body = (await (
+      await app.post({ query, variables: { ids: Array(1000).fill(id) } })
+    ).json()) as GqlBody;
+    expect(errorCodes(body)).toEqual(['BAD_USER_INPUT']);
     expect(body.errors?.[0]?.message).toBe(`ids: at most ${MAX_NODE_IDS} ids may be given (got 1000).`);
     expect(body.extensions?.dbRoundTrips).toBe(0);
     expect(counter.reads).toBe(before);
@@ -144,7 +93,7 @@ describe('the probe queries are refused before any Neo4j read', () => {
     if (!a || !b) throw new Error('the mini graph has two techniques');
     const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Technique { name } } }';
     const ids = [a.id, b.id, a.id, a.id];
-    const body = (await (await app.post({ query, variables: { ids } })).json()) as Body;
+    const body = (await (await app.post({ query, variables: { ids } })).json()) as GqlBody;
     expect(body.errors).toBeUndefined();
     expect(body.data?.nodes).toEqual([a, b, a, a]);
   });
@@ -156,15 +105,15 @@ describe('MAX_RESPONSE_BYTES', () => {
     const page = 'techniques { nodes { attackId name description tactics { nodes { name description } } } }';
     const query = `{ ${['a', 'b', 'c', 'd', 'e'].map((alias) => `${alias}: ${page}`).join(' ')} }`;
     const response = await app.post({ query });
-    const body = (await response.json()) as Body;
-    expect(codes(body)).toEqual(['RESPONSE_TOO_LARGE']);
+    const body = (await response.json()) as GqlBody;
+    expect(errorCodes(body)).toEqual(['RESPONSE_TOO_LARGE']);
     expect(body.errors?.[0]?.message).toMatch(/larger than the limit of 2048 bytes/);
     expect(body.data ?? null).toBeNull();
     const warnings = app.logs().filter((l) => Number(l.level) >= 40);
     expect(warnings).toHaveLength(1);
     // Under the limit, the same query answers in full.
     const roomy = production({ MAX_RESPONSE_BYTES: '1000000' });
-    const full = (await (await roomy.app.post({ query })).json()) as Body;
+    const full = (await (await roomy.app.post({ query })).json()) as GqlBody;
     expect(full.errors).toBeUndefined();
     expect(JSON.stringify(full.data).length).toBeGreaterThan(2048);
   });
@@ -173,7 +122,7 @@ describe('MAX_RESPONSE_BYTES', () => {
 describe('REQUEST_TIMEOUT_MS', () => {
   it('stops the whole operation at the deadline: one TIMEOUT error, one log line, no read after it', async () => {
     const config = testConfig();
-    const real = createExecutor(db.driver, { database: config.neo4j.database });
+    const real = createExecutor(mini.db.driver, { database: config.neo4j.database });
     let reads = 0;
     // Neo4j answering slowly: every read waits 400 ms first, four times the request's time limit.
     const slow: Executor = {
@@ -189,7 +138,7 @@ describe('REQUEST_TIMEOUT_MS', () => {
         return real.readBatch(batch, options);
       },
     };
-    const app = serve(db, { APP_ENV: 'production', REQUEST_TIMEOUT_MS: '100' }, slow);
+    const app = serve(mini.db, { APP_ENV: 'production', REQUEST_TIMEOUT_MS: '100' }, slow);
     // Thirty nullable lookups, each with four lists: the lists' reads would come after the
     // deadline, and each failed on its own (one error and one logged stack per field) before the
     // deadline stopped the operation as a whole.
@@ -197,8 +146,8 @@ describe('REQUEST_TIMEOUT_MS', () => {
       software { nodes { name } } mitigations { nodes { name } } }`;
     const query = `{ ${Array.from({ length: 30 }, (_, i) => `t${i}: ${lookup}`).join(' ')} }`;
     const response = await app.post({ query });
-    const body = (await response.json()) as Body;
-    expect(codes(body)).toEqual(['TIMEOUT']);
+    const body = (await response.json()) as GqlBody;
+    expect(errorCodes(body)).toEqual(['TIMEOUT']);
     expect(body.errors?.[0]?.message).toMatch(/limit 100 ms/);
     expect(body.data ?? null).toBeNull();
     // The reads already under way finish; nothing the operation would have read next starts.
@@ -226,15 +175,15 @@ describe('full-text search text', () => {
     const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
     for (const { field, arg } of fullText) {
       const query = `query($s: String!) { ${field}(${arg}: $s) { __typename } }`;
-      const body = (await (await app.post({ query, variables: { s: words(1025) } })).json()) as Body;
-      expect(codes(body), field).toEqual(['BAD_USER_INPUT']);
+      const body = (await (await app.post({ query, variables: { s: words(1025) } })).json()) as GqlBody;
+      expect(errorCodes(body), field).toEqual(['BAD_USER_INPUT']);
       expect(body.errors?.[0]?.message, field).toMatch(/at most 300 words can be searched for \(got 1025\)/);
     }
     expect(counter.reads).toBe(0);
     // At the limit every one answers (Lucene's own limit is 341 words over the index's three properties).
     for (const { field, arg } of fullText) {
       const query = `query($s: String!) { ${field}(${arg}: $s) { __typename } }`;
-      const body = (await (await app.post({ query, variables: { s: words(300) } })).json()) as Body;
+      const body = (await (await app.post({ query, variables: { s: words(300) } })).json()) as GqlBody;
       expect(body.errors, field).toBeUndefined();
     }
   });
@@ -245,40 +194,9 @@ describe('full-text search text', () => {
     const hyphenated = Array.from({ length: 200 }, (_, i) => `a${i}-b${i}`).join(' ');
     const ideographs = '漢字'.repeat(200);
     for (const s of [hyphenated, ideographs]) {
-      const body = (await (await app.post({ query, variables: { s } })).json()) as Body;
-      expect(codes(body)).toEqual(['BAD_USER_INPUT']);
+      const body = (await (await app.post({ query, variables: { s } })).json()) as GqlBody;
+      expect(errorCodes(body)).toEqual(['BAD_USER_INPUT']);
       expect(body.errors?.[0]?.message).toMatch(/\(got 400\)/);
     }
-  });
-});
-
-describe('bounds that follow arguments', () => {
-  const costOf = (query: string) => {
-    const document = parse(query);
-    const operation = getOperationAST(document);
-    const root = schema.getQueryType();
-    if (!operation || !root) throw new Error('no query');
-    const fragments: Record<string, FragmentDefinitionNode> = {};
-    for (const d of document.definitions)
-      if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-    return estimateCost(schema, operation.selectionSet, root, fragments, {});
-  };
-
-  it('an ancestor `limit` bounds the list under it, but not through a fragment (costed at the maximum)', () => {
-    const inline = (limit: number) =>
-      costOf(`{ similarGroups(group: "G0007", limit: ${limit}) { similar { group { name } } } }`);
-    expect(inline(5)).toBeLessThan(inline(500));
-    const spread = costOf(
-      '{ similarGroups(group: "G0007", limit: 5) { ...S } } fragment S on Similarity { similar { group { name } } }',
-    );
-    expect(spread).toBe(inline(1000));
-  });
-
-  it('a plain list counts each of its items: coverage gaps ranked by two groups cost less than by all', () => {
-    const gaps = (groups: string) =>
-      costOf(`{ coverageGaps(detected: ["T1003"]${groups}) { tactics { uncovered { groups { name } } } } }`);
-    expect(gaps(', groups: ["G0007", "G0016"]')).toBeLessThan(gaps(''));
-    // 16 tactics x 400 techniques x 400 groups, each an object (the old estimate said 4).
-    expect(gaps('')).toBeGreaterThan(16 * 400 * 400);
   });
 });

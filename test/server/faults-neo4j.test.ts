@@ -18,7 +18,7 @@ import { createDriver } from '../../src/neo4j/driver.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { type App, createApp } from '../../src/yoga.ts';
 import { testConfig } from '../helpers/db.ts';
-import { connectMiniDb, type TestDb } from './support.ts';
+import { connectMiniDb, type TestDb } from '../helpers/server.ts';
 
 const target = inject('neo4j');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

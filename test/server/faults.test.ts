@@ -19,27 +19,19 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { connectMiniDb, MINI_ENTERPRISE, serve, type TestDb, writeFixtureB } from './support.ts';
+import { MINI_ENTERPRISE } from '../helpers/paths.ts';
+import { type GqlBody, serve, useMiniDb, writeFixtureB } from '../helpers/server.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
-
-type Body = {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-};
+const mini = useMiniDb();
 
 /** Asserts the invariant of every test here: a 2xx/4xx JSON answer with data or coded errors only. */
-async function expectClean(response: Response, what: string): Promise<Body> {
+async function expectClean(response: Response, what: string): Promise<GqlBody> {
   expect(response.status, what).toBeLessThan(500);
   const text = await response.text();
   expect(text, what).not.toMatch(/\bat \S+\.(ts|js):\d+|Neo4jError|Neo\.ClientError/);
-  const body = JSON.parse(text) as Body;
+  const body = JSON.parse(text) as GqlBody;
   expect(body.data !== undefined || (body.errors?.length ?? 0) > 0, what).toBe(true);
   for (const e of body.errors ?? []) {
     expect(typeof e.extensions?.code, `${what}: ${e.message}`).toBe('string');
@@ -49,7 +41,7 @@ async function expectClean(response: Response, what: string): Promise<Body> {
 }
 
 async function graphCounts() {
-  const [row] = await db.executor.read({
+  const [row] = await mini.db.executor.read({
     name: 'test.graphCounts',
     cypher: 'MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() RETURN nodes, count(r) AS rels',
   });
@@ -58,7 +50,7 @@ async function graphCounts() {
 
 describe('an import while the API serves', () => {
   it('every answer is all old data or all new data, never a mix', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const query =
       '{ techniques { totalCount } groups { totalCount } softwareList { totalCount } mitigations { totalCount } }';
     const tuple = async () => {
@@ -68,9 +60,9 @@ describe('an import while the API serves', () => {
     };
     const a = await tuple();
     const fixtureB = await writeFixtureB();
-    await importSource(db.executor, fixtureB);
+    await importSource(mini.db.executor, fixtureB);
     const b = await tuple();
-    await importSource(db.executor, MINI_ENTERPRISE);
+    await importSource(mini.db.executor, MINI_ENTERPRISE);
     expect(await tuple()).toBe(a);
     expect(b).not.toBe(a);
     // Four counts change together: a mixed answer would show some of them moved.
@@ -83,7 +75,8 @@ describe('an import while the API serves', () => {
     const pollers = Array.from({ length: 3 }, async () => {
       while (importing) seen.push(await tuple());
     });
-    for (let i = 0; i < 6; i++) await importSource(db.executor, i % 2 === 0 ? fixtureB : MINI_ENTERPRISE);
+    for (let i = 0; i < 6; i++)
+      await importSource(mini.db.executor, i % 2 === 0 ? fixtureB : MINI_ENTERPRISE);
     importing = false;
     await Promise.all(pollers);
     expect(seen.length).toBeGreaterThan(10);
@@ -107,7 +100,7 @@ const INJECTIONS = [
 
 describe('hostile requests', () => {
   it('Cypher-injection strings in every string argument of every root field change nothing', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const schema = await introspect(app);
     const before = await graphCounts();
     let asked = 0;
@@ -132,7 +125,7 @@ describe('hostile requests', () => {
   });
 
   it('deep nesting, alias bombs, huge pages and enormous strings are refused with codes', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     let deep = 'name';
     for (let i = 0; i < 40; i++) deep = `subtechniques { nodes { ${deep} } }`;
     const cases: [string, unknown][] = [
@@ -176,7 +169,7 @@ describe('hostile requests', () => {
   });
 
   it('malformed JSON, wrong content types and odd methods get 4xx with codes', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     for (const body of [
       '{',
       '{"query": }',
@@ -322,7 +315,7 @@ function mangle(query: string, r: Rng): string {
 
 describe('fuzz', () => {
   it('random valid and invalid queries from the schema always get data or a coded error', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const schema = await introspect(app);
     const root = schema.getQueryType();
     if (!root) throw new Error('no Query type');

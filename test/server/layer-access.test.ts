@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { serve, useMiniDb } from '../helpers/server.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
+const mini = useMiniDb();
 
 const KEY = 'layer-key-0123456789abcdef';
 
 describe('Navigator layer downloads', () => {
   it('need a valid key when keys are configured, like /graphql', async () => {
-    const app = serve(db, { API_KEYS: KEY });
+    const app = serve(mini.db, { API_KEYS: KEY });
     const denied = await app.get('/layers/groups/G0001.json');
     expect(denied.status).toBe(401);
     const allowed = await app.get('/layers/groups/G0001.json', { authorization: `Bearer ${KEY}` });
@@ -25,7 +21,7 @@ describe('Navigator layer downloads', () => {
   });
 
   it('count against the rate limit', async () => {
-    const app = serve(db, { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '1' });
+    const app = serve(mini.db, { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '1' });
     expect((await app.get('/layers/groups/G0001.json')).status).toBe(200);
     const limited = await app.get('/layers/groups/G0001.json');
     expect(limited.status).toBe(429);

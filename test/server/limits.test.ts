@@ -1,17 +1,13 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/context.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createExecutor, QueryTimeoutError } from '../../src/neo4j/executor.ts';
 import { createApp } from '../../src/yoga.ts';
 import { testConfig } from '../helpers/db.ts';
-import { connectMiniDb, getUrl, serve, type TestDb } from './support.ts';
+import { getUrl, serve, useMiniDb } from '../helpers/server.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
+const mini = useMiniDb();
 
 type Body = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
 const codes = (body: Body) => (body.errors ?? []).map((e) => e.extensions?.code);
@@ -25,7 +21,7 @@ function nested(depth: number): string {
 
 describe('query limits', () => {
   it('rejects a query nested deeper than MAX_DEPTH, with MAX_DEPTH_EXCEEDED, before Neo4j is asked', async () => {
-    const app = serve(db, { MAX_DEPTH: '6' });
+    const app = serve(mini.db, { MAX_DEPTH: '6' });
     const response = await app.post({ query: nested(5) });
     const body = (await response.json()) as Body & { extensions?: { dbRoundTrips?: number } };
     expect(codes(body)).toEqual(['MAX_DEPTH_EXCEEDED']);
@@ -36,7 +32,7 @@ describe('query limits', () => {
   });
 
   it('rejects alias bombs with MAX_ALIASES_EXCEEDED', async () => {
-    const app = serve(db, { MAX_ALIASES: '5' });
+    const app = serve(mini.db, { MAX_ALIASES: '5' });
     const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: status { objectCount }`).join(' ');
     expect(codes((await (await app.post({ query: `{ ${aliases} }` })).json()) as Body)).toEqual([
       'MAX_ALIASES_EXCEEDED',
@@ -44,7 +40,7 @@ describe('query limits', () => {
   });
 
   it('costs a query by the objects it could return, page sizes from literals, variables or the default', async () => {
-    const app = serve(db, { MAX_COST: '10000' });
+    const app = serve(mini.db, { MAX_COST: '10000' });
     const query =
       'query($n: Int) { techniques(first: $n) { nodes { name tactics(first: $n) { nodes { name } } } } }';
     // 1 + n * (1 + 1 + n * 1) objects: 10 -> 121, 100 -> 10201.
@@ -64,7 +60,7 @@ describe('query limits', () => {
   });
 
   it('refuses fragment bombs quickly, with a code', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const levels = 40;
     const fragments = Array.from({ length: levels }, (_, i) =>
       i + 1 < levels
@@ -82,7 +78,7 @@ describe('query limits', () => {
   });
 
   it('rejects directive floods (MAX_DIRECTIVES_EXCEEDED) and token floods (MAX_TOKENS_EXCEEDED)', async () => {
-    const app = serve(db, { MAX_DIRECTIVES: '3', MAX_TOKENS: '50' });
+    const app = serve(mini.db, { MAX_DIRECTIVES: '3', MAX_TOKENS: '50' });
     const directives =
       '{ status @include(if: true) @include(if: true) @include(if: true) @include(if: true) { objectCount } }';
     expect(codes((await (await app.post({ query: directives })).json()) as Body)).toEqual([
@@ -95,7 +91,7 @@ describe('query limits', () => {
   });
 
   it('refuses bodies over MAX_BODY_BYTES with 413, and batches unless HTTP_BATCH_LIMIT allows them', async () => {
-    const app = serve(db, { MAX_BODY_BYTES: '2048' });
+    const app = serve(mini.db, { MAX_BODY_BYTES: '2048' });
     const big = await app.post({ query: `{ status { objectCount } } # ${'x'.repeat(4000)}` });
     expect(big.status).toBe(413);
     expect(codes((await big.json()) as Body)).toEqual(['REQUEST_ENTITY_TOO_LARGE']);
@@ -103,13 +99,13 @@ describe('query limits', () => {
     const refused = await app.post(batch);
     expect(refused.status).toBe(400);
     expect(codes((await refused.json()) as Body)).toEqual(['BAD_REQUEST']);
-    const batching = serve(db, { HTTP_BATCH_LIMIT: '2' });
+    const batching = serve(mini.db, { HTTP_BATCH_LIMIT: '2' });
     const answered = (await (await batching.post(batch)).json()) as Body[];
     expect(answered.map((r) => r.data)).toEqual([{ a: 'Query' }, { b: 'Query' }]);
   });
 
   it('bounds `first`: 100000000 is refused by the cost limit, or by the page-size check (BAD_USER_INPUT)', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const costly = (await (
       await app.post({ query: '{ techniques(first: 100000000) { nodes { name } } }' })
     ).json()) as Body;
@@ -123,7 +119,7 @@ describe('query limits', () => {
 
 describe('profiles', () => {
   it('development: GraphiQL, introspection and field suggestions on', async () => {
-    const app = serve(db, { APP_ENV: 'development' });
+    const app = serve(mini.db, { APP_ENV: 'development' });
     expect((await app.get('/graphql', { accept: 'text/html' })).status).toBe(200);
     const intro = (await (await app.post({ query: '{ __schema { queryType { name } } }' })).json()) as Body;
     expect(intro.errors).toBeUndefined();
@@ -132,7 +128,7 @@ describe('profiles', () => {
   });
 
   it('production: GraphiQL, introspection and field suggestions off unless asked for', async () => {
-    const app = serve(db, { NODE_ENV: 'production' });
+    const app = serve(mini.db, { NODE_ENV: 'production' });
     const page = await app.get('/graphql', { accept: 'text/html' });
     expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
     const intro = (await (await app.post({ query: '{ __schema { queryType { name } } }' })).json()) as Body;
@@ -142,7 +138,7 @@ describe('profiles', () => {
     expect(codes(typo)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(JSON.stringify(typo)).not.toMatch(/Did you mean|technique\b/);
 
-    const opened = serve(db, { APP_ENV: 'production', GRAPHIQL: 'true', INTROSPECTION: 'true' });
+    const opened = serve(mini.db, { APP_ENV: 'production', GRAPHIQL: 'true', INTROSPECTION: 'true' });
     expect((await opened.get('/graphql', { accept: 'text/html' })).headers.get('content-type')).toContain(
       'text/html',
     );
@@ -154,7 +150,7 @@ describe('profiles', () => {
 
 describe('CSRF prevention and CORS', () => {
   it('refuses non-JSON POSTs (415) and GET queries without a preflight header (400 CSRF_PREVENTION)', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     for (const type of [
       'text/plain',
       'application/x-www-form-urlencoded',
@@ -171,16 +167,16 @@ describe('CSRF prevention and CORS', () => {
     const marked = await app.get(getUrl('{ __typename }'), { 'x-graphql-csrf': '1' });
     expect(marked.status).toBe(200);
     expect(await marked.json()).toMatchObject({ data: { __typename: 'Query' } });
-    const off = serve(db, { CSRF_PREVENTION: 'false' });
+    const off = serve(mini.db, { CSRF_PREVENTION: 'false' });
     expect((await off.get(getUrl('{ __typename }'))).status).toBe(200);
   });
 
   it('sends no CORS headers unless CORS_ORIGINS names the origin', async () => {
     const origin = 'https://frontend.example';
-    const closed = serve(db);
+    const closed = serve(mini.db);
     const a = await closed.post({ query: '{ __typename }' }, { origin });
     expect(a.headers.get('access-control-allow-origin')).toBeNull();
-    const open = serve(db, { CORS_ORIGINS: `${origin},https://other.example` });
+    const open = serve(mini.db, { CORS_ORIGINS: `${origin},https://other.example` });
     const b = await open.post({ query: '{ __typename }' }, { origin });
     expect(b.headers.get('access-control-allow-origin')).toBe(origin);
     const c = await open.post({ query: '{ __typename }' }, { origin: 'https://evil.example' });
@@ -190,7 +186,10 @@ describe('CSRF prevention and CORS', () => {
 
 describe('time limit', () => {
   it('the executor passes its limit to Neo4j, which aborts a slow query: QueryTimeoutError', async () => {
-    const executor = createExecutor(db.driver, { database: db.config.neo4j.database, timeoutMs: 300 });
+    const executor = createExecutor(mini.db.driver, {
+      database: mini.db.config.neo4j.database,
+      timeoutMs: 300,
+    });
     const started = Date.now();
     await expect(
       executor.read({ name: 'test.slow', cypher: 'UNWIND range(1, 500000000) AS x RETURN sum(x) AS s' }),
@@ -223,7 +222,7 @@ describe('time limit', () => {
       }),
     });
     const config = testConfig({ REQUEST_TIMEOUT_MS: '400', CONSISTENT_READS: 'false' });
-    const executor = createExecutor(db.driver, { database: config.neo4j.database, timeoutMs: 400 });
+    const executor = createExecutor(mini.db.driver, { database: config.neo4j.database, timeoutMs: 400 });
     const yoga = createApp({ config, executor, logger: createLogger('silent'), schema: slow });
     const response = await yoga.fetch('http://test/graphql', {
       method: 'POST',

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { serve, useMiniDb } from '../helpers/server.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
+const mini = useMiniDb();
 
 describe('request ids and logs', () => {
   it('echoes a plain client X-Request-Id, replaces a hostile one, and puts it on every line of the request', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const mine = await app.post({ query: '{ status { objectCount } }' }, { 'x-request-id': 'client-req-42' });
     expect(mine.headers.get('x-request-id')).toBe('client-req-42');
     const hostile = await app.post({ query: '{ __typename }' }, { 'x-request-id': 'a b\n{"level":60}' });
@@ -27,7 +23,7 @@ describe('request ids and logs', () => {
   });
 
   it('logs operation names but never variables or headers', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     const secret = 'variable-secret-value-123';
     await app.post(
       { query: 'query Lookup($id: String) { technique(attackId: $id) { name } }', variables: { id: secret } },
@@ -43,7 +39,7 @@ describe('request ids and logs', () => {
 
 describe('/metrics', () => {
   it('serves Prometheus text: requests by operation and outcome, latency, Neo4j queries, pool, cache', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     await app.post({ query: 'query Techniques { techniques { totalCount } }' });
     await app.post({ query: 'query Broken { noSuchField }' });
     await app.post({ query: '{ status { objectCount } }' });
@@ -66,7 +62,7 @@ describe('/metrics', () => {
   });
 
   it('is off with METRICS=false', async () => {
-    const app = serve(db, { METRICS: 'false' });
+    const app = serve(mini.db, { METRICS: 'false' });
     expect((await app.get('/metrics')).status).toBe(404);
   });
 });

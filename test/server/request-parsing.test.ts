@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { serve, useMiniDb } from '../helpers/server.ts';
 
 /** Replays issue 16's findings on request bodies: each answer says plainly what is wrong. */
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
+const mini = useMiniDb();
 
 type Body = { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 
 describe('request parsing', () => {
   it('answers an invalid JSON body with a plain 400 BAD_REQUEST, without the parser exception', async () => {
-    const app = serve(db, { APP_ENV: 'production' });
+    const app = serve(mini.db, { APP_ENV: 'production' });
     for (const body of ['{', '{"query": }', '{"query":"{ __typename }"', '', "{'query': '{ __typename }'}"]) {
       const response = await app.post(body);
       expect(response.status, body).toBe(400);
@@ -32,7 +28,7 @@ describe('request parsing', () => {
   });
 
   it('answers JSON that is not an object with 400 BAD_REQUEST naming what it got', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     for (const [body, got] of [
       ['null', 'null'],
       ['"text"', 'a string'],
@@ -48,7 +44,7 @@ describe('request parsing', () => {
   });
 
   it('answers a GET whose variables or extensions are not JSON with 400 BAD_REQUEST, not a 500', async () => {
-    const app = serve(db);
+    const app = serve(mini.db);
     for (const name of ['variables', 'extensions']) {
       const response = await app.get(`/graphql?query=%7B__typename%7D&${name}=%7Bbad`, {
         'x-graphql-csrf': '1',
@@ -70,7 +66,7 @@ describe('request parsing', () => {
   });
 
   it('accepts JSON media types in any case, since media types are case-insensitive', async () => {
-    const app = serve(db, { APP_ENV: 'production' });
+    const app = serve(mini.db, { APP_ENV: 'production' });
     for (const type of [
       'APPLICATION/JSON',
       'Application/Json; charset=UTF-8',
@@ -89,7 +85,7 @@ describe('request parsing', () => {
   });
 
   it('still limits a body that comes without Content-Length (MAX_BODY_BYTES, 413)', async () => {
-    const app = serve(db, { MAX_BODY_BYTES: '2048' });
+    const app = serve(mini.db, { MAX_BODY_BYTES: '2048' });
     const chunk = new TextEncoder().encode(
       `{"query":"{ __typename }","variables":{"s":"${'x'.repeat(4096)}"}}`,
     );

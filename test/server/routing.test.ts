@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMiniDb, type Served, serve, type TestDb } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { type Served, serve, useMiniDb } from '../helpers/server.ts';
 
 /**
  * Replays issue 16's probe: Yoga served GraphQL on any path ending in /graphql (`/x/graphql`,
@@ -8,11 +8,7 @@ import { connectMiniDb, type Served, serve, type TestDb } from './support.ts';
  * only the exact documented paths are routes; everything else is 404 NOT_FOUND before anything runs.
  */
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await connectMiniDb();
-});
-afterAll(() => db?.close());
+const mini = useMiniDb();
 
 const KEY = 'routing-key-0123456789abcdef';
 const BODY = JSON.stringify({ query: '{ status { objectCount } }' });
@@ -82,7 +78,7 @@ async function metricsText(app: Served): Promise<string> {
 describe('only the documented paths are routes', () => {
   for (const keys of [false, true]) {
     it(`every lookalike of every route answers 404 NOT_FOUND, whatever the method (${keys ? 'with' : 'without'} API keys)`, async () => {
-      const app = serve(db, {
+      const app = serve(mini.db, {
         APP_ENV: 'production',
         RATE_LIMIT_PER_MINUTE: '60',
         RATE_LIMIT_BURST: '5',
@@ -156,7 +152,7 @@ describe('the documented routes', () => {
 
   for (const keys of [false, true]) {
     it(`answer by method and key (${keys ? 'with' : 'without'} API keys)`, async () => {
-      const app = serve(db, keys ? { API_KEYS: KEY } : {});
+      const app = serve(mini.db, keys ? { API_KEYS: KEY } : {});
       for (const [method, path, open, guarded] of TABLE) {
         const init = (headers: Record<string, string>) => ({
           method,
@@ -181,7 +177,7 @@ describe('the documented routes', () => {
   }
 
   it('a query string does not pick another route: /ready?a=/health is readiness, /metrics?a=/graphql is metrics', async () => {
-    const app = serve(db, { GRAPHIQL: 'true' });
+    const app = serve(mini.db, { GRAPHIQL: 'true' });
     // Health and readiness both answer 200 with no body; only readiness asks Neo4j.
     expect((await app.get('/ready?a=/health')).status).toBe(200);
     expect(await metricsText(app)).toMatch(
@@ -195,7 +191,7 @@ describe('the documented routes', () => {
   });
 
   it('GraphiQL renders on /graphql only', async () => {
-    const app = serve(db, { GRAPHIQL: 'true' });
+    const app = serve(mini.db, { GRAPHIQL: 'true' });
     const page = await app.get('/graphql', { accept: 'text/html' });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -206,7 +202,7 @@ describe('the documented routes', () => {
 
   it('with CORS_ORIGINS set, preflights are answered on routes only', async () => {
     const origin = 'https://frontend.example';
-    const app = serve(db, { CORS_ORIGINS: origin, API_KEYS: KEY });
+    const app = serve(mini.db, { CORS_ORIGINS: origin, API_KEYS: KEY });
     const preflight = (path: string) =>
       app.yoga.fetch(`http://test${path}`, {
         method: 'OPTIONS',
@@ -221,14 +217,14 @@ describe('the documented routes', () => {
   });
 
   it('with METRICS=false, /metrics is not a route', async () => {
-    const app = serve(db, { METRICS: 'false' });
+    const app = serve(mini.db, { METRICS: 'false' });
     const response = await app.get('/metrics');
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'NOT_FOUND' } }] });
   });
 
   it('the rate limit counts /graphql whatever its query string', async () => {
-    const app = serve(db, { API_KEYS: KEY, RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '2' });
+    const app = serve(mini.db, { API_KEYS: KEY, RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '2' });
     const statuses = [];
     for (const path of ['/graphql', '/graphql?a=/x', '/graphql?a=/graphql']) {
       statuses.push((await send(app, 'POST', path)).status);

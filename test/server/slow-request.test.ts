@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../src/http/server.ts';
 import { testConfig } from '../helpers/db.ts';
-import { connectMiniDb, serve, type TestDb } from './support.ts';
+import { connectMiniDb, serve, type TestDb } from '../helpers/server.ts';
 
 /**
  * Replays issue 16's slow-body finding against a real listening server: a client that trickles

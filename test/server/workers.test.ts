@@ -3,29 +3,18 @@
  * over them, /metrics sums every worker whichever one answers, and SIGTERM stops them all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/free-port.ts';
 import { PROJECT_ROOT } from '../../src/env.ts';
 import { testConfig } from '../helpers/db.ts';
-import { connectMiniDb, type TestDb } from './support.ts';
+import { connectMiniDb, type TestDb } from '../helpers/server.ts';
 
 const WORKERS = 2;
 let db: TestDb;
 let child: ChildProcess;
 let base: string;
 let exited: Promise<number | null>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 beforeAll(async () => {
   db = await connectMiniDb();

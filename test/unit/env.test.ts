@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, envSchema, loadConfig, PROJECT_ROOT } from '../src/env.ts';
+import { ConfigError, envSchema, loadConfig, PROJECT_ROOT } from '../../src/env.ts';
 
 /** `NAME=value` lines of .env.example; comments and blank lines skipped. */
 async function exampleEnv(): Promise<Map<string, string>> {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { GqlResponse } from '../helpers/app.ts';
+import type { GqlResponse } from './app.ts';
 
 /** The data of a response that must have succeeded. */
 export function dataOf<T>(response: GqlResponse<T>): T {

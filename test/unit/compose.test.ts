@@ -3,10 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import pkg from '../package.json' with { type: 'json' };
-import { PROJECT_ROOT } from '../src/env.ts';
-import { NEO4J_VERSION } from '../src/local-neo4j/index.ts';
-import { NEO4J_IMAGE } from './setup/neo4j-image.ts';
+import pkg from '../../package.json' with { type: 'json' };
+import { PROJECT_ROOT } from '../../src/env.ts';
+import { NEO4J_VERSION } from '../../src/local-neo4j/index.ts';
+import { NEO4J_IMAGE } from '../setup/neo4j-image.ts';
 
 const read = (file: string) => readFile(path.join(PROJECT_ROOT, file), 'utf8');
 

@@ -4,7 +4,7 @@
  * relationships only; DIRECT usage.
  */
 import { readFileSync } from 'node:fs';
-import { bundlePath } from '../helpers/stix.ts';
+import { bundlePath } from './paths.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw STIX JSON, read the way a script would
 export type Obj = Record<string, any>;

@@ -1,14 +1,12 @@
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { PROJECT_ROOT } from '../../src/env.ts';
 import { createMetrics, type Metrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { type App, createApp } from '../../src/yoga.ts';
-import { connectTestDb, type TestDb, testConfig } from '../helpers/db.ts';
-
-export const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures');
-export const MINI_ENTERPRISE = path.join(FIXTURES, 'mini-enterprise.json');
+import { connectTestDb, type TestDb, testConfig } from './db.ts';
+import { MINI_ENTERPRISE } from './paths.ts';
 
 export interface Served {
   yoga: App;
@@ -71,6 +69,31 @@ export async function connectMiniDb(): Promise<TestDb> {
 }
 
 export type { TestDb };
+
+/** A GraphQL answer as the server tests read it. */
+export type GqlBody = {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+  extensions?: { dbRoundTrips?: number };
+};
+
+/** The error codes of an answer, in order. */
+export const errorCodes = (body: GqlBody) => (body.errors ?? []).map((e) => e.extensions?.code);
+
+/** The mini graph for one test file: connected before its tests, closed after them. */
+export function useMiniDb(): { readonly db: TestDb } {
+  let db: TestDb | undefined;
+  beforeAll(async () => {
+    db = await connectMiniDb();
+  });
+  afterAll(() => db?.close());
+  return {
+    get db() {
+      if (!db) throw new Error('the mini graph is not connected yet: use it inside a test or hook');
+      return db;
+    },
+  };
+}
 
 /**
  * Fixture B: the mini enterprise bundle plus one more technique, group, tool and mitigation

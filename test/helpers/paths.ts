@@ -1,0 +1,17 @@
+/**
+ * Where the tests' STIX comes from, named once: the small hand-written fixtures in test/fixtures/,
+ * and the real ATT&CK bundles in the configured data folder (ATTACK_DATA_DIR, read by src/env.ts).
+ */
+import path from 'node:path';
+import { loadConfig, PROJECT_ROOT } from '../../src/env.ts';
+
+export const FIXTURES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures');
+
+/** A file in test/fixtures/, such as `mini-enterprise.json`. */
+export const fixturePath = (file: string) => path.join(FIXTURES_DIR, file);
+
+export const MINI_ENTERPRISE = fixturePath('mini-enterprise.json');
+export const MINI_ICS = fixturePath('mini-ics.json');
+
+/** The path of a real bundle, such as `enterprise-attack-18.1`, in the configured data folder. */
+export const bundlePath = (name: string) => path.join(loadConfig().attack.dataDir, `${name}.json`);
