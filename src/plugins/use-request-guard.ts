@@ -23,9 +23,8 @@ const GUARD = Symbol('requestGuard');
 const WRAPPED = Symbol('guardedResolver');
 
 /**
- * One request's limits while it executes. `abort` stops the whole operation: the executor
- * (@graphql-tools/executor, which Yoga uses) checks the signal before every field and settles the
- * operation with the abort's reason at once; guarded resolvers stop starting work too.
+ * One request's limits while it executes. `abort` stops the whole operation: it is answered with
+ * the abort's reason at once, and guarded resolvers refuse to start work from then on.
  */
 class RequestGuard {
   readonly controller = new AbortController();
@@ -64,7 +63,6 @@ class RequestGuard {
     this.sinceYield = 0;
     await new Promise((resume) => setImmediate(resume));
     if (Date.now() >= this.deadline) this.abort(this.timeoutError());
-    this.signal.throwIfAborted();
   }
 
   add(bytes: number): void {
@@ -83,6 +81,9 @@ class RequestGuard {
 async function* paced(items: readonly unknown[], guard: RequestGuard): AsyncGenerator<unknown> {
   for (const item of items) {
     if (guard.due) await guard.pause();
+    // Stopped: end the list quietly. Throwing here would leave the executor holding the items
+    // already handed over, whose rejections nobody would then observe.
+    if (guard.signal.aborted) return;
     yield item;
   }
 }
@@ -127,18 +128,24 @@ function guarded(resolve: GraphQLFieldResolver<unknown, unknown>, leaf: boolean)
   const wrapper: Resolver = (source, args, context, info) => {
     const guard = guardOf(context);
     if (!guard) return resolve(source, args, context, info);
-    guard.signal.throwIfAborted();
+    // Once stopped, a field neither runs nor fails: it never settles. A failure would bubble
+    // through non-null fields into list completions the executor no longer awaits (unhandled
+    // rejections end a Node process); a promise that never settles is dropped with the rest of
+    // the abandoned operation by the garbage collector. A fresh one each time, so nothing keeps it.
+    if (guard.signal.aborted) return new Promise(() => {});
     guard.tick();
     const key = typeof info.path.key === 'string' ? info.path.key : '';
     const measure = (value: unknown) => {
+      if (guard.signal.aborted) return new Promise(() => {});
       guard.add(fieldBytes(value, key, leaf));
       if (leaf || !Array.isArray(value)) return value;
       const over = guard.calls >= YIELD_EVERY ? PACE_HEAVY_LISTS_OVER : PACE_LISTS_OVER;
       return value.length > over ? paced(value, guard) : value;
     };
-    const fail = (error: unknown): never => {
+    const fail = (error: unknown): Promise<never> => {
       // A database timeout ends the request, with one error, as the deadline does.
       if (isTimeout(error)) guard.abort(guard.timeoutError());
+      if (guard.signal.aborted) return new Promise<never>(() => {});
       throw error;
     };
     let result: unknown;
@@ -205,16 +212,22 @@ export function useRequestGuard({ timeoutMs, maxResponseBytes, log }: RequestGua
           log.warn({ code: reason.extensions.code, bytes: guard.bytes }, reason.message);
           return { data: null, errors: [reason] };
         };
+        // The executor is not given the guard's signal: on abort it would drop promises of fields
+        // still running, and their rejections would go unhandled (which ends a Node process).
+        // Instead every guarded resolver refuses to start once aborted, and the operation is
+        // answered at the abort; what is still running settles later, unobserved.
+        const running = (async () => (await executeFn(args)) as ExecutionResult)();
+        running.catch(() => {});
+        const aborted = new Promise<null>((resolve) => {
+          if (guard.signal.aborted) resolve(null);
+          else guard.signal.addEventListener('abort', () => resolve(null), { once: true });
+        });
         try {
-          // Yoga's executor honours `signal`; graphql-js's ExecutionArgs type does not list it.
-          const result = (await executeFn({
-            ...args,
-            signal: guard.signal,
-          } as ExecutionArgs)) as ExecutionResult;
+          const result = await Promise.race([running, aborted]);
           // Aborted in the last synchronous stretch, the executor may still have finished: no partial answer.
-          return guard.signal.aborted ? stopped() : result;
+          return result === null || guard.signal.aborted ? stopped() : result;
         } catch (error) {
-          if (guard.signal.aborted && error === guard.signal.reason) return stopped();
+          if (guard.signal.aborted) return stopped();
           throw error;
         } finally {
           clearTimeout(timer);
