@@ -52,12 +52,7 @@ function lookalikes({ path, encoded, cased }: (typeof ROUTES)[number]): string[]
 
 const METHODS = ['GET', 'POST', 'HEAD', 'OPTIONS'] as const;
 
-function send(
-  app: Served,
-  method: (typeof METHODS)[number],
-  path: string,
-  headers: Record<string, string> = {},
-) {
+function send(app: Served, method: string, path: string, headers: Record<string, string> = {}) {
   return app.yoga.fetch(`http://test${path}`, {
     method,
     headers: {
@@ -67,7 +62,7 @@ function send(
       ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },
-    ...(method === 'POST' ? { body: BODY } : {}),
+    ...(method === 'POST' || method === 'PUT' ? { body: BODY } : {}),
   });
 }
 
@@ -154,22 +149,12 @@ describe('the documented routes', () => {
     it(`answer by method and key (${keys ? 'with' : 'without'} API keys)`, async () => {
       const app = serve(mini.db, keys ? { API_KEYS: KEY } : {});
       for (const [method, path, open, guarded] of TABLE) {
-        const init = (headers: Record<string, string>) => ({
-          method,
-          headers: {
-            accept: 'application/json',
-            'x-graphql-csrf': '1',
-            ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-            ...headers,
-          },
-          ...(method === 'POST' || method === 'PUT' ? { body: BODY } : {}),
-        });
-        const anonymous = await app.yoga.fetch(`http://test${path}`, init({}));
+        const anonymous = await send(app, method, path);
         expect(anonymous.status, `${method} ${path}`).toBe(keys ? guarded : open);
         if (anonymous.status === 405)
           expect(anonymous.headers.get('allow'), `${method} ${path}`).toBeTruthy();
         if (keys) {
-          const keyed = await app.yoga.fetch(`http://test${path}`, init({ authorization: `Bearer ${KEY}` }));
+          const keyed = await send(app, method, path, { authorization: `Bearer ${KEY}` });
           expect(keyed.status, `${method} ${path} with a key`).toBe(open);
         }
       }
