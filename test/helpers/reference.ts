@@ -50,14 +50,17 @@ export class Reference {
 
   /** Techniques each current group uses directly, as ATT&CK IDs. */
   groupTechniques(): Map<string, Set<string>> {
+    return this.techniquesBy('intrusion-set', 'uses');
+  }
+
+  /** Current objects of `type` -> the ATT&CK IDs of the techniques their `rel` relationships reach (non-empty only). */
+  private techniquesBy(type: string, rel: string): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
-    for (const g of this.current('intrusion-set')) {
+    for (const o of this.current(type)) {
       const set = new Set(
-        [...this.out(g.id, 'uses', 'attack-pattern')].map(
-          (t) => attackIdOf(this.byId.get(t) as Obj) as string,
-        ),
+        [...this.out(o.id, rel, 'attack-pattern')].map((t) => attackIdOf(this.byId.get(t) as Obj) as string),
       );
-      if (set.size) out.set(attackIdOf(g) as string, set);
+      if (set.size) out.set(attackIdOf(o) as string, set);
     }
     return out;
   }
@@ -79,15 +82,6 @@ export class Reference {
 
   /** Current mitigations: ATT&CK ID -> the ATT&CK IDs of current techniques they mitigate. */
   mitigations(): Map<string, Set<string>> {
-    const out = new Map<string, Set<string>>();
-    for (const m of this.current('course-of-action')) {
-      const set = new Set(
-        [...this.out(m.id, 'mitigates', 'attack-pattern')].map(
-          (t) => attackIdOf(this.byId.get(t) as Obj) as string,
-        ),
-      );
-      if (set.size) out.set(attackIdOf(m) as string, set);
-    }
-    return out;
+    return this.techniquesBy('course-of-action', 'mitigates');
   }
 }
