@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ATTACK_SOURCE_NAMES, DOMAINS, type Domain, type RelType, STIX_RELATIONSHIPS } from '../model.ts';
 
@@ -22,6 +23,11 @@ export interface CatalogObject {
   /** `x_mitre_version`. */
   version: string | null;
   modified: string;
+  /**
+   * A fingerprint of the object's whole content: MITRE changes some objects (data sources,
+   * platforms, references) without a new `modified`. From the graph, the node's import `hash`.
+   */
+  content: string;
 }
 
 export interface CatalogRelationship {
@@ -33,6 +39,8 @@ export interface CatalogRelationship {
   revoked: boolean;
   deprecated: boolean;
   modified: string;
+  /** As `CatalogObject.content`. */
+  content: string;
 }
 
 export interface Catalog {
@@ -71,6 +79,19 @@ export const KILL_CHAIN: Record<Domain, string> = {
 
 const NOT_CATALOGUED = new Set(['identity', 'marking-definition', 'x-mitre-collection']);
 
+/*
+ * The fingerprint leaves out what says nothing about the object in this domain: fields that are
+ * absent, false or empty (`revoked: false` and no `revoked` are one fact) and `x_mitre_domains` (a
+ * group that joins ICS is unchanged in enterprise). Key order is the source's: the importer's
+ * validated objects (zod's order) or a bundle's JSON, whose order MITRE keeps between releases.
+ */
+const blank = (v: unknown) =>
+  v === undefined || v === null || v === false || v === '' || (Array.isArray(v) && !v.length);
+const fingerprint = (o: object) => {
+  const kept = Object.entries(o).filter(([k, v]) => k !== 'x_mitre_domains' && !blank(v));
+  return createHash('sha1').update(JSON.stringify(kept)).digest('base64url');
+};
+
 const attackIdOf = (o: StixLike) =>
   o.external_references?.find((r) => ATTACK_SOURCE_NAMES.has(r.source_name) && r.external_id)?.external_id ??
   null;
@@ -93,6 +114,7 @@ function objectOf(o: StixLike, domain: Domain): CatalogObject {
     deprecated: o.x_mitre_deprecated ?? false,
     version: o.x_mitre_version ?? null,
     modified: o.modified ?? '',
+    content: fingerprint(o),
   };
 }
 
@@ -115,12 +137,14 @@ export function catalogFromStix(objects: readonly StixLike[], domain: Domain, re
       revoked: r.revoked ?? false,
       deprecated: r.x_mitre_deprecated ?? false,
       modified: r.modified ?? '',
+      content: fingerprint(r),
     });
   }
   return { domain, release, objects: nodes.map((o) => objectOf(o, domain)), relationships };
 }
 
-const stixLike = z.object({
+// Loose: every field counts in the content fingerprint.
+const stixLike = z.looseObject({
   type: z.string(),
   id: z.string(),
   name: z.string().optional(),

@@ -38,6 +38,8 @@ export interface RelationshipChange {
   to: string;
   fromStixId: string;
   toStixId: string;
+  /** Added under a key the older release used for other ends or another type (as the import counts it). */
+  previous?: { type: string; from: string; to: string; fromStixId: string; toStixId: string };
 }
 
 export interface DiffCounts {
@@ -91,12 +93,7 @@ function changeOf(x: Lookup, y: Lookup, a: CatalogObject, b: CatalogObject): Obj
   const renamed = a.name !== b.name || a.attackId !== b.attackId;
   const isTechnique = b.type === 'attack-pattern';
   const moved = isTechnique && !sameList([...tacticIds(x, a)].sort(), [...tacticIds(y, b)].sort());
-  const touched =
-    a.modified !== b.modified ||
-    a.version !== b.version ||
-    a.revoked !== b.revoked ||
-    a.deprecated !== b.deprecated;
-  if (!renamed && !moved && !touched && sameList(a.tactics, b.tactics)) return null;
+  if (!renamed && !moved && a.content === b.content && a.modified === b.modified) return null;
   return {
     change: 'modified',
     ...base,
@@ -121,7 +118,7 @@ export function objectChanges(x: Lookup, y: Lookup): ObjectChange[] {
   return out;
 }
 
-/** Stage 2: relationships added, modified (same ends, newer `modified`) and removed, by STIX id. */
+/** Stage 2: relationships added, modified (same ends, other content) and removed, by STIX id. */
 export function relationshipChanges(x: Lookup, y: Lookup): RelationshipChange[] {
   const name = (id: string) => {
     const o = y.byStixId.get(id) ?? x.byStixId.get(id);
@@ -142,9 +139,11 @@ export function relationshipChanges(x: Lookup, y: Lookup): RelationshipChange[] 
   for (const r of y.catalog.relationships) {
     const e = before.get(r.key);
     // A relationship whose ends or type changed is a new one under the old key, as the import sees it.
-    if (!e || e.from !== r.from || e.to !== r.to || e.type !== r.type) out.push(entry('added', r));
-    else if (e.modified !== r.modified || e.revoked !== r.revoked || e.deprecated !== r.deprecated)
-      out.push(entry('modified', r));
+    if (!e) out.push(entry('added', r));
+    else if (e.from !== r.from || e.to !== r.to || e.type !== r.type) {
+      const { type, from, to, fromStixId, toStixId } = entry('removed', e);
+      out.push({ ...entry('added', r), previous: { type, from, to, fromStixId, toStixId } });
+    } else if (e.content !== r.content || e.modified !== r.modified) out.push(entry('modified', r));
   }
   for (const r of x.catalog.relationships) if (!after.has(r.key)) out.push(entry('removed', r));
   return out;
