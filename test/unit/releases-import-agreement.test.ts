@@ -4,7 +4,6 @@
  * memory here) and releaseDiff of the two catalogs name the same objects with the same categories,
  * and the same STIX relationships as added and removed.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { catalogFromStix, releaseDiff } from '../../src/releases/index.ts';
 import { bundlePath } from '../helpers/paths.ts';
