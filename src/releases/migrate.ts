@@ -143,14 +143,19 @@ function currentVerdict(x: Lookup, y: Lookup, a: CatalogObject, b: CatalogObject
 export function verdictOf(x: Lookup, y: Lookup, a: CatalogObject): Verdict {
   const Y = `release ${y.catalog.release}`;
   const b = y.byStixId.get(a.stixId);
-  if (!b)
+  if (!b) {
+    // Another object may carry the ID now: a candidate for a person to confirm, never an answer.
+    const same =
+      (a.attackId && y.byAttackId.get(a.attackId.toUpperCase())?.find((o) => o.type === a.type)) || null;
+    const also = same ? `; its ATT&CK ID now names another object, ${label(same)}` : '';
     return {
       from: refOf(a),
-      to: [],
+      to: same ? [refOf(same)] : [],
       chain: [],
       outcome: 'needs-review',
-      reason: `${label(a)} is not in ${Y}`,
+      reason: `${label(a)} (${a.stixId}) is not in ${Y}${also}`,
     };
+  }
   if (b.revoked) {
     const chain = followRevocations(y, b);
     const hops = chain.hops.map(refOf);

@@ -260,6 +260,23 @@ describe('migrate 18 -> 19 on the fixtures', () => {
     ]);
   });
 
+  it('asks for review of an object gone from 19, naming the object that carries its ID now', () => {
+    const reissued = {
+      ...v19,
+      objects: v19.objects.map((o) =>
+        o.attackId === 'T1003' ? { ...o, stixId: 'attack-pattern--reissued' } : o,
+      ),
+    };
+    const [gone] = migrate(['T1003'], v18, reissued);
+    expect(gone).toMatchObject({ outcome: 'needs-review', to: [{ stixId: 'attack-pattern--reissued' }] });
+    expect(gone?.reason).toMatch(/is not in release 19.0; its ATT&CK ID now names another object/);
+    const [none] = migrate(['T1003'], v18, {
+      ...v19,
+      objects: v19.objects.filter((o) => o.attackId !== 'T1003'),
+    });
+    expect(none).toMatchObject({ outcome: 'needs-review', to: [], migrated: ['T1003'] });
+  });
+
   it('migrates a release to itself as unchanged', () => {
     const same = migrate(['T1685', 'stealth', 'T1562.001', 'G0016'], v19, v19);
     expect(same.map((m) => m.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
