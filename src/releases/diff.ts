@@ -69,7 +69,7 @@ export interface ReleaseDiff {
 export interface DiffOptions {
   /** Narrow to one object: its STIX id, ATT&CK ID, name or alias. */
   object?: string;
-  /** Narrow to one group (or software, or campaign), with the techniques it gained and lost. */
+  /** Narrow to one group (or software, or campaign), with the techniques it gained and lost; wins over `object`. */
   group?: string;
 }
 

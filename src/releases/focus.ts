@@ -53,7 +53,7 @@ export interface Focus {
 const USERS = new Set(['intrusion-set', 'malware', 'tool', 'campaign']);
 
 /** Stage 1: the subject, by STIX id, ATT&CK ID, name or alias (any case), newer release first. */
-export function findSubject(x: Lookup, y: Lookup, text: string): CatalogObject {
+export function findSubject(x: Lookup, y: Lookup, text: string, groupsFirst = false): CatalogObject {
   const t = text.trim().toLowerCase();
   const matches = (o: CatalogObject) =>
     o.stixId === text.trim() ||
@@ -62,7 +62,11 @@ export function findSubject(x: Lookup, y: Lookup, text: string): CatalogObject {
     o.aliases.some((a) => a.toLowerCase() === t);
   const pick = (l: Lookup) => {
     const all = l.catalog.objects.filter(matches);
-    return all.find(isCurrent) ?? all[0];
+    // A name can be a group's and a software's alias at once: a group question means the group.
+    const rank = (o: CatalogObject) =>
+      (groupsFirst ? (o.type === 'intrusion-set' ? 0 : USERS.has(o.type) ? 1 : 2) : 0) +
+      (isCurrent(o) ? 0 : 3);
+    return all.sort((a, b) => rank(a) - rank(b))[0];
   };
   const found = pick(y) ?? pick(x);
   if (!found)
@@ -146,7 +150,7 @@ export function techniqueChanges(x: Lookup, y: Lookup, subject: CatalogObject, c
 }
 
 export function focusOn(x: Lookup, y: Lookup, text: string, withTechniques: boolean): Focus {
-  const subject = findSubject(x, y, text);
+  const subject = findSubject(x, y, text, withTechniques);
   if (withTechniques && !USERS.has(subject.type))
     throw new Error(
       `"${text}" is ${label(subject)}, a ${subject.type}: a group, software or campaign was expected`,

@@ -147,6 +147,21 @@ describe('releaseDiff narrowed to a group', () => {
     }
   });
 
+  it('takes the group when a software shares its name', () => {
+    const tool = {
+      ...(v18.objects.find((o) => o.attackId === 'M1047') as Catalog['objects'][number]),
+      stixId: 'tool--00000000-0000-4000-8000-000000000999',
+      type: 'tool',
+      attackId: 'S9999',
+      name: 'APT29 toolkit',
+      aliases: ['APT29'],
+    };
+    const withTool = (c: Catalog): Catalog => ({ ...c, objects: [tool, ...c.objects] });
+    expect(releaseDiff(withTool(v18), withTool(v19), { group: 'apt29' }).focus?.subject.attackId).toBe(
+      'G0016',
+    );
+  });
+
   it('follows a merged group to the group that replaced it', () => {
     const diff = releaseDiff(v18, v19, { group: 'APT28' });
     expect(diff.focus?.replacedBy?.attackId).toBe('G0016');
