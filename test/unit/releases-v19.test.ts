@@ -50,6 +50,16 @@ describe('the v18-like and v19-like fixtures', () => {
   });
 });
 
+describe('catalogFromBundle', () => {
+  it('refuses what is not an ATT&CK bundle, naming the field', () => {
+    expect(() => catalogFromBundle({ type: 'bundle', objects: [{ id: 'x' }] }, '1')).toThrow(
+      /not a STIX bundle: objects\.0\.type/,
+    );
+    expect(() => catalogFromBundle([], '1')).toThrow(/not a STIX bundle/);
+    expect(() => catalogFromBundle({ type: 'bundle', objects: [] }, '1')).toThrow(/names its domain/);
+  });
+});
+
 describe('releaseDiff 18 -> 19 on the fixtures', () => {
   const diff = releaseDiff(v18, v19);
   const change = (attackId: string) => diff.objects.find((o) => o.attackId === attackId);
