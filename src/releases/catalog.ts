@@ -26,6 +26,8 @@ export interface CatalogObject {
   /**
    * A fingerprint of the object's whole content: MITRE changes some objects (data sources,
    * platforms, references) without a new `modified`. From the graph, the node's import `hash`.
+   * Comparable only between catalogs built the same way (both from raw JSON, both from validated
+   * objects, or both from the graph): otherwise every object would look modified.
    */
   content: string;
 }
