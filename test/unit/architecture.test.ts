@@ -32,6 +32,7 @@ const RULES: { from: string; may: string[] }[] = [
   { from: 'src/local-neo4j/', may: ['src/local-neo4j/', 'src/env.ts'] },
   { from: 'src/analytics/', may: ['src/analytics/'] },
   { from: 'src/navigator/', may: ['src/navigator/'] },
+  { from: 'src/releases/', may: ['src/releases/', 'src/model.ts'] },
   { from: 'src/data/', may: ['src/data/', 'src/neo4j/', 'src/model.ts'] },
   {
     from: 'src/schema/',
