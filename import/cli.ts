@@ -20,6 +20,7 @@ Options:
   --relaxed            skip invalid objects (each listed) instead of refusing the bundle
   --strict             also refuse a bundle with a relationship whose end is in neither the
                        bundle nor the graph (by default such defects are reported and held)
+  --refresh            attack:<domain>: fetch even when the cached copy is fresh
   --report FILE        also write the full report as JSON to FILE
   --added-after TIME   TAXII only: objects added after TIME
   --json               print the reports as JSON on stdout, nothing else
@@ -28,7 +29,8 @@ Options:
 
 function table(report: ImportReport): string {
   const lines = [
-    `${report.source} -> ${report.domain} ${report.attackVersion ?? ''} (sha256 ${report.sha256.slice(0, 12)}…)`,
+    // attack:<domain> may come from MITRE, the cache or a local fallback: say which.
+    `${report.source}${report.source.startsWith('attack:') ? ` (${report.location})` : ''} -> ${report.domain} ${report.attackVersion ?? ''} (sha256 ${report.sha256.slice(0, 12)}…)`,
     `  objects: ${report.input} in, ${report.loaded} loaded, ${report.ignored} ignored, ${report.unknown} unknown, ${report.rejected} rejected, ${report.pending} pending`,
     report.changed
       ? `  changes: ${Object.entries(report.summary)
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
     options: {
       relaxed: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      refresh: { type: 'boolean', default: false },
       report: { type: 'string' },
       'added-after': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -93,6 +96,11 @@ async function main(): Promise<number> {
       const report = await importSource(executor, source, {
         relaxed: values.relaxed,
         strict: values.strict,
+        official: { ...config.attack, refresh: values.refresh },
+        onNote: ({ note }) => {
+          if (tty) process.stderr.write('\r\x1b[K');
+          say(`note: ${note}`);
+        },
         addedAfter: values['added-after'],
         limits: config.import,
         onProgress: ({ phase, detail }) => {

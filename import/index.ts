@@ -2,6 +2,7 @@ import type { Executor } from '../src/neo4j/executor.ts';
 import type { ImportLimits } from './download.ts';
 import { ImportError } from './errors.ts';
 import { ensureSchema, type LoadResult, loadRows, READ_KNOWN } from './load.ts';
+import type { OfficialOptions } from './official.ts';
 import { readSource } from './read.ts';
 import {
   asKnown,
@@ -33,6 +34,10 @@ export interface ImportOptions {
   addedAfter?: string;
   /** Size cap, timeouts and page bound of downloads: `config.import`; the defaults otherwise. */
   limits?: ImportLimits;
+  /** `attack:<domain>` sources: base URL, cache and local fallback (`config.attack`); none otherwise. */
+  official?: OfficialOptions;
+  /** Called at once with what the user should know about the read, such as a fallback to a local file. */
+  onNote?: (event: { source: string; note: string }) => void;
   onProgress?: (event: { source: string; phase: string; detail?: string }) => void;
 }
 
@@ -87,7 +92,12 @@ export async function importSource(
   const progress = (phase: string, detail?: string) => options.onProgress?.({ source, phase, detail });
   let t = performance.now();
   progress('read');
-  const data = await readSource(source, { addedAfter: options.addedAfter, limits: options.limits });
+  const data = await readSource(source, {
+    addedAfter: options.addedAfter,
+    limits: options.limits,
+    official: options.official,
+  });
+  for (const note of data.notes) options.onNote?.({ source, note });
   const readMs = performance.now() - t;
 
   t = performance.now();
@@ -132,7 +142,7 @@ export async function importSource(
     },
     problems,
     defects: refs.defects,
-    notes: rows.notes,
+    notes: [...data.notes, ...rows.notes],
     changed: false,
     runId: null,
     summary: {},
