@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ImportError, InvalidBundleError, importSource } from '../../import/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createApp } from '../../src/yoga.ts';
+import { createGql } from '../helpers/app.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { graphCounts, graphDigest } from '../helpers/graph.ts';
 import { bundlePath, fixturePath } from '../helpers/paths.ts';
@@ -99,6 +102,20 @@ describe('enterprise 6.3, as MITRE published it', () => {
     const [run] = await runsOf('enterprise-attack');
     expect(run?.mode).toBe('default');
     expect(JSON.parse(String(run?.defectsJson))).toEqual(report.defects);
+    // And over the API, as an integration reads the run.
+    const gql = createGql(
+      createApp({ config: db.config, executor: db.executor, logger: createLogger('silent') }),
+    );
+    const answer = await gql<{ importRuns: { nodes: unknown[] } }>(
+      '{ importRuns(domain: ENTERPRISE) { nodes { mode defects { stixId relationshipType sourceRef targetRef missing written } } } }',
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.importRuns.nodes).toEqual([
+      {
+        mode: 'default',
+        defects: report.defects.map(({ foundIn: _, ...d }) => d),
+      },
+    ]);
   });
 
   it('--strict still refuses it, naming the relationship and its target', async () => {
