@@ -90,6 +90,8 @@ export async function importSource(
   options: ImportOptions = {},
 ): Promise<ImportReport> {
   const progress = (phase: string, detail?: string) => options.onProgress?.({ source, phase, detail });
+  if (options.strict && options.relaxed)
+    throw new ImportError(`${source}: choose strict or relaxed, not both`);
   let t = performance.now();
   progress('read');
   const data = await readSource(source, {
@@ -150,8 +152,6 @@ export async function importSource(
     ms: { read: readMs, validate: performance.now() - t, load: 0 },
   };
   report.loaded = report.input - report.ignored - report.unknown - report.rejected - report.pending;
-  if (options.strict && options.relaxed)
-    throw new ImportError(`${source}: choose strict or relaxed, not both`);
   if (problems.length && !options.relaxed) throw new InvalidBundleError(report);
 
   t = performance.now();
