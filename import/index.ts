@@ -1,18 +1,11 @@
 import type { Executor } from '../src/neo4j/executor.ts';
+import { findHolders, type Linked, linkReferences } from './cross-references.ts';
 import type { ImportLimits } from './download.ts';
 import { ImportError } from './errors.ts';
 import { ensureSchema, type LoadResult, loadRows, READ_KNOWN } from './load.ts';
 import type { OfficialOptions } from './official.ts';
 import { readSource } from './read.ts';
-import {
-  asKnown,
-  classify,
-  type Defect,
-  findHolders,
-  type Linked,
-  linkReferences,
-  outsideReferences,
-} from './references.ts';
+import { asKnown, classify, type Defect, outsideReferences } from './references.ts';
 import { detectDomain } from './rows.ts';
 import { type KnownObject, transform } from './transform.ts';
 import { type Problem, validateObjects } from './validate.ts';
