@@ -6,6 +6,7 @@ import { NODE_LABELS, type NodeType } from '../src/model.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { createExecutor } from '../src/neo4j/executor.ts';
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
+import { formatDefect } from './references.ts';
 
 const USAGE = `Usage: npm run import -- [options] <source...>
 
@@ -17,6 +18,9 @@ Sources:
 
 Options:
   --relaxed            skip invalid objects (each listed) instead of refusing the bundle
+  --strict             also refuse a bundle with a relationship whose end is in neither the
+                       bundle nor the graph (by default such defects are reported and held)
+  --refresh            attack:<domain>: fetch even when the cached copy is fresh
   --report FILE        also write the full report as JSON to FILE
   --added-after TIME   TAXII only: objects added after TIME
   --json               print the reports as JSON on stdout, nothing else
@@ -25,8 +29,9 @@ Options:
 
 function table(report: ImportReport): string {
   const lines = [
-    `${report.source} -> ${report.domain} ${report.attackVersion ?? ''} (sha256 ${report.sha256.slice(0, 12)}…)`,
-    `  objects: ${report.input} in, ${report.loaded} loaded, ${report.ignored} ignored, ${report.unknown} unknown, ${report.rejected} rejected`,
+    // attack:<domain> may come from MITRE, the cache or a local fallback: say which.
+    `${report.source}${report.source.startsWith('attack:') ? ` (${report.location})` : ''} -> ${report.domain} ${report.attackVersion ?? ''} (sha256 ${report.sha256.slice(0, 12)}…)`,
+    `  objects: ${report.input} in, ${report.loaded} loaded, ${report.ignored} ignored, ${report.unknown} unknown, ${report.rejected} rejected, ${report.pending} pending`,
     report.changed
       ? `  changes: ${Object.entries(report.summary)
           .map(([k, v]) => `${v} ${k}`)
@@ -50,6 +55,7 @@ function table(report: ImportReport): string {
   }
   for (const [type, n] of Object.entries(report.unknownTypes)) lines.push(`  unknown type ${type}: ${n}`);
   for (const note of report.notes) lines.push(`  note: ${note}`);
+  for (const d of report.defects) lines.push(`  defect: ${formatDefect(d)}`);
   for (const p of report.problems) lines.push(`  rejected: ${formatProblem(p)}`);
   const ms = report.ms;
   lines.push(
@@ -64,6 +70,8 @@ async function main(): Promise<number> {
     allowPositionals: true,
     options: {
       relaxed: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+      refresh: { type: 'boolean', default: false },
       report: { type: 'string' },
       'added-after': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -87,6 +95,12 @@ async function main(): Promise<number> {
       const started = performance.now();
       const report = await importSource(executor, source, {
         relaxed: values.relaxed,
+        strict: values.strict,
+        official: { ...config.attack, refresh: values.refresh },
+        onNote: ({ note }) => {
+          if (tty) process.stderr.write('\r\x1b[K');
+          say(`note: ${note}`);
+        },
         addedAfter: values['added-after'],
         limits: config.import,
         onProgress: ({ phase, detail }) => {

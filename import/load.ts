@@ -122,9 +122,14 @@ export interface RunInfo {
   sha256: string;
   attackVersion: string | null;
   startedAt: string;
-  mode: 'strict' | 'relaxed';
+  mode: 'default' | 'strict' | 'relaxed';
   /** An incremental pull: only what changed, so nothing absent from it is removed. */
   merge: boolean;
+  /**
+   * Runs in the transaction after the bundle's own writes; what it writes counts as a change, and
+   * `run` adds to the import run's record (see references.ts).
+   */
+  afterWrites?: (tx: WriteTx) => Promise<{ written: number; run: Record<string, string | null> }>;
 }
 
 export interface LoadResult {
@@ -181,8 +186,10 @@ export async function loadRows(
       const plan = planLoad(rows, nodes as unknown as ExistingNode[], rels as unknown as ExistingRel[], {
         merge: info.merge,
       });
-      if (planSize(plan) === 0) throw new Unchanged(plan);
-      await apply(tx, plan, rows.domain, onPhase);
+      const size = planSize(plan);
+      if (size > 0) await apply(tx, plan, rows.domain, onPhase);
+      const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };
+      if (size === 0 && after.written === 0) throw new Unchanged(plan);
       const runId = randomUUID();
       const summary: Record<string, number> = {};
       for (const c of plan.changes) summary[c.change] = (summary[c.change] ?? 0) + 1;
@@ -203,6 +210,7 @@ export async function loadRows(
           // The first import of an empty graph adds everything; listing it all would say nothing.
           changesJson: initial ? null : JSON.stringify(plan.changes),
           relationshipChangesJson: initial ? null : JSON.stringify(plan.relationshipChanges),
+          ...after.run,
         },
       });
       return { runId, changed: true, plan, counts };

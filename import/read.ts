@@ -2,6 +2,14 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DEFAULT_LIMITS, download, gunzipCapped, type ImportLimits, isGzip, readCapped } from './download.ts';
 import { ImportError } from './errors.ts';
+import {
+  MITRE_BASE_URL,
+  NO_CACHE,
+  type OfficialOptions,
+  type OfficialRead,
+  parseOfficial,
+  readOfficial,
+} from './official.ts';
 import { decodeUtf8 } from './read-text.ts';
 import { readTaxiiCollection, TAXII_SOURCE } from './taxii.ts';
 
@@ -14,20 +22,17 @@ export interface SourceData {
   objects: unknown[];
   /** The ATT&CK release, when the source or its collection object says. */
   attackVersion: string | null;
+  /** What the user should know about where it came from: the cache, or a local fallback. */
+  notes: string[];
 }
 
-const OFFICIAL = /^attack:(enterprise|mobile|ics)(?:@(\d+\.\d+))?$/;
-
 /** MITRE's published STIX 2.1 bundles (attack-stix-data) for a shorthand such as `attack:mobile@17.1`. */
-export function officialUrl(source: string): { url: string; version: string | null } | null {
-  const m = OFFICIAL.exec(source);
-  if (!m) return null;
-  const [, domain, version] = m;
-  const file = version ? `${domain}-attack-${version}.json` : `${domain}-attack.json`;
-  return {
-    url: `https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/${domain}-attack/${file}`,
-    version: version ?? null,
-  };
+export function officialUrl(
+  source: string,
+  baseUrl = MITRE_BASE_URL,
+): { url: string; version: string | null } | null {
+  const official = parseOfficial(source, baseUrl);
+  return official && { url: official.url, version: official.version };
 }
 
 /** Parses a bundle's bytes, with one clear line for each way it can be wrong. */
@@ -66,6 +71,8 @@ export interface ReadOptions {
   /** For TAXII sources: only objects added after this timestamp. */
   addedAfter?: string;
   limits?: ImportLimits;
+  /** `attack:<domain>` sources: base URL, cache and local fallback (none by default). */
+  official?: OfficialOptions;
 }
 
 /** Reads one source: a file path, an http(s) URL, `attack:<domain>[@version]` or a TAXII 2.1 collection. */
@@ -75,15 +82,18 @@ export async function readSource(source: string, options: ReadOptions = {}): Pro
     const { location, objects } = await readTaxiiCollection(source, limits, options.addedAfter);
     const sha256 = createHash('sha256').update(JSON.stringify(objects)).digest('hex');
     if (objects.length === 0) throw new ImportError(`${location} returned no objects`);
-    return { source, location, sha256, objects, attackVersion: versionOf(objects, null) };
+    return { source, location, sha256, objects, attackVersion: versionOf(objects, null), notes: [] };
   }
-  const official = officialUrl(source);
+  const official = parseOfficial(source);
   let location: string;
   let bytes: Buffer;
-  let hint: string | null = null;
-  if (official || /^https?:\/\//.test(source)) {
-    location = official?.url ?? source;
-    hint = official?.version ?? null;
+  let hint: string | null = official?.version ?? null;
+  let fetched: OfficialRead | null = null;
+  if (official) {
+    fetched = await readOfficial(source, options.official ?? NO_CACHE, limits);
+    ({ location, bytes } = fetched);
+  } else if (/^https?:\/\//.test(source)) {
+    location = source;
     bytes = await download(location, {
       accept: 'application/json',
       limits,
@@ -105,5 +115,8 @@ export async function readSource(source: string, options: ReadOptions = {}): Pro
   if (isGzip(bytes)) bytes = await gunzipCapped(bytes, location, limits);
   const { objects } = parseBundle(bytes, location);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { source, location, sha256, objects, attackVersion: versionOf(objects, hint) };
+  const notes = [...(fetched?.notes ?? [])];
+  const kept = await fetched?.keep?.();
+  if (kept) notes.push(kept);
+  return { source, location, sha256, objects, attackVersion: versionOf(objects, hint), notes };
 }

@@ -145,3 +145,16 @@ export function relRow(key: string, type: RelType, from: string, to: string, pro
   const all = { key, ...props };
   return { key, type, from, to, props: all, hash: hashOf(all) };
 }
+
+/** The row of one STIX relationship object: the one place its stored properties are chosen. */
+export function stixRelRow(o: Relationship, type: RelType): RelRow {
+  return relRow(o.id, type, o.source_ref, o.target_ref, {
+    stixId: o.id,
+    description: o.description?.trim() || null,
+    referencesJson: citations(o.external_references),
+    created: o.created,
+    modified: o.modified,
+    revoked: o.revoked ?? false,
+    deprecated: o.x_mitre_deprecated ?? false,
+  });
+}

@@ -1,6 +1,6 @@
 import { type Domain, type RelType, STIX_RELATIONSHIPS } from '../src/model.ts';
 import { cycleEdges } from './checks.ts';
-import { citations, type NodeWriteRow, nodeRow, type RelRow, relRow } from './rows.ts';
+import { type NodeWriteRow, nodeRow, type RelRow, relRow, stixRelRow } from './rows.ts';
 import { expectation, type Problem, type StixObject } from './validate.ts';
 
 export interface GraphRows {
@@ -124,17 +124,7 @@ export function transform(objects: StixObject[], domain: Domain, known: KnownObj
       const okTo = refOk(o, 'target_ref', o.target_ref, spec.to);
       if (!okFrom || !okTo) continue;
       if (spec.type === 'SUBTECHNIQUE_OF') hasParent.add(o.source_ref);
-      add(
-        relRow(o.id, spec.type, o.source_ref, o.target_ref, {
-          stixId: o.id,
-          description: o.description?.trim() || null,
-          referencesJson: citations(o.external_references),
-          created: o.created,
-          modified: o.modified,
-          revoked: o.revoked ?? false,
-          deprecated: o.x_mitre_deprecated ?? false,
-        }),
-      );
+      add(stixRelRow(o, spec.type));
       continue;
     }
     switch (o.type) {

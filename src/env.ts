@@ -65,6 +65,13 @@ export const envSchema = z.object({
     .default('attack:enterprise')
     .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
   ATTACK_DATA_DIR: z.string().min(1).default('../shared/attack'),
+  /** Where `attack:<domain>` fetches from: MITRE's attack-stix-data, or a mirror (or a test's server). */
+  ATTACK_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .default('https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master'),
+  ATTACK_CACHE_DIR: z.string().min(1).default('.cache/attack'),
+  /** How long a fetched latest bundle is used without asking again; 0: always ask (the copy is still the fallback). */
+  ATTACK_CACHE_MAX_AGE_S: count(0, 31_536_000).default(86_400),
   BENCH_NEO4J_URI: z
     .string()
     .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^\s/]+\/?$/, 'expected bolt://, neo4j://, neo4j+s:// (host:port)')
@@ -212,6 +219,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attack: {
       sources: e.ATTACK_SOURCES,
       dataDir: path.resolve(PROJECT_ROOT, e.ATTACK_DATA_DIR),
+      /** `attack:<domain>` sources: where they come from, where they are kept, how long a copy stays fresh. */
+      baseUrl: e.ATTACK_BASE_URL.replace(/\/+$/, ''),
+      cacheDir: path.resolve(PROJECT_ROOT, e.ATTACK_CACHE_DIR),
+      cacheMaxAgeMs: e.ATTACK_CACHE_MAX_AGE_S * 1000,
     },
     /** `npm run bench` empties this database: by default a dedicated local server, never the demo one. */
     bench: {

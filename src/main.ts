@@ -42,6 +42,8 @@ async function importIfEmpty(config: Config, executor: Executor, log: Logger): P
   const { importSources } = await import('../import/index.ts');
   const reports = await importSources(executor, sources, {
     limits: config.import,
+    official: config.attack,
+    onNote: ({ source, note }) => log.info({ source }, note),
     onProgress: ({ source, phase }) => log.debug({ source, phase }, 'import'),
   });
   for (const r of reports) {

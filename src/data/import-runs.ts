@@ -28,6 +28,7 @@ export const importRunRow = z.object({
   summaryJson: text,
   changesJson: text,
   relationshipChangesJson: text,
+  defectsJson: text,
 });
 export type ImportRunRow = z.infer<typeof importRunRow>;
 
@@ -57,4 +58,20 @@ export function countsOf(json: string | null | undefined): { name: string; count
 /** The object changes an import run recorded (the shape `analytics/changes.ts` defines). */
 export function changesOf(json: string | null | undefined): ObjectChangeRow[] {
   return json ? z.array(objectChange).parse(JSON.parse(json)) : [];
+}
+
+/** A relationship of the imported bundle whose end the bundle lacks (import/references.ts). */
+export const importDefect = z.object({
+  stixId: z.string(),
+  relationshipType: z.string(),
+  sourceRef: z.string(),
+  targetRef: z.string(),
+  missing: z.array(z.string()),
+  foundIn: z.array(z.string()),
+  written: z.boolean(),
+});
+export type ImportDefectRow = z.infer<typeof importDefect>;
+
+export function defectsOf(json: string | null | undefined): ImportDefectRow[] {
+  return json ? z.array(importDefect).parse(JSON.parse(json)) : [];
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { officialUrl } from '../../import/read.ts';
 import { PROJECT_ROOT } from '../../src/env.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
-import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
+import { fixturePath, MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
 const run = promisify(execFile);
 let db: TestDb;
@@ -44,7 +44,9 @@ describe('npm run import', () => {
     expect(code).toBe(0);
     const [report] = JSON.parse(stdout);
     expect(report).toMatchObject({ domain: 'enterprise-attack', changed: true, rejected: 0 });
-    expect(report.loaded + report.ignored + report.unknown + report.rejected).toBe(report.input);
+    expect(report.loaded + report.ignored + report.unknown + report.rejected + report.pending).toBe(
+      report.input,
+    );
   });
 
   it('exits 1 on a bad bundle, says why in one line, and writes the report file', async () => {
@@ -66,6 +68,20 @@ describe('npm run import', () => {
       path: 'kill_chain_phases',
       type: 'attack-pattern',
     });
+  });
+
+  it('imports a bundle with a published defect, prints the defect, and exits 0; --strict exits 1', async () => {
+    const strict = await importCli('--strict', fixturePath('cross-enterprise.json'));
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/^error: .*relationship--\S+c502: target_ref: .*is missing or invalid/m);
+    const { code, stderr } = await importCli(fixturePath('cross-enterprise.json'));
+    expect(code).toBe(0);
+    expect(stderr).toContain('1 pending');
+    expect(stderr).toContain(
+      'defect: relationship--00000000-0000-4000-8000-00000000c502 (uses) intrusion-set--00000000-0000-4000-8000-00000000c300' +
+        ' -> malware--00000000-0000-4000-8000-00000000c400: malware--00000000-0000-4000-8000-00000000c400 is in neither' +
+        ' the bundle nor the graph: not written until a bundle that holds it is imported',
+    );
   });
 
   it('prints usage and exits 2 without sources', async () => {

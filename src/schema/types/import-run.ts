@@ -1,4 +1,10 @@
-import { changesOf, countsOf, fetchImportRuns, type ImportRunRow } from '../../data/import-runs.ts';
+import {
+  changesOf,
+  countsOf,
+  defectsOf,
+  fetchImportRuns,
+  type ImportRunRow,
+} from '../../data/import-runs.ts';
 import { isDomain } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 import { asItems, DomainEnum, toConnection, windowOf } from './common.ts';
@@ -22,6 +28,25 @@ const ObjectChange = builder.simpleObject('ObjectChange', {
     versionChange: t.string({ nullable: true, description: 'For modified objects: major, minor or none.' }),
     fromVersion: t.string({ nullable: true, description: 'The version before.' }),
     toVersion: t.string({ nullable: true, description: 'The version after.' }),
+  }),
+});
+
+const ImportDefect = builder.simpleObject('ImportDefect', {
+  description:
+    'A relationship of the imported bundle whose source or target the bundle does not hold, as MITRE published it (enterprise 6.3 has one).',
+  fields: (t) => ({
+    stixId: t.string({ description: 'The STIX id of the relationship.' }),
+    relationshipType: t.string({ description: 'Its STIX relationship_type, such as uses.' }),
+    sourceRef: t.string({ description: 'The STIX id of its source.' }),
+    targetRef: t.string({ description: 'The STIX id of its target.' }),
+    missing: t.stringList({ description: 'The ends the bundle does not hold.' }),
+    foundIn: t.stringList({
+      description: 'The other domains (same release) that held every missing end at import time.',
+    }),
+    written: t.boolean({
+      description:
+        'Whether the import wrote it; if not, the import of a bundle holding the missing end will.',
+    }),
   }),
 });
 
@@ -51,7 +76,11 @@ const ImportRun = builder.objectRef<ImportRunRow>('ImportRun').implement({
       description: 'The SHA-256 of the bundle read.',
       resolve: (r) => r.sha256 ?? null,
     }),
-    mode: t.string({ nullable: true, description: 'strict or relaxed.', resolve: (r) => r.mode ?? null }),
+    mode: t.string({
+      nullable: true,
+      description: 'default, strict or relaxed (older runs: strict for the default).',
+      resolve: (r) => r.mode ?? null,
+    }),
     startedAt: t.exposeString('startedAt', { description: 'When the import started (ISO 8601).' }),
     finishedAt: t.exposeString('finishedAt', { description: 'When it committed (ISO 8601).' }),
     counts: t.field({
@@ -63,6 +92,11 @@ const ImportRun = builder.objectRef<ImportRunRow>('ImportRun').implement({
       type: [Count],
       description: 'How many objects each kind of change touched.',
       resolve: (r) => countsOf(r.summaryJson),
+    }),
+    defects: t.field({
+      type: [ImportDefect],
+      description: 'Relationships of the bundle that point out of it (empty when there were none).',
+      resolve: (r) => defectsOf(r.defectsJson),
     }),
     changes: t.field({
       type: [ObjectChange],
