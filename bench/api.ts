@@ -22,7 +22,7 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 }
 
 /**
- * Runs the API exactly as `npm start` does (`src/main.ts`), in its own process so that its memory
+ * Runs the API exactly as `npm start` does (`scripts/start.ts`), in its own process so that its memory
  * is its own and the load generator does not share its event loop, on a free loopback port, over
  * the benchmark database. `env` adds settings (such as a response cache switch); `entry` runs
  * another server the same way (the peer, bench/peer/server.ts), `nodeArgs` go to Node (`--cpu-prof`).
@@ -31,7 +31,7 @@ export async function startApi(
   neo4jConfig: Config['neo4j'],
   env: Record<string, string> = {},
   {
-    entry = path.join(PROJECT_ROOT, 'src', 'main.ts'),
+    entry = path.join(PROJECT_ROOT, 'scripts', 'start.ts'),
     nodeArgs = [],
   }: { entry?: string; nodeArgs?: string[] } = {},
 ): Promise<Api> {
