@@ -1,37 +1,11 @@
-import {
-  type ChangeRun,
-  fetchChangeRun,
-  type RelationshipChangeRow,
-} from '../../../data/analytics/changes.ts';
+import { type ChangeRun, fetchChangeRun } from '../../../data/analytics/changes.ts';
 import { fetchAttackIds, resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
+import { ObjectChange, RelationshipChange } from '../change-log.ts';
 import { DomainEnum } from '../common.ts';
 import { Technique } from '../refs.ts';
-import { ChangeEntry, runField } from './changes.ts';
+import { runField } from './changes.ts';
 import { unknownIdsField } from './common.ts';
-
-const RelationshipChangeKindEnum = builder.enumType('RelationshipChangeKind', {
-  description: 'What an import did to a relationship.',
-  values: {
-    ADDED: { value: 'added', description: 'New relationship.' },
-    MODIFIED: { value: 'modified', description: 'Changed text or citations.' },
-    REMOVED: { value: 'removed', description: 'Gone from the bundle.' },
-  } as const,
-});
-
-const RelationshipChange = builder.objectRef<RelationshipChangeRow>('RelationshipChange').implement({
-  description: 'One relationship an import added, modified or removed.',
-  fields: (t) => ({
-    change: t.field({
-      type: RelationshipChangeKindEnum,
-      description: 'What happened to it.',
-      resolve: (c) => c.change,
-    }),
-    type: t.exposeString('type', { description: 'The relationship type, such as MITIGATES.' }),
-    from: t.exposeString('from', { description: 'The ATT&CK ID (or name) of its source.' }),
-    to: t.exposeString('to', { description: 'The ATT&CK ID (or name) of its target.' }),
-  }),
-});
 
 interface TechniqueChangesShape {
   technique: string | null;
@@ -58,7 +32,7 @@ const TechniqueChanges = builder.objectRef<TechniqueChangesShape>('TechniqueChan
     attackVersion: t.string(runField('attackVersion', 'The release imported.')),
     fromVersion: t.string(runField('fromVersion', 'The release before.')),
     change: t.field({
-      type: ChangeEntry,
+      type: ObjectChange,
       nullable: true,
       description: 'What happened to the technique itself; null when it did not change.',
       resolve: (s) => s.run?.changes.find((c) => c.stixId === s.technique) ?? null,
