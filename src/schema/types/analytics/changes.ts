@@ -5,7 +5,9 @@ import {
   type ObjectChange as ObjectChangeRow,
   summarize,
 } from '../../../change-log.ts';
+import type { Context } from '../../../context.ts';
 import { type ChangeRun, fetchChangeRun } from '../../../data/analytics/changes.ts';
+import type { Domain } from '../../../data/rows.ts';
 import { NODE_TYPES } from '../../../model.ts';
 import { builder } from '../../builder.ts';
 import { ChangeCount, ChangeKindEnum, ObjectChange, VersionChangeEnum } from '../change-log.ts';
@@ -35,6 +37,23 @@ export const runField = (
   description,
   resolve: (s: { run: ChangeRun | null }) => s.run?.[key] ?? null,
 });
+
+/** Which import run a change query reads: `runId`, or else the domain's latest run with changes. */
+export const runArgs = builder.args((t) => ({
+  domain: t.field({
+    type: DomainEnum,
+    required: false,
+    defaultValue: 'enterprise-attack',
+    description: 'The domain (default ENTERPRISE).',
+  }),
+  runId: t.string({
+    required: false,
+    description: 'A specific import run (see `importRuns`); default the latest with changes.',
+  }),
+}));
+
+export const runOf = (ctx: Context, args: { domain?: Domain | null; runId?: string | null }) =>
+  fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain: args.domain ?? null });
 
 const ChangeSet = builder.objectRef<ChangeSetShape>('ChangeSet').implement({
   description: 'What one import changed: the objects, filtered as asked.',
@@ -73,16 +92,7 @@ builder.queryField('changes', (t) =>
       'release (e.g. 17.1 -> 18.1). Lists added, modified (with major/minor version moves), revoked, ' +
       'deprecated and removed objects, filterable by kind, STIX type and version move.',
     args: {
-      domain: t.arg({
-        type: DomainEnum,
-        required: false,
-        defaultValue: 'enterprise-attack',
-        description: 'The domain (default ENTERPRISE).',
-      }),
-      runId: t.arg.string({
-        required: false,
-        description: 'A specific import run (see `importRuns`); default the latest with changes.',
-      }),
+      ...runArgs,
       kinds: t.arg({ type: [ChangeKindEnum], required: false, description: 'Only these kinds of change.' }),
       stixTypes: t.arg.stringList({
         required: false,
@@ -99,7 +109,7 @@ builder.queryField('changes', (t) =>
       const badType = args.stixTypes?.find((x) => !(NODE_TYPES as readonly string[]).includes(x));
       if (badType)
         throw badInput(`stixTypes: unknown STIX type ${badType}; expected one of ${NODE_TYPES.join(', ')}`);
-      const run = await fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain: args.domain ?? null });
+      const run = await runOf(ctx, args);
       if (!run) return { run: null, changes: [] };
       const changes = run.changes
         .filter((c) => !args.kinds?.length || args.kinds.includes(c.change))

@@ -1,10 +1,9 @@
-import { type ChangeRun, fetchChangeRun } from '../../../data/analytics/changes.ts';
+import type { ChangeRun } from '../../../data/analytics/changes.ts';
 import { fetchAttackIds, resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
 import { ObjectChange, RelationshipChange } from '../change-log.ts';
-import { DomainEnum } from '../common.ts';
 import { Technique } from '../refs.ts';
-import { runField } from './changes.ts';
+import { runArgs, runField, runOf } from './changes.ts';
 import { unknownIdsField } from './common.ts';
 
 interface TechniqueChangesShape {
@@ -68,22 +67,12 @@ builder.queryField('techniqueChanges', (t) =>
         required: true,
         description: 'The ATT&CK ID (T1003) or STIX id of the technique.',
       }),
-      domain: t.arg({
-        type: DomainEnum,
-        required: false,
-        defaultValue: 'enterprise-attack',
-        description: 'The domain (default ENTERPRISE).',
-      }),
-      runId: t.arg.string({
-        required: false,
-        description: 'A specific import run; default the latest with changes.',
-      }),
+      ...runArgs,
     },
     resolve: async (_root, args, ctx) => {
-      const domain = args.domain ?? null;
       const [resolved, run] = await Promise.all([
-        resolveKeys(ctx.db, [args.technique], ['Technique'], domain),
-        fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain }),
+        resolveKeys(ctx.db, [args.technique], ['Technique'], args.domain ?? null),
+        runOf(ctx, args),
       ]);
       const technique = resolved.ids[0] ?? null;
       const attackId = technique
