@@ -6,28 +6,28 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { MINI_ENTERPRISE } from '../helpers/paths.ts';
-import { type Started, startApi } from '../helpers/start.ts';
+import { type Api, startApi } from '../helpers/start.ts';
 
 let db: TestDb;
-const started: Started[] = [];
+const started: Api[] = [];
 
 beforeAll(async () => {
   db = await connectTestDb();
   await db.reset();
 });
 afterAll(async () => {
-  for (const api of started) if (api.child.exitCode === null) api.child.kill('SIGKILL');
+  for (const api of started) await api.stop();
   await db?.close();
 });
 
-async function start(): Promise<Started> {
+async function start(): Promise<Api> {
   const api = await startApi({ ATTACK_SOURCES: MINI_ENTERPRISE });
   started.push(api);
   return api;
 }
 
-async function gql<T>(api: Started, query: string): Promise<T> {
-  const response = await fetch(`${api.base}/graphql`, {
+async function gql<T>(api: Api, query: string): Promise<T> {
+  const response = await fetch(api.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', connection: 'close' },
     body: JSON.stringify({ query }),
@@ -65,14 +65,14 @@ describe('npm start', () => {
       `{ technique(attackId: "${first}") { attackId } }`,
     );
     expect(found.technique?.attackId).toBe(first);
-    api.child.kill('SIGTERM');
+    await api.stop();
     expect(await api.exited).toBe(0);
   }, 240_000);
 
   it('imports nothing when the graph already holds data', async () => {
     const api = await start();
     expect((await gql<Runs>(api, RUNS)).importRuns.totalCount).toBe(1);
-    api.child.kill('SIGTERM');
+    await api.stop();
     expect(await api.exited).toBe(0);
   }, 240_000);
 });

@@ -5,18 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../helpers/db.ts';
 import { connectMiniDb, type TestDb } from '../helpers/server.ts';
-import { type Started, startApi } from '../helpers/start.ts';
+import { type Api, startApi } from '../helpers/start.ts';
 
 const WORKERS = 2;
 let db: TestDb;
-let api: Started;
+let api: Api;
 
 beforeAll(async () => {
   db = await connectMiniDb();
   api = await startApi({ API_WORKERS: String(WORKERS) });
 }, 240_000);
 afterAll(async () => {
-  if (api?.child.exitCode === null) api.child.kill('SIGKILL');
+  await api?.stop();
   await db?.close();
 });
 
@@ -49,7 +49,7 @@ describe('API_WORKERS', () => {
   });
 
   it('stops every worker on SIGTERM and exits cleanly', async () => {
-    api.child.kill('SIGTERM');
+    await api.stop();
     expect(await api.exited).toBe(0);
     expect(
       await fetch(`${api.base}/health`).then(
