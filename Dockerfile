@@ -18,5 +18,5 @@ ENV HOST=0.0.0.0 PORT=4000
 EXPOSE 4000
 
 # Node itself is PID 1 (no npm/npx wrapper in between), so SIGTERM from `docker stop` reaches the
-# shutdown handler in src/main.ts, which drains in-flight requests.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# shutdown handler in src/main.ts (scripts/start.ts serves with it), which drains in-flight requests.
+CMD ["node", "--import", "tsx", "scripts/start.ts"]

@@ -6,11 +6,19 @@ import { type Config, PROJECT_ROOT } from '../src/env.ts';
 import { freePort } from './free-port.ts';
 
 export interface Api {
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  /** The GraphQL endpoint. */
   url: string;
   pid: number;
   /** Resident and peak resident memory of the API process, in bytes (Linux procfs). */
   memory(): { rss: number; peak: number };
+  /** SIGTERM, then SIGKILL after 15 s. */
   stop(): Promise<void>;
+  /** Resolves with the exit code once the process has exited (null when a signal killed it). */
+  exited: Promise<number | null>;
+  /** What the process wrote to stdout so far (its log lines). */
+  stdout(): string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,26 +30,31 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 }
 
 /**
- * Runs the API exactly as `npm start` does (`src/main.ts`), in its own process so that its memory
+ * Runs the API exactly as `npm start` does (`scripts/start.ts`), in its own process so that its memory
  * is its own and the load generator does not share its event loop, on a free loopback port, over
  * the benchmark database. `env` adds settings (such as a response cache switch); `entry` runs
  * another server the same way (the peer, bench/peer/server.ts), `nodeArgs` go to Node (`--cpu-prof`).
+ * The tests start `npm start`'s entry point with it too.
  */
 export async function startApi(
   neo4jConfig: Config['neo4j'],
   env: Record<string, string> = {},
   {
-    entry = path.join(PROJECT_ROOT, 'src', 'main.ts'),
+    entry = path.join(PROJECT_ROOT, 'scripts', 'start.ts'),
     nodeArgs = [],
-  }: { entry?: string; nodeArgs?: string[] } = {},
+    readyWithinMs = 60_000,
+  }: { entry?: string; nodeArgs?: string[]; readyWithinMs?: number } = {},
 ): Promise<Api> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       NEO4J_URI: neo4jConfig.uri,
+      NEO4J_USER: neo4jConfig.user,
+      NEO4J_PASSWORD: neo4jConfig.password,
+      NEO4J_DATABASE: neo4jConfig.database,
       NEO4J_LOCAL_HOME: neo4jConfig.local.home,
       NEO4J_LOCAL_HTTP_PORT: String(neo4jConfig.local.httpPort),
       HOST: '127.0.0.1',
@@ -51,11 +64,18 @@ export async function startApi(
     },
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (d) => (stderr += d));
+  child.stdout?.on('data', (d) => (stdout += d));
   let exit: string | undefined;
-  child.once('exit', (code, signal) => (exit = signal ? `killed by ${signal}` : `exit code ${code}`));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = signal ? `killed by ${signal}` : `exit code ${code}`;
+      resolve(code);
+    }),
+  );
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + readyWithinMs;
   for (;;) {
     if (exit) throw new Error(`the API stopped during start-up (${exit}):\n${stderr.trim()}`);
     const ok = await fetch(`${base}/ready`).then(
@@ -65,20 +85,22 @@ export async function startApi(
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the API was not ready within 60 s:\n${stderr.trim()}`);
+      throw new Error(`the API was not ready within ${readyWithinMs / 1000} s:\n${stderr.trim()}`);
     }
     await sleep(200);
   }
   const pid = child.pid as number;
   return {
+    base,
     url: `${base}/graphql`,
     pid,
     memory: () => memoryOf(pid),
+    exited,
+    stdout: () => stdout,
     stop: async () => {
       if (exit) return;
-      const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
-      await Promise.race([gone, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+      await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
     },
   };
 }

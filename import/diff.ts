@@ -1,3 +1,4 @@
+import type { ObjectChange, RelationshipChange } from '../src/change-log.ts';
 import type { Domain, NodeType, RelType } from '../src/model.ts';
 import type { NodeWriteRow, Props, RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
@@ -26,28 +27,6 @@ export interface ExistingRel {
   from: string;
   to: string;
   versions: string[];
-}
-
-export type ChangeKind = 'added' | 'modified' | 'revoked' | 'deprecated' | 'removed';
-
-export interface ObjectChange {
-  change: ChangeKind;
-  stixId: string;
-  attackId: string | null;
-  name: string;
-  stixType: string;
-  /** For modified objects: how `x_mitre_version` moved. */
-  versionChange?: 'major' | 'minor' | 'none';
-  fromVersion?: string | null;
-  toVersion?: string | null;
-}
-
-export interface RelationshipChange {
-  change: 'added' | 'modified' | 'removed';
-  type: string;
-  key: string;
-  from: string;
-  to: string;
 }
 
 export interface Plan {

@@ -1,3 +1,4 @@
+import { type ChangeSummary, summarize } from '../src/change-log.ts';
 import type { Executor } from '../src/neo4j/executor.ts';
 import { findHolders, type Linked, linkReferences } from './cross-references.ts';
 import type { ImportLimits } from './download.ts';
@@ -55,7 +56,7 @@ export interface ImportReport {
   notes: string[];
   changed: boolean;
   runId: string | null;
-  summary: Record<string, number>;
+  summary: ChangeSummary;
   counts: LoadResult['counts'] | null;
   ms: { read: number; validate: number; load: number };
 }
@@ -185,7 +186,7 @@ export async function importSource(
   report.changed = result.changed;
   report.runId = result.runId;
   report.counts = result.counts;
-  for (const c of result.plan.changes) report.summary[c.change] = (report.summary[c.change] ?? 0) + 1;
+  report.summary = summarize(result.plan.changes);
   for (const c of (result.changed && linked?.completed) || [])
     report.notes.push(`${c.stixId} of ${c.domain} written: this bundle holds the end it lacked`);
   progress('done');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { summarize } from '../src/change-log.ts';
 import { NODE_LABELS, type NodeType, REL_TYPES, type RelType } from '../src/model.ts';
 import type { Executor, Query, WriteTx } from '../src/neo4j/executor.ts';
 import { countRows, type ExistingNode, type ExistingRel, type Plan, planLoad, planSize } from './diff.ts';
@@ -191,8 +192,6 @@ export async function loadRows(
       const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };
       if (size === 0 && after.written === 0) throw new Unchanged(plan);
       const runId = randomUUID();
-      const summary: Record<string, number> = {};
-      for (const c of plan.changes) summary[c.change] = (summary[c.change] ?? 0) + 1;
       const initial = plan.changes.every((c) => c.change === 'added') && nodes.length === 0;
       await tx.run(RECORD_RUN, {
         run: {
@@ -206,7 +205,7 @@ export async function loadRows(
           startedAt: info.startedAt,
           finishedAt: new Date().toISOString(),
           countsJson: JSON.stringify(counts),
-          summaryJson: JSON.stringify(summary),
+          summaryJson: JSON.stringify(summarize(plan.changes)),
           // The first import of an empty graph adds everything; listing it all would say nothing.
           changesJson: initial ? null : JSON.stringify(plan.changes),
           relationshipChangesJson: initial ? null : JSON.stringify(plan.relationshipChanges),

@@ -1,15 +1,16 @@
 /**
- * `npm start`: brings up what the API needs (the local Neo4j, the ATT&CK data) and serves it.
- * Everything it serves is built in yoga.ts; this file only listens and shuts down cleanly.
+ * Serving the API: one process's configuration, logger, driver and metrics, and the HTTP server
+ * that listens and shuts down cleanly. Everything it serves is built in yoga.ts. What `npm start`
+ * does before serving (the local Neo4j, the first import, the workers) is scripts/start.ts's:
+ * nothing in src/ reaches the importer (docs/architecture.md).
  */
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { runPrimary, WorkerRegistry } from './cluster.ts';
-import { fetchStatus } from './data/status.ts';
+import type { Driver } from 'neo4j-driver';
+import { WorkerRegistry } from './cluster.ts';
 import { type Config, ConfigError, loadConfig } from './env.ts';
-import { createMetrics } from './http/metrics.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
-import { ensureNeo4j } from './local-neo4j/ensure.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDriver } from './neo4j/driver.ts';
 import { createExecutor, type Executor } from './neo4j/executor.ts';
@@ -17,6 +18,15 @@ import { createApp } from './yoga.ts';
 
 /** In-flight requests get this long after SIGTERM/SIGINT before their connections are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
+
+/** What one API process (the primary or a worker) runs on. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  /** One driver per process, shared by its executors; closing any executor closes it. */
+  driver: Driver;
+  metrics: Metrics;
+}
 
 function readConfig(): Config {
   try {
@@ -29,26 +39,27 @@ function readConfig(): Config {
   }
 }
 
-/** A first start on an empty graph imports ATT&CK, so `npm start` alone gives a working API. */
-async function importIfEmpty(config: Config, executor: Executor, log: Logger): Promise<void> {
-  const { objectCount } = await fetchStatus(executor);
-  if (objectCount > 0) {
-    log.info({ objectCount }, 'the graph holds ATT&CK data');
-    return;
-  }
-  const sources = config.attack.sources;
-  log.info({ sources }, 'the graph is empty: importing ATT&CK');
-  // Loaded only when there is something to import.
-  const { importSources } = await import('../import/index.ts');
-  const reports = await importSources(executor, sources, {
-    limits: config.import,
-    official: config.attack,
-    onNote: ({ source, note }) => log.info({ source }, note),
-    onProgress: ({ source, phase }) => log.debug({ source, phase }, 'import'),
+/** Reads the configuration (an invalid one exits with every problem listed) and opens the driver. */
+export function createRuntime(): Runtime {
+  const config = readConfig();
+  return {
+    config,
+    log: createLogger(config.log.level),
+    driver: createDriver(config.neo4j),
+    metrics: createMetrics({
+      poolMax: config.neo4j.maxPoolSize,
+      registry: cluster.isWorker ? new WorkerRegistry() : undefined,
+    }),
+  };
+}
+
+/** An executor for the work before serving (the first import): no request deadline applies. */
+export function startupExecutor({ config, driver, metrics }: Runtime): Executor {
+  return createExecutor(driver, {
+    database: config.neo4j.database,
+    onQuery: metrics.onQuery,
+    onQueryStart: metrics.onQueryStart,
   });
-  for (const r of reports) {
-    log.info({ source: r.source, domain: r.domain, version: r.attackVersion, loaded: r.loaded }, 'imported');
-  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -90,39 +101,12 @@ function closeOnSignals(server: Server, executor: Executor, log: Logger): void {
   process.on('SIGINT', cluster.isWorker ? () => {} : shutdown);
 }
 
-async function main(): Promise<void> {
-  const config = readConfig();
-  const log = createLogger(config.log.level);
-  const { workers } = config.server;
-  const driver = createDriver(config.neo4j);
-  const metrics = createMetrics({
-    poolMax: config.neo4j.maxPoolSize,
-    registry: cluster.isWorker ? new WorkerRegistry() : undefined,
-  });
-  const executor = createExecutor(driver, {
-    database: config.neo4j.database,
-    // The importer below runs on this executor too; the API's reads also get a per-request deadline.
-    onQuery: metrics.onQuery,
-    onQueryStart: metrics.onQueryStart,
-  });
-  // With API_WORKERS > 1 the primary gets Neo4j and the data ready once, then only supervises.
-  if (cluster.isPrimary) {
-    try {
-      await ensureNeo4j(config.neo4j, driver, (line) => log.info(line));
-      await importIfEmpty(config, executor, log);
-    } catch (error) {
-      log.fatal({ err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
-      await executor.close();
-      process.exit(1);
-    }
-    if (workers > 1) {
-      await executor.close();
-      runPrimary(workers, log);
-      return;
-    }
-  }
-
-  // Reads get the request time limit as their transaction timeout (the import above had none).
+/**
+ * Listens on HOST:PORT until SIGTERM or SIGINT, then drains the in-flight requests, closes the
+ * driver and exits. Exits 1 when it cannot listen.
+ */
+export async function serve({ config, log, driver, metrics }: Runtime): Promise<void> {
+  // Reads get the request time limit as their transaction timeout.
   const reads = createExecutor(driver, {
     database: config.neo4j.database,
     timeoutMs: config.http.requestTimeoutMs,
@@ -142,10 +126,10 @@ async function main(): Promise<void> {
     await listen(server, host, port);
   } catch (error) {
     log.fatal({ err: error }, `cannot listen on ${host}:${port} (set HOST and PORT)`);
-    await executor.close();
+    await reads.close();
     process.exit(1);
   }
-  closeOnSignals(server, executor, log);
+  closeOnSignals(server, reads, log);
   log.info(
     {
       appEnv: config.app.env,
@@ -155,7 +139,7 @@ async function main(): Promise<void> {
       rateLimitPerMinute: config.rateLimit.perMinute,
       responseCacheTtlMs: config.cache.ttlMs,
       requestTimeoutMs: config.http.requestTimeoutMs,
-      workers,
+      workers: config.server.workers,
     },
     'profile',
   );
@@ -163,5 +147,3 @@ async function main(): Promise<void> {
   const what = config.http.graphiql ? 'GraphQL API (GraphiQL)' : 'GraphQL API';
   log.info({ host, port }, `${what} at http://${shown}:${port}${yoga.graphqlEndpoint}`);
 }
-
-await main();

@@ -1,4 +1,4 @@
-import { compareKeys } from './sets.ts';
+import { compareObjects } from './sets.ts';
 
 /** What coverage needs to know about one technique. */
 export interface CatalogTechnique {
@@ -67,15 +67,13 @@ export function computeCoverage(
     );
   }
   const units = catalog.filter((t) => options.includeSubtechniques || !t.isSubtechnique);
-  const byId = (a: CatalogTechnique, b: CatalogTechnique) =>
-    compareKeys(a.attackId, b.attackId) || compareKeys(a.name, b.name) || compareKeys(a.stixId, b.stixId);
   const uses = (t: CatalogTechnique) => usedBy.get(t.stixId)?.size ?? 0;
   const perTactic: TacticCoverage[] = tactics.map((tactic) => {
-    const inTactic = units.filter((t) => t.tactics.includes(tactic)).sort(byId);
+    const inTactic = units.filter((t) => t.tactics.includes(tactic)).sort(compareObjects);
     const covered = inTactic.filter((t) => status.get(t.stixId) === 'covered');
     const uncovered = inTactic
       .filter((t) => status.get(t.stixId) !== 'covered')
-      .sort((a, b) => uses(b) - uses(a) || byId(a, b));
+      .sort((a, b) => uses(b) - uses(a) || compareObjects(a, b));
     return {
       tactic,
       covered: covered.map((t) => t.stixId),

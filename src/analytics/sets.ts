@@ -25,6 +25,13 @@ export function compareKeys(a: string | null | undefined, b: string | null | und
   return a < b ? -1 : 1;
 }
 
+/** The API's stable order of objects: by ATT&CK ID, then name, then STIX id. */
+export const compareObjects = (
+  a: { attackId: string | null; name: string | null; stixId: string },
+  b: { attackId: string | null; name: string | null; stixId: string },
+): number =>
+  compareKeys(a.attackId, b.attackId) || compareKeys(a.name, b.name) || compareKeys(a.stixId, b.stixId);
+
 export interface OverlapResult<A, T> {
   /** Items every member uses. */
   shared: T[];

@@ -1,6 +1,13 @@
 import { z } from 'zod';
+import {
+  type ChangeSummary,
+  changeSummary,
+  type ObjectChange,
+  objectChange,
+  type RelationshipChange,
+  relationshipChange,
+} from '../change-log.ts';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
-import { type ObjectChangeRow, objectChange } from './analytics/changes.ts';
 import { type Domain, type Page, slice, type Window } from './rows.ts';
 
 /** Import runs, newest first; each run is one committed import of one domain. */
@@ -55,10 +62,16 @@ export function countsOf(json: string | null | undefined): { name: string; count
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The object changes an import run recorded (the shape `analytics/changes.ts` defines). */
-export function changesOf(json: string | null | undefined): ObjectChangeRow[] {
-  return json ? z.array(objectChange).parse(JSON.parse(json)) : [];
-}
+/*
+ * The change log a run recorded (src/change-log.ts), parsed. The first import into an empty graph
+ * records a summary but no lists.
+ */
+export const changesOf = (json: string | null | undefined): ObjectChange[] =>
+  json ? z.array(objectChange).parse(JSON.parse(json)) : [];
+export const relationshipChangesOf = (json: string | null | undefined): RelationshipChange[] =>
+  json ? z.array(relationshipChange).parse(JSON.parse(json)) : [];
+export const summaryOf = (json: string | null | undefined): ChangeSummary =>
+  json ? changeSummary.parse(JSON.parse(json)) : {};
 
 /** A relationship of the imported bundle whose end the bundle lacks (import/references.ts). */
 export const importDefect = z.object({
@@ -72,6 +85,5 @@ export const importDefect = z.object({
 });
 export type ImportDefectRow = z.infer<typeof importDefect>;
 
-export function defectsOf(json: string | null | undefined): ImportDefectRow[] {
-  return json ? z.array(importDefect).parse(JSON.parse(json)) : [];
-}
+export const defectsOf = (json: string | null | undefined): ImportDefectRow[] =>
+  json ? z.array(importDefect).parse(JSON.parse(json)) : [];

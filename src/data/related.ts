@@ -2,6 +2,7 @@ import type { Query, ReadExecutor } from '../neo4j/executor.ts';
 import {
   active,
   CORE,
+  DEFAULT_VIA,
   type NodeRow,
   orderBy,
   type Page,
@@ -18,7 +19,7 @@ import {
   type Window,
 } from './rows.ts';
 
-export { VIAS, type Via } from './rows.ts';
+export { DEFAULT_VIA, VIAS, type Via } from './rows.ts';
 
 /** One item of a related list: the node, plus what the relationship says about it (when read). */
 export interface RelatedItem {
@@ -270,7 +271,7 @@ export async function fetchPages(
     offset: options.offset,
     limit: options.limit,
     includeSubtechniques: options.includeSubtechniques ?? false,
-    via: options.via ?? ['DIRECT'],
+    via: options.via ?? DEFAULT_VIA,
     rollUp: options.rollUp ?? false,
   });
   const byId = new Map<string, Page<RelatedItem>>();

@@ -28,6 +28,8 @@ export const isDomain = (d: string): d is Domain => (DOMAINS as readonly string[
 /** How a usage was found: the object's own `uses`, its attributed campaigns' or its software's. */
 export const VIAS = ['DIRECT', 'CAMPAIGN', 'SOFTWARE'] as const;
 export type Via = (typeof VIAS)[number];
+/** The paths a usage field follows when none are asked for: the object's own `uses`. */
+export const DEFAULT_VIA = ['DIRECT'] as const satisfies readonly Via[];
 
 type Text = string | null;
 type Strings = string[] | null;

@@ -1,3 +1,8 @@
+import type {
+  ChangeKind,
+  ObjectChange as LoggedObjectChange,
+  RelationshipChange as LoggedRelationshipChange,
+} from '../change-log.ts';
 import type { Catalog, CatalogObject, CatalogRelationship } from './catalog.ts';
 import { type Focus, focusOn } from './focus.ts';
 import { followRevocations, type Lookup, lookup, type ObjectRef, refOf, tacticIds } from './lookup.ts';
@@ -12,14 +17,10 @@ export type { ObjectRef } from './lookup.ts';
  * whether a modified one was renamed or moved between tactics.
  */
 
-export type ChangeKind = 'added' | 'modified' | 'revoked' | 'deprecated' | 'removed';
+export type { ChangeKind };
 
-export interface ObjectChange extends ObjectRef {
-  change: ChangeKind;
-  /** For modified objects: how `x_mitre_version` moved (as the import runs record it). */
-  versionChange?: 'major' | 'minor' | 'none';
-  fromVersion?: string | null;
-  toVersion?: string | null;
+/** An import run's object change (src/change-log.ts), with what a person migrating needs. */
+export interface ObjectChange extends LoggedObjectChange {
   /** Revoked: where the whole revoked-by chain ends in the newer release (several at a fork). */
   replacedBy?: ObjectRef[];
   /** The ATT&CK ID or name changed, the STIX id did not. */
@@ -28,14 +29,8 @@ export interface ObjectChange extends ObjectRef {
   moved?: { from: string[]; to: string[] };
 }
 
-export interface RelationshipChange {
-  change: 'added' | 'modified' | 'removed';
-  /** The graph type, such as `USES`. */
-  type: string;
-  key: string;
-  /** The ends' ATT&CK IDs (or names), as the import runs label them. */
-  from: string;
-  to: string;
+/** An import run's relationship change (src/change-log.ts), with the STIX ids of its ends. */
+export interface RelationshipChange extends LoggedRelationshipChange {
   fromStixId: string;
   toStixId: string;
   /** Added under a key the older release used for other ends or another type (as the import counts it). */

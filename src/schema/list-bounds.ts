@@ -100,6 +100,7 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'Asset.relatedAssets': MAX_ITEMS.perObject,
   'DataComponent.logSources': MAX_ITEMS.perObject,
   'ImportRun.changes': MAX_ITEMS.objects,
+  'ImportRun.defects': MAX_ITEMS.objects,
   'ImportRun.counts': MAX_ITEMS.perObject,
   'ImportRun.summary': MAX_ITEMS.perObject,
   'ChangeSet.counts': MAX_ITEMS.perObject,

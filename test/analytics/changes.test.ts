@@ -134,6 +134,46 @@ describe('changes between 17.1 and 18.1', () => {
     }
   });
 
+  it('gives importRuns and changes one change type, with the same objects and counts', async () => {
+    type Entry = { change: string; stixId: string; versionChange: string | null };
+    type Count = { change: string; count: number };
+    const result = await app.gql<{
+      importRuns: { nodes: { runId: string; attackVersion: string; summary: Count[]; changes: Entry[] }[] };
+    }>(
+      `fragment Entry on ObjectChange { change stixId versionChange }
+       { importRuns(domain: ENTERPRISE, first: 1) {
+           nodes { runId attackVersion summary { change count } changes { ...Entry } } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    const run = result.data?.importRuns.nodes[0];
+    expect(run?.attackVersion).toBe('18.1');
+    const all = run?.changes ?? [];
+    const byKind = (entries: Entry[]) =>
+      [...new Set(entries.map((c) => c.change))].sort().map((change) => ({
+        change,
+        count: entries.filter((c) => c.change === change).length,
+      }));
+    const sorted = (counts: Count[] = []) => [...counts].sort((a, b) => (a.change < b.change ? -1 : 1));
+    // The summary the importer recorded counts the changes it listed.
+    expect(sorted(run?.summary)).toEqual(byKind(all));
+
+    const set = await app.gql<{
+      changes: { runId: string; counts: Count[]; changes: { totalCount: number; nodes: Entry[] } };
+    }>(
+      `fragment Entry on ObjectChange { change stixId versionChange }
+       query ($runId: String) { changes(runId: $runId) {
+         runId counts { change count } changes(first: 1000) { totalCount nodes { ...Entry } } } }`,
+      { runId: run?.runId },
+    );
+    expect(set.errors).toBeUndefined();
+    expect(set.data?.changes.runId).toBe(run?.runId);
+    expect(set.data?.changes.counts).toEqual(run?.summary);
+    expect(set.data?.changes.changes.totalCount).toBe(all.length);
+    const key = (c: Entry) => `${c.change} ${c.stixId} ${c.versionChange}`;
+    const listed = new Set(all.map(key));
+    for (const c of set.data?.changes.changes.nodes ?? []) expect(listed.has(key(c))).toBe(true);
+  });
+
   it('refuses an unknown STIX type', async () => {
     const result = await app.gql('{ changes(stixTypes: ["nope"]) { runId } }');
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

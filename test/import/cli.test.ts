@@ -1,35 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { officialUrl } from '../../import/read.ts';
-import { PROJECT_ROOT } from '../../src/env.ts';
+import { importCli } from '../helpers/cli.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { fixturePath, MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
 
-const run = promisify(execFile);
 let db: TestDb;
 let dir: string;
-
-/** Runs `npm run import -- args` the way a user would, against the test database. */
-async function importCli(...args: string[]) {
-  const { uri, user, password, database } = db.config.neo4j;
-  return run(process.execPath, ['--import', 'tsx', 'import/cli.ts', ...args], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      NEO4J_URI: uri,
-      NEO4J_USER: user,
-      NEO4J_PASSWORD: password,
-      NEO4J_DATABASE: database,
-    },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => err,
-  );
-}
 
 beforeAll(async () => {
   db = await connectTestDb();
@@ -40,7 +19,7 @@ afterAll(() => db.close());
 
 describe('npm run import', () => {
   it('prints JSON reports for scripts, and exits 0', async () => {
-    const { code, stdout } = await importCli('--json', MINI_ENTERPRISE);
+    const { code, stdout } = await importCli(['--json', MINI_ENTERPRISE]);
     expect(code).toBe(0);
     const [report] = JSON.parse(stdout);
     expect(report).toMatchObject({ domain: 'enterprise-attack', changed: true, rejected: 0 });
@@ -55,7 +34,7 @@ describe('npm run import', () => {
     const bad = path.join(dir, 'bad.json');
     const reportFile = path.join(dir, 'report.json');
     await writeFile(bad, JSON.stringify(bundle));
-    const { code, stderr } = await importCli('--report', reportFile, bad);
+    const { code, stderr } = await importCli(['--report', reportFile, bad]);
     expect(code).toBe(1);
     expect(stderr).toMatch(
       /^error: .*3 problem\(s\), nothing imported; first: T0803 attack-pattern--\S+: kill_chain_phases: expected array/m,
@@ -71,10 +50,10 @@ describe('npm run import', () => {
   });
 
   it('imports a bundle with a published defect, prints the defect, and exits 0; --strict exits 1', async () => {
-    const strict = await importCli('--strict', fixturePath('cross-enterprise.json'));
+    const strict = await importCli(['--strict', fixturePath('cross-enterprise.json')]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/^error: .*relationship--\S+c502: target_ref: .*is missing or invalid/m);
-    const { code, stderr } = await importCli(fixturePath('cross-enterprise.json'));
+    const { code, stderr } = await importCli([fixturePath('cross-enterprise.json')]);
     expect(code).toBe(0);
     expect(stderr).toContain('1 pending');
     expect(stderr).toContain(
@@ -85,7 +64,7 @@ describe('npm run import', () => {
   });
 
   it('prints usage and exits 2 without sources', async () => {
-    const { code, stdout } = await importCli();
+    const { code, stdout } = await importCli([]);
     expect(code).toBe(2);
     expect(stdout).toContain('attack:enterprise[@18.1]');
   });

@@ -1,23 +1,20 @@
-import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, stat, utimes } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/free-port.ts';
 import { newestLocalBundle } from '../../import/official.ts';
-import { PROJECT_ROOT } from '../../src/env.ts';
+import { importCli } from '../helpers/cli.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { MINI_ENTERPRISE } from '../helpers/paths.ts';
+import { startApi } from '../helpers/start.ts';
 
 /*
  * `attack:enterprise` as a user on a sometimes-offline machine runs it: a local HTTP server stands
  * in for MITRE (ATTACK_BASE_URL), and `npm run import` runs as a child process.
  */
 
-const run = promisify(execFile);
 let db: TestDb;
 let root: string;
 let server: Server;
@@ -33,24 +30,9 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/attack-stix-data`;
 }
 
-async function importCli(env: Record<string, string>, ...args: string[]) {
-  const { uri, user, password, database } = db.config.neo4j;
-  return run(process.execPath, ['--import', 'tsx', 'import/cli.ts', ...args], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      NEO4J_URI: uri,
-      NEO4J_USER: user,
-      NEO4J_PASSWORD: password,
-      NEO4J_DATABASE: database,
-      IMPORT_TIMEOUT_MS: '5000',
-      ...env,
-    },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => err,
-  );
-}
+/** `npm run import -- args` with `env`, and a short import deadline: a hang fails fast. */
+const importWith = (env: Record<string, string>, ...args: string[]) =>
+  importCli(args, { IMPORT_TIMEOUT_MS: '5000', ...env });
 
 /** A data folder of local bundles: 2.0 is the newest file on disk, 10.0 the highest release. */
 async function localBundles(data: string) {
@@ -102,7 +84,7 @@ describe('attack:enterprise with a cache', () => {
   });
 
   it('the first run fetches and keeps the bundle', async () => {
-    const { code, stderr } = await importCli(env, 'attack:enterprise');
+    const { code, stderr } = await importWith(env, 'attack:enterprise');
     expect(code).toBe(0);
     expect(requests).toEqual(['/attack-stix-data/enterprise-attack/enterprise-attack.json']);
     expect(stderr).toContain(
@@ -113,7 +95,7 @@ describe('attack:enterprise with a cache', () => {
   });
 
   it('the next run reads the cache, with no request at all, and says so', async () => {
-    const { code, stderr } = await importCli(env, 'attack:enterprise');
+    const { code, stderr } = await importWith(env, 'attack:enterprise');
     expect(code).toBe(0);
     expect(requests).toEqual([]);
     expect(stderr).toContain(
@@ -123,21 +105,21 @@ describe('attack:enterprise with a cache', () => {
   });
 
   it('--refresh, or a copy older than ATTACK_CACHE_MAX_AGE_S, fetches again', async () => {
-    expect((await importCli(env, '--refresh', 'attack:enterprise')).code).toBe(0);
+    expect((await importWith(env, '--refresh', 'attack:enterprise')).code).toBe(0);
     expect(requests).toHaveLength(1);
-    expect((await importCli({ ...env, ATTACK_CACHE_MAX_AGE_S: '0' }, 'attack:enterprise')).code).toBe(0);
+    expect((await importWith({ ...env, ATTACK_CACHE_MAX_AGE_S: '0' }, 'attack:enterprise')).code).toBe(0);
     expect(requests).toHaveLength(2);
   });
 
   it('a release is kept under its own name and never expires', async () => {
     // The stand-in has no 1.0 release: a 404 with nothing local is one clear error.
-    const missing = await importCli({ ...env, ATTACK_CACHE_MAX_AGE_S: '0' }, 'attack:enterprise@1.0');
+    const missing = await importWith({ ...env, ATTACK_CACHE_MAX_AGE_S: '0' }, 'attack:enterprise@1.0');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(
       /^error: cannot fetch \S+enterprise-attack-1\.0\.json: HTTP 404 .*no local bundle of enterprise-attack \(enterprise-attack-1\.0\.json\)/m,
     );
     await copyFile(MINI_ENTERPRISE, path.join(root, 'cache', 'enterprise-attack-1.0.json'));
-    const { code, stderr } = await importCli(
+    const { code, stderr } = await importWith(
       { ...env, ATTACK_CACHE_MAX_AGE_S: '0' },
       'attack:enterprise@1.0',
     );
@@ -147,7 +129,7 @@ describe('attack:enterprise with a cache', () => {
   });
 
   it('MITRE unreachable: a stale cached copy stands in, and the output says so', async () => {
-    const { code, stderr } = await importCli(
+    const { code, stderr } = await importWith(
       { ...env, ATTACK_BASE_URL: await deadUrl(), ATTACK_CACHE_MAX_AGE_S: '0' },
       'attack:enterprise',
     );
@@ -167,7 +149,7 @@ describe('attack:enterprise offline, without a cache', () => {
       ATTACK_CACHE_DIR: path.join(root, 'no-cache'),
       ATTACK_DATA_DIR: data,
     };
-    const { code, stderr } = await importCli(env, 'attack:enterprise');
+    const { code, stderr } = await importWith(env, 'attack:enterprise');
     expect(code).toBe(0);
     const chosen = path.join(data, 'enterprise-attack-10.0.json');
     expect(stderr).toMatch(
@@ -191,7 +173,7 @@ describe('attack:enterprise offline, without a cache', () => {
       ATTACK_CACHE_DIR: path.join(root, 'no-cache'),
       ATTACK_DATA_DIR: path.join(root, 'empty'),
     };
-    const { code, stderr } = await importCli(env, 'attack:ics');
+    const { code, stderr } = await importWith(env, 'attack:ics');
     expect(code).toBe(1);
     const errors = stderr.split('\n').filter((l) => l.startsWith('error: '));
     expect(errors).toHaveLength(1);
@@ -219,43 +201,17 @@ describe('newestLocalBundle', () => {
 describe('npm start offline', () => {
   it('imports the highest local release into an empty graph, logs which file, and serves it', async () => {
     await db.reset();
-    const { neo4j } = db.config;
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')], {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: {
-        ...process.env,
-        NEO4J_URI: neo4j.uri,
-        NEO4J_USER: neo4j.user,
-        NEO4J_PASSWORD: neo4j.password,
-        NEO4J_DATABASE: neo4j.database,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        API_WORKERS: '1',
-        LOG_LEVEL: 'info',
-        ATTACK_SOURCES: 'attack:enterprise',
-        ATTACK_BASE_URL: await deadUrl(),
-        ATTACK_CACHE_DIR: path.join(root, 'no-cache'),
-        ATTACK_DATA_DIR: path.join(root, 'data'),
-      },
-    });
-    let log = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
+    const api = await startApi({
+      API_WORKERS: '1',
+      LOG_LEVEL: 'info',
+      ATTACK_SOURCES: 'attack:enterprise',
+      ATTACK_BASE_URL: await deadUrl(),
+      ATTACK_CACHE_DIR: path.join(root, 'no-cache'),
+      ATTACK_DATA_DIR: path.join(root, 'data'),
     });
     try {
-      const deadline = Date.now() + 120_000;
-      while (
-        !(await fetch(`http://127.0.0.1:${port}/ready`).then(
-          (r) => r.ok,
-          () => false,
-        ))
-      ) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not ready:\n${log}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      const lines = log
+      const lines = api
+        .stdout()
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { msg: string; source?: string });
@@ -268,14 +224,14 @@ describe('npm start offline', () => {
           ),
         }),
       );
-      const answer = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      const answer = await fetch(api.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', connection: 'close' },
         body: JSON.stringify({ query: '{ technique(attackId: "T1003") { attackId } }' }),
       });
       expect(await answer.json()).toMatchObject({ data: { technique: { attackId: 'T1003' } } });
     } finally {
-      child.kill('SIGKILL');
+      await api.stop();
     }
   });
 });

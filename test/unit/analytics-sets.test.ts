@@ -1,11 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { computeCoverage } from '../../src/analytics/coverage.ts';
-import { associations, greedyCover, jaccard, overlap, rankBySimilarity } from '../../src/analytics/sets.ts';
+import {
+  associations,
+  compareObjects,
+  greedyCover,
+  jaccard,
+  overlap,
+  rankBySimilarity,
+} from '../../src/analytics/sets.ts';
 
 const set = (...xs: string[]) => new Set(xs);
 const abc = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 describe('set computations', () => {
+  it('compareObjects: by ATT&CK ID (none last), then name, then STIX id', () => {
+    const o = (stixId: string, attackId: string | null, name: string) => ({ stixId, attackId, name });
+    const objects = [
+      o('x--4', null, 'A'),
+      o('x--3', 'T2', 'B'),
+      o('x--2', 'T1', 'B'),
+      o('x--1', 'T1', 'B'),
+      o('x--0', 'T1', 'A'),
+    ];
+    expect([...objects].sort(compareObjects).map((x) => x.stixId)).toEqual([
+      'x--0',
+      'x--1',
+      'x--2',
+      'x--3',
+      'x--4',
+    ]);
+  });
+
   it('jaccard: shared over union, 0 for two empty sets', () => {
     expect(jaccard(set('a', 'b', 'c'), set('b', 'c', 'd'))).toBe(2 / 4);
     expect(jaccard(set(), set())).toBe(0);

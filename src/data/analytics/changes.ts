@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { ObjectChange, RelationshipChange } from '../../change-log.ts';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
+import { changesOf, relationshipChangesOf } from '../import-runs.ts';
 import type { Domain } from '../rows.ts';
 
 /**
@@ -31,35 +33,14 @@ const runRow = z.object({
   relationshipChangesJson: text,
 });
 
-export const objectChange = z.object({
-  change: z.enum(['added', 'modified', 'revoked', 'deprecated', 'removed']),
-  stixId: z.string(),
-  attackId: z.string().nullish(),
-  name: z.string(),
-  stixType: z.string(),
-  versionChange: z.enum(['major', 'minor', 'none']).nullish(),
-  fromVersion: text,
-  toVersion: text,
-});
-export type ObjectChangeRow = z.infer<typeof objectChange>;
-
-export const relationshipChange = z.object({
-  change: z.enum(['added', 'modified', 'removed']),
-  type: z.string(),
-  key: z.string(),
-  from: z.string(),
-  to: z.string(),
-});
-export type RelationshipChangeRow = z.infer<typeof relationshipChange>;
-
 export interface ChangeRun {
   runId: string;
   domain: string;
   attackVersion: string | null;
   fromVersion: string | null;
   finishedAt: string;
-  changes: ObjectChangeRow[];
-  relationshipChanges: RelationshipChangeRow[];
+  changes: ObjectChange[];
+  relationshipChanges: RelationshipChange[];
 }
 
 export async function fetchChangeRun(
@@ -75,9 +56,7 @@ export async function fetchChangeRun(
     attackVersion: r.attackVersion ?? null,
     fromVersion: r.fromVersion ?? null,
     finishedAt: r.finishedAt,
-    changes: r.changesJson ? z.array(objectChange).parse(JSON.parse(r.changesJson)) : [],
-    relationshipChanges: r.relationshipChangesJson
-      ? z.array(relationshipChange).parse(JSON.parse(r.relationshipChangesJson))
-      : [],
+    changes: changesOf(r.changesJson),
+    relationshipChanges: relationshipChangesOf(r.relationshipChangesJson),
   };
 }

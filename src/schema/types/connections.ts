@@ -1,4 +1,4 @@
-import type { RelatedItem } from '../../data/related.ts';
+import { DEFAULT_VIA, type RelatedItem } from '../../data/related.ts';
 import { builder } from '../builder.ts';
 import type { ReadsExtensions } from '../selection.ts';
 import { Edge, ExternalReference, referencesOf, UsageViaEnum } from './common.ts';
@@ -90,7 +90,7 @@ function usage<T extends Parameters<typeof builder.connectionObject>[0]['type']>
                 type: [UsageViaEnum],
                 description: 'How the usage was found; `description` and `references` come only with DIRECT.',
                 extensions: { edge: 'via' } satisfies ReadsExtensions,
-                resolve: (edge) => itemOf(edge).via ?? (['DIRECT'] as const),
+                resolve: (edge) => itemOf(edge).via ?? DEFAULT_VIA,
               }),
             }
           : {}),

@@ -1,33 +1,22 @@
+import { countsByKind } from '../../change-log.ts';
 import {
   changesOf,
   countsOf,
   defectsOf,
   fetchImportRuns,
   type ImportRunRow,
+  summaryOf,
 } from '../../data/import-runs.ts';
 import { isDomain } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
+import { ChangeCount, ObjectChange } from './change-log.ts';
 import { asItems, DomainEnum, toConnection, windowOf } from './common.ts';
 
 const Count = builder.simpleObject('Count', {
-  description: 'A named count, such as `nodes.attack-pattern` or `modified`.',
+  description: 'A named count, such as `nodes.attack-pattern` or `rels.USES`.',
   fields: (t) => ({
     name: t.string({ description: 'What was counted.' }),
     count: t.int({ description: 'How many.' }),
-  }),
-});
-
-const ObjectChange = builder.simpleObject('ObjectChange', {
-  description: 'One object an import added, modified, revoked, deprecated or removed.',
-  fields: (t) => ({
-    change: t.string({ description: 'added, modified, revoked, deprecated or removed.' }),
-    stixId: t.string({ description: 'The STIX id of the object.' }),
-    attackId: t.string({ nullable: true, description: 'Its ATT&CK ID.' }),
-    name: t.string({ description: 'Its name.' }),
-    stixType: t.string({ description: 'Its STIX type.' }),
-    versionChange: t.string({ nullable: true, description: 'For modified objects: major, minor or none.' }),
-    fromVersion: t.string({ nullable: true, description: 'The version before.' }),
-    toVersion: t.string({ nullable: true, description: 'The version after.' }),
   }),
 });
 
@@ -89,9 +78,9 @@ const ImportRun = builder.objectRef<ImportRunRow>('ImportRun').implement({
       resolve: (r) => countsOf(r.countsJson),
     }),
     summary: t.field({
-      type: [Count],
+      type: [ChangeCount],
       description: 'How many objects each kind of change touched.',
-      resolve: (r) => countsOf(r.summaryJson),
+      resolve: (r) => countsByKind(summaryOf(r.summaryJson)),
     }),
     defects: t.field({
       type: [ImportDefect],

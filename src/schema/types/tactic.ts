@@ -1,5 +1,5 @@
 import { fetchTactics } from '../../data/objects.ts';
-import { RELATED } from '../../data/related.ts';
+import { DEFAULT_VIA, RELATED } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
 import { nodeProjection, type ReadsExtensions } from '../selection.ts';
@@ -31,7 +31,7 @@ const TacticGroupConnection = builder.connectionObject(
         type: [UsageViaEnum],
         description: 'How the usage was found (one or more of the paths asked for).',
         extensions: { edge: 'via' } satisfies ReadsExtensions,
-        resolve: (edge) => itemOf(edge).via ?? (['DIRECT'] as const),
+        resolve: (edge) => itemOf(edge).via ?? DEFAULT_VIA,
       }),
     }),
   },

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
-import type { Via } from '../../data/related.ts';
+import { DEFAULT_VIA, type Via } from '../../data/related.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
 import { type PageArgs, UsageViaEnum, type VisibilityArgs } from './common.ts';
@@ -11,7 +11,7 @@ export const viaArg = builder.args((t) => ({
   via: t.field({
     type: [UsageViaEnum],
     required: false,
-    defaultValue: ['DIRECT'],
+    defaultValue: [...DEFAULT_VIA],
     description:
       "Which paths count as usage: DIRECT `uses`, attributed CAMPAIGNs' or SOFTWARE's. Default: DIRECT.",
   }),

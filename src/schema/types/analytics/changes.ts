@@ -1,77 +1,27 @@
 import { compareKeys } from '../../../analytics/sets.ts';
-import { type ChangeRun, fetchChangeRun, type ObjectChangeRow } from '../../../data/analytics/changes.ts';
+import {
+  CHANGE_KINDS,
+  countsByKind,
+  type ObjectChange as ObjectChangeRow,
+  summarize,
+} from '../../../change-log.ts';
+import type { Context } from '../../../context.ts';
+import { type ChangeRun, fetchChangeRun } from '../../../data/analytics/changes.ts';
+import type { Domain } from '../../../data/rows.ts';
 import { NODE_TYPES } from '../../../model.ts';
 import { builder } from '../../builder.ts';
+import { ChangeCount, ChangeKindEnum, ObjectChange, VersionChangeEnum } from '../change-log.ts';
 import { asItems, badInput, DomainEnum, toConnection, windowOf } from '../common.ts';
 import { checkList } from './common.ts';
 
-const ChangeKindEnum = builder.enumType('ChangeKind', {
-  description: 'What an import did to an object.',
-  values: {
-    ADDED: { value: 'added', description: 'New in this release (or new to this domain).' },
-    MODIFIED: { value: 'modified', description: 'Changed content.' },
-    REVOKED: { value: 'revoked', description: 'Revoked: replaced by another object.' },
-    DEPRECATED: { value: 'deprecated', description: 'Deprecated: no longer maintained.' },
-    REMOVED: { value: 'removed', description: 'Gone from the bundle.' },
-  } as const,
-});
-
-const VersionChangeEnum = builder.enumType('VersionChange', {
-  description: "How a modified object's `x_mitre_version` moved.",
-  values: {
-    MAJOR: { value: 'major', description: 'A new major version: the meaning changed.' },
-    MINOR: { value: 'minor', description: 'A new minor version: a smaller edit.' },
-    NONE: { value: 'none', description: 'The same version: metadata only.' },
-  } as const,
-});
-
-export const ChangeEntry = builder.objectRef<ObjectChangeRow>('ChangeEntry').implement({
-  description: 'One object an import added, modified, revoked, deprecated or removed.',
-  fields: (t) => ({
-    change: t.field({ type: ChangeKindEnum, description: 'What happened to it.', resolve: (c) => c.change }),
-    stixId: t.exposeString('stixId', { description: 'Its STIX id.' }),
-    attackId: t.string({ nullable: true, description: 'Its ATT&CK ID.', resolve: (c) => c.attackId ?? null }),
-    name: t.exposeString('name', { description: 'Its name.' }),
-    stixType: t.exposeString('stixType', { description: 'Its STIX type, such as `attack-pattern`.' }),
-    versionChange: t.field({
-      type: VersionChangeEnum,
-      nullable: true,
-      description: 'For modified objects: how the version moved.',
-      resolve: (c) => c.versionChange ?? null,
-    }),
-    fromVersion: t.string({
-      nullable: true,
-      description: 'The version before.',
-      resolve: (c) => c.fromVersion ?? null,
-    }),
-    toVersion: t.string({
-      nullable: true,
-      description: 'The version after.',
-      resolve: (c) => c.toVersion ?? null,
-    }),
-  }),
-});
-
 const ChangeConnection = builder.connectionObject(
   {
-    type: ChangeEntry,
-    name: 'ChangeEntryConnection',
+    type: ObjectChange,
+    name: 'ObjectChangeConnection',
     description: 'A page of changed objects, with the total count.',
   },
-  { name: 'ChangeEntryEdge', description: 'One changed object, with its cursor.' },
+  { name: 'ObjectChangeEdge', description: 'One changed object, with its cursor.' },
 );
-
-const ChangeCount = builder.objectRef<{ change: string; count: number }>('ChangeCount').implement({
-  description: 'How many objects one kind of change touched.',
-  fields: (t) => ({
-    change: t.field({
-      type: ChangeKindEnum,
-      description: 'The kind of change.',
-      resolve: (c) => c.change as ObjectChangeRow['change'],
-    }),
-    count: t.exposeInt('count', { description: 'How many.' }),
-  }),
-});
 
 interface ChangeSetShape {
   run: ChangeRun | null;
@@ -88,7 +38,22 @@ export const runField = (
   resolve: (s: { run: ChangeRun | null }) => s.run?.[key] ?? null,
 });
 
-const kindOrder = ['added', 'modified', 'revoked', 'deprecated', 'removed'];
+/** Which import run a change query reads: `runId`, or else the domain's latest run with changes. */
+export const runArgs = builder.args((t) => ({
+  domain: t.field({
+    type: DomainEnum,
+    required: false,
+    defaultValue: 'enterprise-attack',
+    description: 'The domain (default ENTERPRISE).',
+  }),
+  runId: t.string({
+    required: false,
+    description: 'A specific import run (see `importRuns`); default the latest with changes.',
+  }),
+}));
+
+export const runOf = (ctx: Context, args: { domain?: Domain | null; runId?: string | null }) =>
+  fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain: args.domain ?? null });
 
 const ChangeSet = builder.objectRef<ChangeSetShape>('ChangeSet').implement({
   description: 'What one import changed: the objects, filtered as asked.',
@@ -101,14 +66,11 @@ const ChangeSet = builder.objectRef<ChangeSetShape>('ChangeSet').implement({
     counts: t.field({
       type: [ChangeCount],
       description: 'How many of the filtered changes are of each kind.',
-      resolve: (s) =>
-        kindOrder
-          .map((change) => ({ change, count: s.changes.filter((c) => c.change === change).length }))
-          .filter((c) => c.count > 0),
+      resolve: (s) => countsByKind(summarize(s.changes)),
     }),
     changes: t.connection(
       {
-        type: ChangeEntry,
+        type: ObjectChange,
         nullable: false,
         description: 'The changed objects, by kind, then STIX type, then ATT&CK ID.',
         resolve: (s, args) => {
@@ -130,16 +92,7 @@ builder.queryField('changes', (t) =>
       'release (e.g. 17.1 -> 18.1). Lists added, modified (with major/minor version moves), revoked, ' +
       'deprecated and removed objects, filterable by kind, STIX type and version move.',
     args: {
-      domain: t.arg({
-        type: DomainEnum,
-        required: false,
-        defaultValue: 'enterprise-attack',
-        description: 'The domain (default ENTERPRISE).',
-      }),
-      runId: t.arg.string({
-        required: false,
-        description: 'A specific import run (see `importRuns`); default the latest with changes.',
-      }),
+      ...runArgs,
       kinds: t.arg({ type: [ChangeKindEnum], required: false, description: 'Only these kinds of change.' }),
       stixTypes: t.arg.stringList({
         required: false,
@@ -156,7 +109,7 @@ builder.queryField('changes', (t) =>
       const badType = args.stixTypes?.find((x) => !(NODE_TYPES as readonly string[]).includes(x));
       if (badType)
         throw badInput(`stixTypes: unknown STIX type ${badType}; expected one of ${NODE_TYPES.join(', ')}`);
-      const run = await fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain: args.domain ?? null });
+      const run = await runOf(ctx, args);
       if (!run) return { run: null, changes: [] };
       const changes = run.changes
         .filter((c) => !args.kinds?.length || args.kinds.includes(c.change))
@@ -168,7 +121,7 @@ builder.queryField('changes', (t) =>
         )
         .sort(
           (a, b) =>
-            kindOrder.indexOf(a.change) - kindOrder.indexOf(b.change) ||
+            CHANGE_KINDS.indexOf(a.change) - CHANGE_KINDS.indexOf(b.change) ||
             compareKeys(a.stixType, b.stixType) ||
             compareKeys(a.attackId, b.attackId) ||
             compareKeys(a.stixId, b.stixId),

@@ -1,7 +1,7 @@
-import { compareKeys } from '../../../analytics/sets.ts';
+import { compareObjects } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
-import type { Via } from '../../../data/related.ts';
+import { DEFAULT_VIA, type Via } from '../../../data/related.ts';
 import type { CoreRow, Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
@@ -50,7 +50,7 @@ export const usageFilterArgs = builder.args((t) => ({
   via: t.field({
     type: [UsageViaEnum],
     required: false,
-    defaultValue: ['DIRECT'],
+    defaultValue: [...DEFAULT_VIA],
     description:
       "Which paths count as usage: DIRECT `uses`, the group's attributed CAMPAIGNs' `uses`, or the " +
       "SOFTWARE's `uses` of software the object uses. Default: DIRECT.",
@@ -72,7 +72,7 @@ export interface UsageFilterArgs {
 export const filtersOf = (args: UsageFilterArgs) => ({
   domain: args.domain ?? null,
   platform: args.platform?.trim() || null,
-  via: args.via?.length ? args.via : (['DIRECT'] as const),
+  via: args.via?.length ? args.via : DEFAULT_VIA,
   rollUp: args.rollUp ?? false,
 });
 
@@ -97,10 +97,7 @@ export const unknownIdsField = {
 /** Nodes by STIX id in the API's stable order (ATT&CK ID, name, STIX id). */
 export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
   const nodes = await loadNodes(ctx, ids);
-  return nodes.sort(
-    (a, b) =>
-      compareKeys(a.attackId, b.attackId) || compareKeys(a.name, b.name) || compareKeys(a.stixId, b.stixId),
-  );
+  return nodes.sort(compareObjects);
 }
 
 /** Each id's position in that stable order, for sorting results that carry ids. */

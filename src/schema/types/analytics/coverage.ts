@@ -1,7 +1,6 @@
 import { computeCoverage, usersWithSubtechniques } from '../../../analytics/coverage.ts';
 import type { Context } from '../../../context.ts';
 import { resolveKeys, type TacticRow } from '../../../data/analytics/common.ts';
-import type { Via } from '../../../data/related.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
@@ -11,6 +10,7 @@ import {
   filtersOf,
   MAX_INPUT_IDS,
   MAX_TECHNIQUE_IDS,
+  type UsageFilterArgs,
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
@@ -105,12 +105,10 @@ const Coverage = builder.objectRef<CoverageShape>('Coverage').implement({
   }),
 });
 
-export interface CoverageInput {
+/** Coverage reads usage as it is (no `rollUp`): a listed parent covers its sub-techniques instead. */
+export interface CoverageInput extends Omit<UsageFilterArgs, 'rollUp'> {
   detected: readonly string[];
   groups?: readonly string[] | null;
-  domain?: Domain | null;
-  platform?: string | null;
-  via?: readonly Via[] | null;
   parentCoversSubtechniques?: boolean | null;
   includeSubtechniques?: boolean | null;
 }

@@ -11,6 +11,7 @@ import {
   filtersOf,
   loadNodes,
   MAX_INPUT_IDS,
+  type UsageFilterArgs,
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
@@ -81,12 +82,8 @@ const layerDomain = builder.args((t) => ({
   }),
 }));
 
-export interface GroupsLayerInput {
+export interface GroupsLayerInput extends UsageFilterArgs {
   groups: readonly string[];
-  domain?: Domain | null;
-  platform?: string | null;
-  via?: readonly ('DIRECT' | 'CAMPAIGN' | 'SOFTWARE')[] | null;
-  rollUp?: boolean | null;
 }
 
 export async function computeGroupsLayer(ctx: Context, args: GroupsLayerInput): Promise<LayerResultShape> {

@@ -2,7 +2,6 @@ import { percentOf } from '../../../analytics/coverage.ts';
 import { compareKeys, greedyCover } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { type CatalogRow, resolveKeys } from '../../../data/analytics/common.ts';
-import type { Via } from '../../../data/related.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { Mitigation, Technique } from '../refs.ts';
@@ -12,6 +11,7 @@ import {
   filtersOf,
   MAX_INPUT_IDS,
   MAX_TECHNIQUE_IDS,
+  type UsageFilterArgs,
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
@@ -103,14 +103,10 @@ const MitigationPlan = builder.objectRef<PlanShape>('MitigationPlan').implement(
   }),
 });
 
-export interface PlanInput {
+export interface PlanInput extends UsageFilterArgs {
   groups?: readonly string[] | null;
   techniques?: readonly string[] | null;
   max?: number | null;
-  domain?: Domain | null;
-  platform?: string | null;
-  via?: readonly Via[] | null;
-  rollUp?: boolean | null;
 }
 
 export const MAX_PLAN_STEPS = 100;

@@ -1,37 +1,10 @@
-import {
-  type ChangeRun,
-  fetchChangeRun,
-  type RelationshipChangeRow,
-} from '../../../data/analytics/changes.ts';
+import type { ChangeRun } from '../../../data/analytics/changes.ts';
 import { fetchAttackIds, resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
-import { DomainEnum } from '../common.ts';
+import { ObjectChange, RelationshipChange } from '../change-log.ts';
 import { Technique } from '../refs.ts';
-import { ChangeEntry, runField } from './changes.ts';
+import { runArgs, runField, runOf } from './changes.ts';
 import { unknownIdsField } from './common.ts';
-
-const RelationshipChangeKindEnum = builder.enumType('RelationshipChangeKind', {
-  description: 'What an import did to a relationship.',
-  values: {
-    ADDED: { value: 'added', description: 'New relationship.' },
-    MODIFIED: { value: 'modified', description: 'Changed text or citations.' },
-    REMOVED: { value: 'removed', description: 'Gone from the bundle.' },
-  } as const,
-});
-
-const RelationshipChange = builder.objectRef<RelationshipChangeRow>('RelationshipChange').implement({
-  description: 'One relationship an import added, modified or removed.',
-  fields: (t) => ({
-    change: t.field({
-      type: RelationshipChangeKindEnum,
-      description: 'What happened to it.',
-      resolve: (c) => c.change,
-    }),
-    type: t.exposeString('type', { description: 'The relationship type, such as MITIGATES.' }),
-    from: t.exposeString('from', { description: 'The ATT&CK ID (or name) of its source.' }),
-    to: t.exposeString('to', { description: 'The ATT&CK ID (or name) of its target.' }),
-  }),
-});
 
 interface TechniqueChangesShape {
   technique: string | null;
@@ -58,7 +31,7 @@ const TechniqueChanges = builder.objectRef<TechniqueChangesShape>('TechniqueChan
     attackVersion: t.string(runField('attackVersion', 'The release imported.')),
     fromVersion: t.string(runField('fromVersion', 'The release before.')),
     change: t.field({
-      type: ChangeEntry,
+      type: ObjectChange,
       nullable: true,
       description: 'What happened to the technique itself; null when it did not change.',
       resolve: (s) => s.run?.changes.find((c) => c.stixId === s.technique) ?? null,
@@ -94,22 +67,12 @@ builder.queryField('techniqueChanges', (t) =>
         required: true,
         description: 'The ATT&CK ID (T1003) or STIX id of the technique.',
       }),
-      domain: t.arg({
-        type: DomainEnum,
-        required: false,
-        defaultValue: 'enterprise-attack',
-        description: 'The domain (default ENTERPRISE).',
-      }),
-      runId: t.arg.string({
-        required: false,
-        description: 'A specific import run; default the latest with changes.',
-      }),
+      ...runArgs,
     },
     resolve: async (_root, args, ctx) => {
-      const domain = args.domain ?? null;
       const [resolved, run] = await Promise.all([
-        resolveKeys(ctx.db, [args.technique], ['Technique'], domain),
-        fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain }),
+        resolveKeys(ctx.db, [args.technique], ['Technique'], args.domain ?? null),
+        runOf(ctx, args),
       ]);
       const technique = resolved.ids[0] ?? null;
       const attackId = technique

@@ -1,0 +1,88 @@
+/**
+ * The public shape of what an import changed (src/change-log.ts), one type each, shared by
+ * `ImportRun`, `changes` and `techniqueChanges`.
+ */
+import type {
+  ChangeKind,
+  ObjectChange as ObjectChangeRow,
+  RelationshipChange as RelationshipChangeRow,
+} from '../../change-log.ts';
+import { builder } from '../builder.ts';
+
+export const ChangeKindEnum = builder.enumType('ChangeKind', {
+  description: 'What an import did to an object.',
+  values: {
+    ADDED: { value: 'added', description: 'New in this release (or new to this domain).' },
+    MODIFIED: { value: 'modified', description: 'Changed content.' },
+    REVOKED: { value: 'revoked', description: 'Revoked: replaced by another object.' },
+    DEPRECATED: { value: 'deprecated', description: 'Deprecated: no longer maintained.' },
+    REMOVED: { value: 'removed', description: 'Gone from the bundle.' },
+  } as const,
+});
+
+export const VersionChangeEnum = builder.enumType('VersionChange', {
+  description: "How a modified object's `x_mitre_version` moved.",
+  values: {
+    MAJOR: { value: 'major', description: 'A new major version: the meaning changed.' },
+    MINOR: { value: 'minor', description: 'A new minor version: a smaller edit.' },
+    NONE: { value: 'none', description: 'The same version: metadata only.' },
+  } as const,
+});
+
+export const ObjectChange = builder.objectRef<ObjectChangeRow>('ObjectChange').implement({
+  description: 'One object an import added, modified, revoked, deprecated or removed.',
+  fields: (t) => ({
+    change: t.field({ type: ChangeKindEnum, description: 'What happened to it.', resolve: (c) => c.change }),
+    stixId: t.exposeString('stixId', { description: 'Its STIX id.' }),
+    attackId: t.string({ nullable: true, description: 'Its ATT&CK ID.', resolve: (c) => c.attackId ?? null }),
+    name: t.exposeString('name', { description: 'Its name.' }),
+    stixType: t.exposeString('stixType', { description: 'Its STIX type, such as `attack-pattern`.' }),
+    versionChange: t.field({
+      type: VersionChangeEnum,
+      nullable: true,
+      description: 'For modified objects: how the version moved.',
+      resolve: (c) => c.versionChange ?? null,
+    }),
+    fromVersion: t.string({
+      nullable: true,
+      description: 'For modified objects: the version before.',
+      resolve: (c) => c.fromVersion ?? null,
+    }),
+    toVersion: t.string({
+      nullable: true,
+      description: 'For modified objects: the version after.',
+      resolve: (c) => c.toVersion ?? null,
+    }),
+  }),
+});
+
+export const ChangeCount = builder.objectRef<{ change: ChangeKind; count: number }>('ChangeCount').implement({
+  description: 'How many objects one kind of change touched.',
+  fields: (t) => ({
+    change: t.field({ type: ChangeKindEnum, description: 'The kind of change.', resolve: (c) => c.change }),
+    count: t.exposeInt('count', { description: 'How many.' }),
+  }),
+});
+
+const RelationshipChangeKindEnum = builder.enumType('RelationshipChangeKind', {
+  description: 'What an import did to a relationship.',
+  values: {
+    ADDED: { value: 'added', description: 'New relationship.' },
+    MODIFIED: { value: 'modified', description: 'Changed text or citations.' },
+    REMOVED: { value: 'removed', description: 'Gone from the bundle.' },
+  } as const,
+});
+
+export const RelationshipChange = builder.objectRef<RelationshipChangeRow>('RelationshipChange').implement({
+  description: 'One relationship an import added, modified or removed.',
+  fields: (t) => ({
+    change: t.field({
+      type: RelationshipChangeKindEnum,
+      description: 'What happened to it.',
+      resolve: (c) => c.change,
+    }),
+    type: t.exposeString('type', { description: 'The relationship type, such as MITIGATES.' }),
+    from: t.exposeString('from', { description: 'The ATT&CK ID (or name) of its source.' }),
+    to: t.exposeString('to', { description: 'The ATT&CK ID (or name) of its target.' }),
+  }),
+});
