@@ -22,7 +22,15 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 }
 
 /**
- * Runs the API exactly as `npm start` does (`src/main.ts`), in its own process so that its memory
+ * What production runs: NODE_ENV=production (libraries skip their development checks; the API's
+ * profile follows it, see .env.example), without the one production default that would refuse a
+ * load generator, the per-client rate limit (600 requests a minute). The response cache is set per
+ * pass. The peer runs with the same NODE_ENV.
+ */
+export const PRODUCTION = { NODE_ENV: 'production', APP_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0' };
+
+/**
+ * Runs the API exactly as `npm start` does in production (PRODUCTION) (`src/main.ts`), in its own process so that its memory
  * is its own and the load generator does not share its event loop, on a free loopback port, over
  * the benchmark database. `env` adds settings (such as a response cache switch); `entry` runs
  * another server the same way (the peer, bench/peer/server.ts), `nodeArgs` go to Node (`--cpu-prof`).
@@ -47,6 +55,7 @@ export async function startApi(
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      ...PRODUCTION,
       ...env,
     },
   });
