@@ -30,6 +30,14 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 }
 
 /**
+ * What production runs: NODE_ENV=production (libraries skip their development checks; the API's
+ * profile follows it, see .env.example), without the one production default that would refuse a
+ * load generator, the per-client rate limit (600 requests a minute). The response cache is set per
+ * pass. The peer runs with the same NODE_ENV.
+ */
+export const PRODUCTION = { NODE_ENV: 'production', APP_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0' };
+
+/**
  * Runs the API exactly as `npm start` does (`scripts/start.ts`), in its own process so that its memory
  * is its own and the load generator does not share its event loop, on a free loopback port, over
  * the benchmark database. `env` adds settings (such as a response cache switch); `entry` runs
@@ -104,3 +112,7 @@ export async function startApi(
     },
   };
 }
+
+/** `startApi` with PRODUCTION underneath `env`: what the benchmark measures (ours and the peer). */
+export const startProductionApi = (...[db, env = {}, options]: Parameters<typeof startApi>): Promise<Api> =>
+  startApi(db, { ...PRODUCTION, ...env }, options);

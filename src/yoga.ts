@@ -12,6 +12,7 @@ import { createReadiness, type Readiness } from './http/readiness.ts';
 import { routeOf } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import {
+  type BatchingOptions,
   DatabaseUnavailableError,
   type Executor,
   QueryTimeoutError,
@@ -220,10 +221,12 @@ export function createApp({
   });
 
   // Every Neo4j call of a request shares one deadline, enforced as each transaction's timeout.
-  const makeDb = () =>
+  const makeDb = (batching?: BatchingOptions) =>
     createContext(
       withDeadline(executor, Date.now() + http.requestTimeoutMs),
       http.consistentReads ? DATA_VERSION : undefined,
+      undefined,
+      batching,
     ).db;
 
   const plugins: Plugin[] = [

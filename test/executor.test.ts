@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchingReader, type Executor } from '../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from './helpers/db.ts';
 
 let db: TestDb;
@@ -38,7 +39,7 @@ describe("a request's reads", () => {
 });
 
 describe('a tracked reader', () => {
-  const track = { name: 'test.counter', cypher: 'OPTIONAL MATCH (c:TestCounter) RETURN c.n AS n' };
+  const track = { name: 'test.counter', cypher: 'OPTIONAL MATCH (c:TestCounter) RETURN c.n AS version' };
 
   it('reads the tracked query around each batch, in the same round trip, and sees it move', async () => {
     await db.driver.executeQuery('MERGE (c:TestCounter) SET c.n = 1');
@@ -51,7 +52,105 @@ describe('a tracked reader', () => {
     await db.driver.executeQuery('MATCH (c:TestCounter) SET c.n = 2');
     expect(await reader.read(echo, { values: [3] })).toEqual([{ value: 3 }]);
     expect(reader.roundTrips).toBe(2);
-    expect([...reader.tracked]).toEqual([JSON.stringify([{ n: 1 }]), JSON.stringify([{ n: 2 }])]);
+    expect([...reader.tracked]).toEqual(['1', '2']);
+    expect(reader.consistent).toBe(false);
     await db.driver.executeQuery('MATCH (c:TestCounter) DELETE c');
+  });
+});
+
+describe('a tracked reader, placing the version reads', () => {
+  const track = { name: 'test.counter', cypher: 'OPTIONAL MATCH (c:TestCounter) RETURN c.n AS version' };
+  const setCounter = (n: number) => db.driver.executeQuery('MERGE (c:TestCounter) SET c.n = $n', { n });
+  afterAll(() => db.driver.executeQuery('MATCH (c:TestCounter) DELETE c'));
+
+  /** The executor's calls, in order: which method, and the statements it was given. */
+  function recording() {
+    const calls: string[] = [];
+    const real = db.executor;
+    const executor: Executor = {
+      ...real,
+      read: async (query, params, options) => {
+        calls.push(`read ${query.name}`);
+        const rows = await real.read(query, params, options);
+        calls.push(`done ${query.name}`);
+        return rows;
+      },
+      readBatch: async (reads, options) => {
+        const names = reads.map((r) => r.query.name).join(',');
+        calls.push(`batch ${names}`);
+        const out = await real.readBatch(reads, options);
+        calls.push(`done ${names}`);
+        return out;
+      },
+    };
+    return { calls, reader: batchingReader(executor, track) };
+  }
+
+  it('reads a lone first statement with the version inside it: one auto-commit read, rows without the version', async () => {
+    await setCounter(1);
+    const { calls, reader } = recording();
+    expect(await reader.read(echo, { values: [1, 2] })).toEqual([{ value: 1 }, { value: 2 }]);
+    expect(calls).toEqual(['read test.echo', 'done test.echo']);
+    expect([...reader.tracked]).toEqual(['1']);
+    expect(reader.consistent).toBe(true);
+  });
+
+  it('reads the version only after the statements of a later batch, and sees an import between levels', async () => {
+    await setCounter(1);
+    const { calls, reader } = recording();
+    await reader.read(echo, { values: [1] });
+    await setCounter(2);
+    await Promise.all([reader.read(echo, { values: [2] }), reader.read(echo, { values: [3] })]);
+    expect(calls.slice(2)).toEqual([
+      'batch test.echo,test.echo,test.counter',
+      'done test.echo,test.echo,test.counter',
+    ]);
+    expect([...reader.tracked]).toEqual(['1', '2']);
+    expect(reader.consistent).toBe(false);
+  });
+
+  it('reads the version around a first batch of several statements', async () => {
+    await setCounter(1);
+    const { calls, reader } = recording();
+    await Promise.all([reader.read(echo, { values: [1] }), reader.read(echo, { values: [2] })]);
+    expect(calls[0]).toBe('batch test.counter,test.echo,test.echo,test.counter');
+    expect(reader.consistent).toBe(true);
+  });
+
+  it('cannot place a first statement that returned no rows once another batch follows: not consistent', async () => {
+    await setCounter(1);
+    const { calls, reader } = recording();
+    expect(await reader.read(echo, { values: [] })).toEqual([]);
+    await reader.read(echo, { values: [1] });
+    expect(calls[2]).toBe('batch test.counter,test.echo,test.counter');
+    expect([...reader.tracked]).toEqual(['1']);
+    expect(reader.consistent).toBe(false);
+    // The re-run's reader reads the version around every batch instead.
+    const rerun = batchingReader(db.executor, track, { firstAlone: false });
+    expect(await rerun.read(echo, { values: [] })).toEqual([]);
+    await rerun.read(echo, { values: [1] });
+    expect(rerun.consistent).toBe(true);
+  });
+
+  it('sends a batch flushed while another is in flight only once that one has answered', async () => {
+    await setCounter(1);
+    const { calls, reader } = recording();
+    const slow = {
+      name: 'test.slow',
+      cypher: 'UNWIND range(1, 200000) AS x WITH sum(x) AS s RETURN s AS value',
+    };
+    const first = reader.read(slow);
+    // Queued in a later tick, while the first batch is in flight.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = reader.read(echo, { values: [1] });
+    await Promise.all([first, second]);
+    expect(calls).toEqual([
+      'read test.slow',
+      'done test.slow',
+      'batch test.echo,test.counter',
+      'done test.echo,test.counter',
+    ]);
+    expect(reader.roundTrips).toBe(2);
   });
 });

@@ -11,14 +11,17 @@ export const READY: Query = {
   cypher: 'OPTIONAL MATCH (n:AttackObject) WITH n LIMIT 1 RETURN n IS NOT NULL AS imported',
 };
 
-/** Changes exactly when an import commits: every committed import records one ImportRun. */
+/**
+ * Changes exactly when an import commits: every committed import records one ImportRun. `version`
+ * is both in one value, the column a request's reader tracks (see `batching` in the executor).
+ */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
   cypher: `
     OPTIONAL MATCH (r:ImportRun)
     WITH r ORDER BY r.finishedAt DESC, r.id DESC
     WITH collect(r.id) AS ids
-    RETURN size(ids) AS runs, ids[0] AS latest`,
+    RETURN size(ids) AS runs, ids[0] AS latest, toString(size(ids)) + ':' + coalesce(ids[0], 'none') AS version`,
 };
 
 const readyRow = z.object({ imported: z.boolean() });

@@ -55,23 +55,34 @@ export const BY_STIX_IDS = perLabel((label) =>
   ),
 );
 
+/** What each lookup key asks of `n`; a lookup's query holds only the keys it was given. */
+const LOOKUP_KEYS = {
+  stixId: 'n.stixId = $stixId',
+  attackId: 'n.attackId = $attackId',
+  shortname: 'n.shortname = $shortname',
+  name: `(toLower(n.name) = toLower($name)
+            OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower($name)))`,
+  domain: '$domain IN n.domains',
+} as const;
+type LookupKey = keyof typeof LOOKUP_KEYS;
+const LOOKUP_KEY_NAMES = Object.keys(LOOKUP_KEYS) as LookupKey[];
+
 /**
  * One object by any of its keys. ATT&CK IDs repeat (deprecated mitigations reuse technique IDs,
  * revoked objects keep theirs, a tactic shortname exists per domain), so the current object wins,
  * then an exact name over an alias, then enterprise over mobile over ICS, then the newest.
+ * The WHERE names only the keys given (`given`), so that Neo4j seeks the key's index instead of
+ * scanning the label for `$key IS NULL OR ...`.
  */
 export const lookupQuery = shapes(
-  (label: Label, keys?: Projection) => `${label}|${keys?.join(',') ?? '*'}`,
-  (label: Label, keys?: Projection) =>
+  (label: Label, given: readonly LookupKey[], keys?: Projection) =>
+    `${label}|${given.join(',')}|${keys?.join(',') ?? '*'}`,
+  (label: Label, given: readonly LookupKey[], keys?: Projection) =>
     q(
       `objects.lookup.${label}`,
-      `MATCH (n:${LABELS[label]})
-     WHERE ($stixId IS NULL OR n.stixId = $stixId)
-       AND ($attackId IS NULL OR n.attackId = $attackId)
-       AND ($shortname IS NULL OR n.shortname = $shortname)
-       AND ($name IS NULL OR toLower(n.name) = toLower($name)
-            OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower($name)))
-       AND ($domain IS NULL OR $domain IN n.domains)
+      // :AttackObject carries the key indexes (stixId, attackId, name); every node has it.
+      `MATCH (n:AttackObject:${LABELS[label]})
+     WHERE ${given.length > 0 ? given.map((k) => LOOKUP_KEYS[k]).join('\n       AND ') : 'true'}
      WITH n ORDER BY CASE WHEN ${active('n')} THEN 0 ELSE 1 END,
               CASE WHEN $name IS NULL OR toLower(n.name) = toLower($name) THEN 0 ELSE 1 END,
               ${domainRank('n')},
@@ -217,13 +228,15 @@ export async function lookup(
   keys: LookupKeys,
   projection?: Projection,
 ): Promise<NodeRow | null> {
-  const [row] = await db.read(lookupQuery(label, projection), {
+  const params = {
     stixId: keys.stixId ?? null,
     attackId: keys.attackId ?? null,
     name: keys.name ?? null,
     shortname: keys.shortname ?? null,
     domain: keys.domain ?? null,
-  });
+  };
+  const given = LOOKUP_KEY_NAMES.filter((k) => params[k] !== null);
+  const [row] = await db.read(lookupQuery(label, given, projection), params);
   return row ? (rowsAs<NodeResult>([row])[0]?.node ?? null) : null;
 }
 

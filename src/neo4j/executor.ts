@@ -1,4 +1,4 @@
-import neo4j, { type Driver, type ManagedTransaction, type QueryResult } from 'neo4j-driver';
+import neo4j, { type Driver, type ManagedTransaction, Neo4jError, type QueryResult } from 'neo4j-driver';
 import { createCircuit } from './circuit.ts';
 import { mapError, QueryTimeoutError } from './errors.ts';
 
@@ -19,7 +19,7 @@ export interface ReadOptions {
 }
 
 export interface ReadExecutor {
-  /** Runs one named query in a read transaction (routed to followers in a cluster); one round trip. */
+  /** Runs one named query as an auto-commit read (routed to followers in a cluster); one round trip. */
   read(query: Query, params?: Params, options?: ReadOptions): Promise<Row[]>;
 }
 
@@ -40,9 +40,10 @@ export interface Executor extends ReadExecutor {
   /**
    * A reader for one request that sends the reads it makes in the same tick (sibling fields'
    * DataLoaders dispatch together) as one batch, a round trip per level, and counts them.
-   * With `track`, each batch also runs `track` first and last, in the same transaction.
+   * With `track`, the batches also read it, so that `consistent` can tell whether every read saw
+   * one graph state (see `batchingReader`).
    */
-  batching(track?: Query): BatchingReader;
+  batching(track?: Query, options?: BatchingOptions): BatchingReader;
   close(): Promise<void>;
 }
 
@@ -51,6 +52,8 @@ export interface BatchingReader extends ReadExecutor {
   readonly roundTrips: number;
   /** Every answer of the tracked query (as JSON); more than one means the data changed mid-request. */
   readonly tracked: ReadonlySet<string>;
+  /** No import committed between the request's reads (always true without `track`). */
+  readonly consistent: boolean;
 }
 
 export interface WriteTx {
@@ -101,7 +104,7 @@ export function toPlain(value: unknown): unknown {
   return row;
 }
 
-function rows(result: QueryResult): Row[] {
+function rows(result: Pick<QueryResult, 'records'>): Row[] {
   return result.records.map((r) => toPlain(r.toObject()) as Row);
 }
 
@@ -139,17 +142,38 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
       }),
   });
 
+  /**
+   * One statement in an auto-commit transaction: RUN and PULL go out in one write and come back in
+   * one answer, where a managed transaction adds BEGIN and COMMIT (two more writes, and a second
+   * wait for COMMIT). Auto-commit statements are not retried by the driver, so a retriable failure
+   * (a leader switch, a transient error) runs once more as a managed, retried read.
+   */
+  const autoCommit = async (query: Query, params: Params, timeout: number | undefined) => {
+    const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
+    try {
+      return await session.run(query.cypher, params, {
+        metadata: { app: 'attack-graph', query: query.name },
+        timeout,
+      });
+    } catch (error) {
+      if (!(error instanceof Neo4jError && error.retryable)) throw error;
+      return driver.executeQuery(query.cypher, params, {
+        database,
+        routing: neo4j.routing.READ,
+        transactionConfig: { metadata: { app: 'attack-graph', query: query.name }, timeout },
+      });
+    } finally {
+      await session.close();
+    }
+  };
+
   const read = async (query: Query, params: Params = {}, readOptions: ReadOptions = {}) => {
     const admission = circuit.admit(query.name);
     const timeout = limitOf(timeoutMs, readOptions.timeoutMs);
     // Only reads map errors: inside a write transaction the driver must see its own, to retry them.
     return timed(query.name, async () => {
       try {
-        const result = await driver.executeQuery(query.cypher, params, {
-          database,
-          routing: neo4j.routing.READ,
-          transactionConfig: { metadata: { app: 'attack-graph', query: query.name }, timeout },
-        });
+        const result = await autoCommit(query, params, timeout);
         circuit.succeeded(admission);
         return rows(result);
       } catch (error) {
@@ -202,7 +226,7 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     read,
     readBatch,
     write,
-    batching: (track) => batchingReader(executor, track),
+    batching: (track, batching) => batchingReader(executor, track, batching),
     close: () => {
       circuit.stop();
       return driver.close();
@@ -223,33 +247,116 @@ interface Pending extends Read {
   reject: (error: unknown) => void;
 }
 
+/** The column a tracked statement's version comes back in, when it rides along a statement. */
+const VERSION_COLUMN = '__trackedVersion';
+
+/**
+ * `query` with `track` read first, in the same statement: `track` runs once, and the query (planned
+ * as the right-hand side of an Apply, since it imports the version) after it. Every row then carries
+ * the version in VERSION_COLUMN; a query that returns no rows returns no version either.
+ */
+const riders = new WeakMap<Query, WeakMap<Query, Query>>();
+function withTrackFirst(track: Query, query: Query): Query {
+  let byQuery = riders.get(track);
+  if (!byQuery) {
+    byQuery = new WeakMap();
+    riders.set(track, byQuery);
+  }
+  let rider = byQuery.get(query);
+  if (!rider) {
+    rider = {
+      name: query.name,
+      cypher: `CALL () { ${track.cypher} } WITH version AS ${VERSION_COLUMN}
+CALL (${VERSION_COLUMN}) { ${query.cypher} }
+RETURN *`,
+    };
+    byQuery.set(query, rider);
+  }
+  return rider;
+}
+
+export interface BatchingOptions {
+  /**
+   * Let a first batch of one statement read the tracked version inside that statement, in an
+   * auto-commit transaction (one write, no BEGIN or COMMIT). Off, every batch is a transaction
+   * that reads the version around its statements; a re-run after an unverifiable read uses that.
+   */
+  firstAlone?: boolean;
+}
+
 /**
  * Collects the reads made in one tick and sends them as one batch when the tick is over.
  * DataLoader dispatches its batches on process.nextTick, so every loader of one level has queued
- * its read by the time setImmediate runs. `track` (the data version) is read before and after the
- * batch's statements in the same transaction: equal answers mean no import committed in between.
+ * its read by the time setImmediate runs.
+ *
+ * With `track` (the data version, a query whose one row has a `version` column), the request's
+ * reads must all see one graph state. Its batches go out one after another (a batch flushed while
+ * another is in flight waits for it: levels already do), so it is enough to read the version before
+ * the request's first statement and after each later batch's statements, in the same transaction
+ * as them; equal answers mean no import committed in between. So:
+ * - a first batch of one statement reads the version in that statement, before its reads
+ *   (`withTrackFirst`), in an auto-commit transaction: a lookup costs one statement, as raw Cypher;
+ * - any other first batch reads it before and after its statements (sibling statements of one
+ *   batch could otherwise straddle an import);
+ * - every later batch reads it after its statements (and before them too, when no version was read
+ *   yet: a first statement that returned no rows carries none).
+ * A first statement that returned no rows and is followed by more batches cannot be placed: the
+ * reader then reports itself `unverified`, and the caller runs the operation again with
+ * `firstAlone` off.
  */
-function batchingReader(executor: Executor, track?: Query): BatchingReader {
+export function batchingReader(
+  executor: Executor,
+  track?: Query,
+  { firstAlone = true }: BatchingOptions = {},
+): BatchingReader {
   let roundTrips = 0;
   let queue: Pending[] = [];
+  /** The batch in flight, for the next to wait on (only when tracking). */
+  let previous: Promise<void> = Promise.resolve();
+  /** A version has been read by a batch that completed: later batches need only read it after. */
+  let anchored = false;
+  let unplaced = false;
+  let unverified = false;
   const tracked = new Set<string>();
+  const note = (rows: Row[] | undefined) => {
+    const [row] = rows ?? [];
+    tracked.add(JSON.stringify(row?.version ?? null));
+  };
+
+  const send = async (batch: Pending[]): Promise<Row[][]> => {
+    const timeoutMs = limitOf(...batch.map((p) => p.options?.timeoutMs));
+    const [only] = batch;
+    if (!track) {
+      if (batch.length === 1 && only) return [await executor.read(only.query, only.params, only.options)];
+      return executor.readBatch(batch, { timeoutMs });
+    }
+    const first = roundTrips === 1;
+    if (first && firstAlone && batch.length === 1 && only) {
+      const rows = await executor.read(withTrackFirst(track, only.query), only.params, only.options);
+      if (rows.length === 0) unplaced = true;
+      else {
+        tracked.add(JSON.stringify(rows[0]?.[VERSION_COLUMN] ?? null));
+        anchored = true;
+      }
+      for (const row of rows) delete row[VERSION_COLUMN];
+      return [rows];
+    }
+    if (unplaced) unverified = true;
+    const before = !anchored;
+    const reads: Read[] = [...(before ? [{ query: track }] : []), ...batch, { query: track }];
+    const all = await executor.readBatch(reads, { timeoutMs });
+    if (before) note(all[0]);
+    note(all.at(-1));
+    anchored = true;
+    return all.slice(before ? 1 : 0, -1);
+  };
+
   const flush = async () => {
     const batch = queue;
     queue = [];
     roundTrips++;
-    const timeoutMs = limitOf(...batch.map((p) => p.options?.timeoutMs));
     try {
-      const [only] = batch;
-      let results: Row[][];
-      if (track) {
-        const all = await executor.readBatch([{ query: track }, ...batch, { query: track }], { timeoutMs });
-        for (const rows of [all[0], all.at(-1)]) tracked.add(JSON.stringify(rows));
-        results = all.slice(1, -1);
-      } else if (batch.length === 1 && only) {
-        results = [await executor.read(only.query, only.params, only.options)];
-      } else {
-        results = await executor.readBatch(batch, { timeoutMs });
-      }
+      const results = await send(batch);
       for (const [i, p] of batch.entries()) p.resolve(results[i] ?? []);
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -260,9 +367,22 @@ function batchingReader(executor: Executor, track?: Query): BatchingReader {
       return roundTrips;
     },
     tracked,
+    get consistent() {
+      return tracked.size <= 1 && !unverified;
+    },
     read(query, params, options) {
       return new Promise((resolve, reject) => {
-        if (queue.length === 0) setImmediate(flush);
+        if (queue.length === 0) {
+          if (track) {
+            // One batch at a time: this one goes out once the one in flight has answered.
+            const after = previous;
+            previous = new Promise<void>((done) =>
+              setImmediate(() => {
+                void after.then(flush).then(done);
+              }),
+            );
+          } else setImmediate(flush);
+        }
         queue.push({ query, params, options, resolve, reject });
       });
     },
@@ -288,7 +408,7 @@ export function withDeadline(executor: Executor, deadline: number): Executor {
     read,
     readBatch,
     write: (name, work) => executor.write(name, work),
-    batching: (track) => batchingReader(view, track),
+    batching: (track, batching) => batchingReader(view, track, batching),
     close: () => executor.close(),
   };
   return view;

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { lookupQuery } from '../../src/data/objects.ts';
+import { useMiniDb } from '../helpers/server.ts';
+
+const mini = useMiniDb();
+
+/** Every operator of a plan, depth first. */
+function operators(plan: { operatorType: string; children: unknown[] }): string[] {
+  return [plan.operatorType, ...(plan.children as (typeof plan)[]).flatMap(operators)];
+}
+
+describe('a lookup', () => {
+  it.each([
+    ['attackId', { attackId: 'T1003' }],
+    ['stixId', { stixId: 'attack-pattern--00000000-0000-4000-8000-000000000100' }],
+  ] as const)('by %s seeks its index instead of scanning the label', async (key, given) => {
+    const query = lookupQuery('Technique', [key], ['name']);
+    const params = { stixId: null, attackId: null, name: null, shortname: null, domain: null, ...given };
+    const { summary } = await mini.db.driver.executeQuery(`EXPLAIN ${query.cypher}`, params);
+    const ops = operators(summary.plan as unknown as { operatorType: string; children: unknown[] });
+    expect(ops.some((op) => /IndexSeek/.test(op))).toBe(true);
+    expect(ops.some((op) => /NodeByLabelScan/.test(op))).toBe(false);
+  });
+});
