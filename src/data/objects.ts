@@ -29,8 +29,8 @@ import {
 const perLabel = (build: (label: Label) => Query) =>
   Object.fromEntries(LABEL_NAMES.map((label) => [label, build(label)])) as Record<Label, Query>;
 
-/** One query per shape of `key`, built on first use (a schema has few shapes; the bound guards the rest). */
-function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
+/** Builds a query once per shape (key); the bound only guards against a client that invents endless ones. */
+export function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
   const built = new Map<string, Query>();
   return (...args: A): Query => {
     const k = key(...args);
@@ -146,16 +146,22 @@ export const searchQuery = shapes(
     ),
 );
 
+/** The visible tactics `n`, each with its `position` in its domain's current matrix. */
+export const TACTICS = `MATCH (n:Tactic) WHERE ${visible('n')}
+   OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
+   WITH n, min(r.order) AS position`;
+
+/** Matrix order: enterprise, mobile, then ICS, each in its matrix's order. */
+export const TACTICS_ORDER = `ORDER BY ${domainRank('n')}, position, ${orderBy('n')}`;
+
 /** Tactics in the order their domain's current matrix lists them (enterprise, mobile, then ICS). */
 export const tacticsQuery = shapes(
   (keys: Projection) => keys.join(','),
   (keys: Projection) =>
     q(
       'objects.tactics',
-      `MATCH (n:Tactic) WHERE ${visible('n')}
-   OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
-   WITH n, min(r.order) AS position
-   ORDER BY ${domainRank('n')}, position, ${orderBy('n')}
+      `${TACTICS}
+   ${TACTICS_ORDER}
    RETURN ${project('n', keys)} AS node`,
     ),
 );
