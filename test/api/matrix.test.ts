@@ -128,3 +128,31 @@ describe('the matrix in one round trip', () => {
     expect(response.errors?.[0]?.path?.[2]).toBe('techniques');
   });
 });
+
+describe('a tactic with its groups in one round trip (the headline)', () => {
+  const HEADLINE = `query H($via: [UsageVia!], $first: Int) {
+  tactic(shortname: "credential-access") {
+    attackId
+    groups(first: $first, via: $via) { totalCount edges { node { attackId name } techniques { attackId } via } }
+  }
+}`;
+
+  it('reads the groups with the tactic and answers as the level-by-level reads do', async () => {
+    for (const variables of [{}, { via: ['DIRECT', 'CAMPAIGN', 'SOFTWARE'], first: 7 }]) {
+      const ahead = await app.gql<{ tactic: { groups: { totalCount: number } } }>(HEADLINE, variables);
+      const split = HEADLINE.replace('groups(', 'other: groups(first: 1) { totalCount }\n    groups(');
+      const plain = await app.gql<{ tactic: { other?: unknown } }>(split, variables);
+      delete dataOf(plain).tactic.other;
+      expect(dataOf(ahead).tactic.groups.totalCount).toBeGreaterThan(10);
+      expect(ahead.extensions?.dbRoundTrips).toBe(1);
+      expect(plain.extensions?.dbRoundTrips).toBe(2);
+      expect(JSON.stringify(withoutExtensions(ahead))).toBe(JSON.stringify(withoutExtensions(plain)));
+    }
+  });
+
+  it('a tactic that is not there is still null', async () => {
+    const response = await app.gql('{ tactic(shortname: "no-such-tactic") { groups { totalCount } } }');
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ tactic: null });
+  });
+});

@@ -2,7 +2,14 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
 import { fetchMatrix } from '../../data/matrix.ts';
 import { fetchTactics } from '../../data/objects.ts';
-import { DEFAULT_VIA, type Family, type Level, RELATED } from '../../data/related.ts';
+import {
+  DEFAULT_VIA,
+  type Family,
+  type Level,
+  RELATED,
+  type RelatedOptions,
+  type Via,
+} from '../../data/related.ts';
 import type { Visibility } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
@@ -60,13 +67,17 @@ const techniquesExtra = (args: { includeSubtechniques?: boolean | null }) => ({
   includeSubtechniques: args.includeSubtechniques,
 });
 
-type LevelArgs = PageArgs & VisibilityArgs & { includeSubtechniques?: boolean | null };
+/** What `Tactic.groups` adds to its family's options. */
+const groupsExtra = (args: { via?: readonly Via[] | null }) => ({ via: args.via });
+
+type LevelArgs = PageArgs &
+  VisibilityArgs & { includeSubtechniques?: boolean | null; via?: readonly Via[] | null };
 
 /** The level that connection field `at` of `of` reads, with its options; undefined when it is not selected once. */
 function levelAt(
   at: Ahead | undefined,
   of: Family,
-  extra: typeof techniquesExtra | undefined,
+  extra: ((args: LevelArgs) => Omit<RelatedOptions, keyof Visibility | 'offset' | 'limit'>) | undefined,
 ): Level | undefined {
   if (!at) return undefined;
   const args = at.args as LevelArgs;
@@ -135,7 +146,7 @@ Tactic.implement({
           'each edge with the techniques that put it there.',
         args: { ...visibilityArgs, ...viaArg },
         resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, info, { via: args.via }),
+          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, info, groupsExtra(args)),
       },
       TacticGroupConnection,
     ),
@@ -156,8 +167,16 @@ builder.queryFields((t) => ({
         description: 'The shortname, such as `credential-access`.',
       }),
     },
+    // The headline (a tactic's groups): the groups come with the tactic, one round trip.
     resolve: (_root, args, ctx, info) =>
-      resolveLookup(ctx, 'Tactic', args, info, ['attackId', 'stixId', 'name', 'shortname']),
+      resolveLookup(
+        ctx,
+        'Tactic',
+        args,
+        info,
+        ['attackId', 'stixId', 'name', 'shortname'],
+        levelAt(ahead(here(info), 'groups'), USAGE.tacticGroups, groupsExtra),
+      ),
   }),
   tactics: t.field({
     type: [Tactic],
