@@ -1,39 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { NODE_LABELS, type NodeType, REL_TYPES, type RelType } from '../src/model.ts';
 import type { Executor, Query, WriteTx } from '../src/neo4j/executor.ts';
-import { countRows, type ExistingNode, type ExistingRel, type Plan, planLoad, planSize } from './diff.ts';
+import { countRows, type Plan, planLoad, planSize } from './diff.ts';
+import { readExisting } from './existing.ts';
 import type { GraphRows } from './transform.ts';
 
-/** Created before any load, each in its own schema transaction; all idempotent. */
-export const SCHEMA: Query[] = [
-  'CREATE CONSTRAINT attack_object_stix_id IF NOT EXISTS FOR (n:AttackObject) REQUIRE n.stixId IS UNIQUE',
-  'CREATE INDEX attack_object_attack_id IF NOT EXISTS FOR (n:AttackObject) ON (n.attackId)',
-  'CREATE INDEX attack_object_name IF NOT EXISTS FOR (n:AttackObject) ON (n.name)',
-  'CREATE INDEX tactic_shortname IF NOT EXISTS FOR (n:Tactic) ON (n.shortname)',
-  'CREATE FULLTEXT INDEX attack_object_search IF NOT EXISTS FOR (n:AttackObject) ON EACH [n.name, n.aliases, n.description]' +
+/** Created before any load, each in its own schema transaction; all idempotent. Keyed by name. */
+export const SCHEMA: Record<string, string> = {
+  attack_object_stix_id:
+    'CREATE CONSTRAINT attack_object_stix_id IF NOT EXISTS FOR (n:AttackObject) REQUIRE n.stixId IS UNIQUE',
+  attack_object_attack_id:
+    'CREATE INDEX attack_object_attack_id IF NOT EXISTS FOR (n:AttackObject) ON (n.attackId)',
+  attack_object_name: 'CREATE INDEX attack_object_name IF NOT EXISTS FOR (n:AttackObject) ON (n.name)',
+  tactic_shortname: 'CREATE INDEX tactic_shortname IF NOT EXISTS FOR (n:Tactic) ON (n.shortname)',
+  attack_object_search:
+    'CREATE FULLTEXT INDEX attack_object_search IF NOT EXISTS FOR (n:AttackObject) ON EACH [n.name, n.aliases, n.description]' +
     // Lucene updates move off the commit path; searches catch up within moments of an import.
     ' OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}',
-  'CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.id IS UNIQUE',
-  'CREATE CONSTRAINT import_lock_domain IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.domain IS UNIQUE',
-].map((cypher, i) => ({ name: `schema.${i}`, cypher }));
+  import_run_id: 'CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.id IS UNIQUE',
+  import_lock_domain:
+    'CREATE CONSTRAINT import_lock_domain IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.domain IS UNIQUE',
+};
 
 const q = (name: string, cypher: string): Query => ({ name, cypher });
 
 // Serialises imports of one domain: the lock is held until the transaction ends.
 const LOCK = q('import.lock', 'MERGE (l:ImportLock {domain: $domain}) SET l.token = $token');
-const READ_NODES = q(
-  'import.readNodes',
-  `MATCH (n:AttackObject)
-   RETURN n.stixId AS stixId, n.hash AS hash, coalesce(n.domains, []) AS domains, n.modified AS modified, n.attackId AS attackId,
-          n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated,
-          coalesce(n.versions, []) AS versions`,
-);
-const READ_RELS = q(
-  'import.readRels',
-  `MATCH (a:AttackObject)-[r]->(b:AttackObject) WHERE r.key IS NOT NULL
-   RETURN r.key AS key, type(r) AS type, r.hash AS hash, coalesce(r.domains, []) AS domains, r.modified AS modified,
-          a.stixId AS from, b.stixId AS to, coalesce(r.versions, []) AS versions`,
-);
 const CREATE_NODES = Object.fromEntries(
   Object.entries(NODE_LABELS).map(([type, labels]) => [
     type,
@@ -80,25 +72,26 @@ const DELETE_RELS = q(
   'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() DELETE x',
 );
 const RECORD_RUN = q('import.recordRun', 'CREATE (r:ImportRun) SET r = $run');
-/** What an incremental pull needs to know of the graph to resolve references to objects it lacks. */
-export const READ_KNOWN = q(
-  'import.readKnown',
-  `MATCH (n:AttackObject) WHERE $domain IN n.domains
-   RETURN n.stixId AS stixId, n.stixType AS stixType, n.attackId AS attackId, n.shortname AS shortname,
-          n.revoked AS revoked, n.deprecated AS deprecated, EXISTS { (n)-[:SUBTECHNIQUE_OF]->() } AS hasParent`,
-);
-
-/** Rows per `UNWIND` write: bounds each statement's size inside the one import transaction. */
-const CHUNK = 2000;
+/**
+ * Rows per `UNWIND` write: bounds each statement's parameters (a Bolt message) inside the one import
+ * transaction. Enterprise's largest type, USES, takes two statements.
+ */
+const CHUNK = 10_000;
 
 /** Reports a phase of the load, with what it is about to write. */
 export type OnPhase = (phase: string, detail?: string) => void;
 
-/** Runs one write query over `items`, `CHUNK` at a time, passing each chunk as `$rows` or `$ids`. */
-async function runInChunks(tx: WriteTx, query: Query, key: 'rows' | 'ids', items: unknown[], extra = {}) {
-  for (let i = 0; i < items.length; i += CHUNK) {
-    await tx.run(query, { [key]: items.slice(i, i + CHUNK), ...extra });
-  }
+/** One statement of the load and its parameters. */
+export type Statement = { query: Query; params: Record<string, unknown> };
+/** A phase of the load: its statements, in the order the server must run them. */
+export type Phase = { phase: string; detail: string; statements: Statement[] };
+
+/** One statement per `CHUNK` of `items`, each chunk passed as `$rows` or `$ids`. */
+function chunked(query: Query, key: 'rows' | 'ids', items: unknown[], extra = {}): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < items.length; i += CHUNK)
+    out.push({ query, params: { [key]: items.slice(i, i + CHUNK), ...extra } });
+  return out;
 }
 
 function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]> {
@@ -112,8 +105,18 @@ function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]>
   return out;
 }
 
+const SHOW_CONSTRAINTS = q('import.showConstraints', 'SHOW CONSTRAINTS YIELD name RETURN name');
+const SHOW_INDEXES = q('import.showIndexes', 'SHOW INDEXES YIELD name RETURN name');
+
+/** Creates what `SCHEMA` lists and the database lacks: one read when all of it is there. */
 export async function ensureSchema(executor: Executor): Promise<void> {
-  for (const statement of SCHEMA) await executor.write(statement.name, (tx) => tx.run(statement));
+  const found = await executor.readBatch([{ query: SHOW_CONSTRAINTS }, { query: SHOW_INDEXES }]);
+  const present = new Set(found.flat().map((r) => r.name));
+  for (const [name, cypher] of Object.entries(SCHEMA)) {
+    if (present.has(name)) continue;
+    const statement = q(`schema.${name}`, cypher);
+    await executor.write(statement.name, (tx) => tx.run(statement));
+  }
 }
 
 export interface RunInfo {
@@ -142,23 +145,89 @@ class Unchanged extends Error {
   }
 }
 
+/**
+ * The plan's statements in the order they must run, each row cut to what its statement reads (the
+ * driver encodes every value it is given).
+ */
+export function loadPhases(plan: Plan, domain: string): Phase[] {
+  const createNodes = [...groupBy(plan.createNodes, (n) => n.type)].flatMap(([type, rows]) =>
+    chunked(
+      CREATE_NODES[type],
+      'rows',
+      rows.map(({ props, hash, versions }) => ({ props, hash, versions })),
+      {
+        domain,
+      },
+    ),
+  );
+  const createRels = [...groupBy(plan.createRels, (r) => r.type)].flatMap(([type, rows]) =>
+    chunked(
+      CREATE_RELS[type],
+      'rows',
+      rows.map(({ from, to, props, hash, domains, versions }) => ({
+        from,
+        to,
+        props,
+        hash,
+        domains,
+        versions,
+      })),
+    ),
+  );
+  const updateRels = plan.updateRels.map(({ key, from, props, hash, domains, versions }) => ({
+    key,
+    from,
+    props,
+    hash,
+    domains,
+    versions,
+  }));
+  return [
+    {
+      phase: 'delete relationships',
+      detail: `${plan.deleteRels.length} relationships`,
+      statements: chunked(DELETE_RELS, 'rows', plan.deleteRels),
+    },
+    {
+      phase: 'write nodes',
+      detail: `${plan.createNodes.length} new, ${plan.updateNodes.length} changed`,
+      statements: [
+        ...createNodes,
+        ...chunked(UPDATE_NODES, 'rows', plan.updateNodes),
+        ...chunked(SET_DOMAINS, 'rows', plan.setDomains),
+      ],
+    },
+    {
+      phase: 'write relationships',
+      detail: `${plan.createRels.length} new, ${plan.updateRels.length} changed`,
+      statements: [
+        ...createRels,
+        ...chunked(UPDATE_RELS, 'rows', updateRels),
+        ...chunked(SET_REL_DOMAINS, 'rows', plan.setRelDomains),
+      ],
+    },
+    {
+      phase: 'delete nodes',
+      detail: `${plan.deleteNodes.length} objects`,
+      statements: chunked(DELETE_NODES, 'ids', plan.deleteNodes),
+    },
+  ];
+}
+
+/**
+ * Sends every statement at once: Bolt pipelines them in the one transaction and the server runs them
+ * in order, so the client encodes the next batch while Neo4j writes the one before. Each phase is
+ * reported when the server reaches it, that is when the phase before it has finished.
+ */
 async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: OnPhase) {
-  onPhase('delete relationships', `${plan.deleteRels.length} relationships`);
-  await runInChunks(tx, DELETE_RELS, 'rows', plan.deleteRels);
-  onPhase('write nodes', `${plan.createNodes.length} new, ${plan.updateNodes.length} changed`);
-  for (const [type, rows] of groupBy(plan.createNodes, (n) => n.type)) {
-    await runInChunks(tx, CREATE_NODES[type], 'rows', rows, { domain });
+  const all = loadPhases(plan, domain);
+  const sent = all.map((p) => Promise.all(p.statements.map((s) => tx.run(s.query, s.params))));
+  // A failed statement fails the ones after it too; the first failure is the one thrown.
+  for (const p of sent) p.catch(() => {});
+  for (const [i, p] of all.entries()) {
+    onPhase(p.phase, p.detail);
+    await sent[i];
   }
-  await runInChunks(tx, UPDATE_NODES, 'rows', plan.updateNodes);
-  await runInChunks(tx, SET_DOMAINS, 'rows', plan.setDomains);
-  onPhase('write relationships', `${plan.createRels.length} new, ${plan.updateRels.length} changed`);
-  for (const [type, rows] of groupBy(plan.createRels, (r) => r.type)) {
-    await runInChunks(tx, CREATE_RELS[type], 'rows', rows);
-  }
-  await runInChunks(tx, UPDATE_RELS, 'rows', plan.updateRels);
-  await runInChunks(tx, SET_REL_DOMAINS, 'rows', plan.setRelDomains);
-  onPhase('delete nodes', `${plan.deleteNodes.length} objects`);
-  await runInChunks(tx, DELETE_NODES, 'ids', plan.deleteNodes);
 }
 
 /**
@@ -177,33 +246,14 @@ export async function loadRows(
       onPhase('lock');
       await tx.run(LOCK, { domain: rows.domain, token: randomUUID() });
       onPhase('diff');
-      const [nodes, rels] = await Promise.all([tx.run(READ_NODES), tx.run(READ_RELS)]);
-      const plan = planLoad(rows, nodes as unknown as ExistingNode[], rels as unknown as ExistingRel[], {
-        merge: info.merge,
-      });
+      const existing = await readExisting(tx);
+      const plan = planLoad(rows, existing.nodes, existing.rels, { merge: info.merge });
       if (planSize(plan) === 0) throw new Unchanged(plan);
       await apply(tx, plan, rows.domain, onPhase);
+      onPhase('commit');
       const runId = randomUUID();
-      const summary: Record<string, number> = {};
-      for (const c of plan.changes) summary[c.change] = (summary[c.change] ?? 0) + 1;
-      const initial = plan.changes.every((c) => c.change === 'added') && nodes.length === 0;
       await tx.run(RECORD_RUN, {
-        run: {
-          id: runId,
-          domain: rows.domain,
-          attackVersion: info.attackVersion,
-          source: info.source,
-          location: info.location,
-          sha256: info.sha256,
-          mode: info.merge ? `${info.mode}, incremental` : info.mode,
-          startedAt: info.startedAt,
-          finishedAt: new Date().toISOString(),
-          countsJson: JSON.stringify(counts),
-          summaryJson: JSON.stringify(summary),
-          // The first import of an empty graph adds everything; listing it all would say nothing.
-          changesJson: initial ? null : JSON.stringify(plan.changes),
-          relationshipChangesJson: initial ? null : JSON.stringify(plan.relationshipChanges),
-        },
+        run: runRecord(runId, rows.domain, info, plan, counts, existing.nodes.length),
       });
       return { runId, changed: true, plan, counts };
     });
@@ -211,4 +261,34 @@ export async function loadRows(
     if (err instanceof Unchanged) return { runId: null, changed: false, plan: err.plan, counts };
     throw err;
   }
+}
+
+/** The `ImportRun` node's properties: what ran, what it counted, and what it changed. */
+function runRecord(
+  id: string,
+  domain: string,
+  info: RunInfo,
+  plan: Plan,
+  counts: LoadResult['counts'],
+  nodesBefore: number,
+) {
+  const summary: Record<string, number> = {};
+  for (const c of plan.changes) summary[c.change] = (summary[c.change] ?? 0) + 1;
+  // The first import of an empty graph adds everything; listing it all would say nothing.
+  const initial = plan.changes.every((c) => c.change === 'added') && nodesBefore === 0;
+  return {
+    id,
+    domain,
+    attackVersion: info.attackVersion,
+    source: info.source,
+    location: info.location,
+    sha256: info.sha256,
+    mode: info.merge ? `${info.mode}, incremental` : info.mode,
+    startedAt: info.startedAt,
+    finishedAt: new Date().toISOString(),
+    countsJson: JSON.stringify(counts),
+    summaryJson: JSON.stringify(summary),
+    changesJson: initial ? null : JSON.stringify(plan.changes),
+    relationshipChangesJson: initial ? null : JSON.stringify(plan.relationshipChanges),
+  };
 }
