@@ -8,7 +8,7 @@ export interface ExistingNode {
   stixId: string;
   hash: string;
   domains: string[];
-  modified: string;
+  modified: string | null;
   attackId: string | null;
   name: string;
   stixType: string;

@@ -45,15 +45,20 @@ const hash = z
   .nullish()
   .transform((v) => v ?? '');
 const strings = z.array(z.string());
+// The graph may hold nodes the importer did not write (no domains): they only need to parse.
+const word = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? '');
 
 export const existingNode = z.object({
   stixId: z.string(),
   hash,
   domains: strings,
-  modified: z.string(),
+  modified: text,
   attackId: text,
-  name: z.string(),
-  stixType: z.string(),
+  name: word,
+  stixType: word,
   version: text,
   revoked: flag,
   deprecated: flag,

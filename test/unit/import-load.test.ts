@@ -63,6 +63,12 @@ describe("the importer's reads of the graph", () => {
     expect(parsed).toMatchObject({ revoked: false, hash: '', attackId: null, version: '1.1' });
   });
 
+  it('parses a node the importer did not write, which has little more than a STIX id', () => {
+    const foreign = { stixId: 'x-foreign--1', name: 'not ours', domains: [], versions: [] };
+    const [parsed] = parseRows(existingNode, [foreign], READ_NODES);
+    expect(parsed).toMatchObject({ stixId: 'x-foreign--1', modified: null, stixType: '', domains: [] });
+  });
+
   it('refuses a row the graph should not hold, naming the query and the field', () => {
     expect(() => parseRows(existingNode, [node, { ...node, stixId: 42 }], READ_NODES)).toThrow(
       /^import\.readNodes: unexpected graph data at 1\.stixId: /,
