@@ -1,77 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { NODE_LABELS, type NodeType, REL_TYPES, type RelType } from '../src/model.ts';
 import type { Executor, Query, WriteTx } from '../src/neo4j/executor.ts';
+import {
+  CREATE_NODES,
+  CREATE_RELS,
+  DELETE_NODES,
+  DELETE_RELS,
+  LOCK,
+  q,
+  RECORD_RUN,
+  SCHEMA,
+  SET_DOMAINS,
+  SET_REL_DOMAINS,
+  SHOW_CONSTRAINTS,
+  SHOW_INDEXES,
+  UPDATE_NODES,
+  UPDATE_RELS,
+} from './cypher.ts';
 import { countRows, type Plan, planLoad, planSize } from './diff.ts';
 import { readExisting } from './existing.ts';
 import type { GraphRows } from './transform.ts';
 
-/** Created before any load, each in its own schema transaction; all idempotent. Keyed by name. */
-export const SCHEMA: Record<string, string> = {
-  attack_object_stix_id:
-    'CREATE CONSTRAINT attack_object_stix_id IF NOT EXISTS FOR (n:AttackObject) REQUIRE n.stixId IS UNIQUE',
-  attack_object_attack_id:
-    'CREATE INDEX attack_object_attack_id IF NOT EXISTS FOR (n:AttackObject) ON (n.attackId)',
-  attack_object_name: 'CREATE INDEX attack_object_name IF NOT EXISTS FOR (n:AttackObject) ON (n.name)',
-  tactic_shortname: 'CREATE INDEX tactic_shortname IF NOT EXISTS FOR (n:Tactic) ON (n.shortname)',
-  attack_object_search:
-    'CREATE FULLTEXT INDEX attack_object_search IF NOT EXISTS FOR (n:AttackObject) ON EACH [n.name, n.aliases, n.description]' +
-    // Lucene updates move off the commit path; searches catch up within moments of an import.
-    ' OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}',
-  import_run_id: 'CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.id IS UNIQUE',
-  import_lock_domain:
-    'CREATE CONSTRAINT import_lock_domain IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.domain IS UNIQUE',
-};
-
-const q = (name: string, cypher: string): Query => ({ name, cypher });
-
-// Serialises imports of one domain: the lock is held until the transaction ends.
-const LOCK = q('import.lock', 'MERGE (l:ImportLock {domain: $domain}) SET l.token = $token');
-const CREATE_NODES = Object.fromEntries(
-  Object.entries(NODE_LABELS).map(([type, labels]) => [
-    type,
-    q(
-      `import.createNodes.${type}`,
-      `UNWIND $rows AS r CREATE (n:AttackObject:${labels.join(':')}) SET n = r.props, n.hash = r.hash, n.domains = [$domain], n.versions = r.versions`,
-    ),
-  ]),
-) as Record<NodeType, Query>;
-const UPDATE_NODES = q(
-  'import.updateNodes',
-  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n = r.props, n.hash = r.hash, n.domains = r.domains, n.versions = r.versions',
-);
-const SET_DOMAINS = q(
-  'import.setDomains',
-  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n.domains = r.domains, n.versions = r.versions',
-);
-const DELETE_NODES = q(
-  'import.deleteNodes',
-  'UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) DETACH DELETE n',
-);
-const CREATE_RELS = Object.fromEntries(
-  REL_TYPES.map((type) => [
-    type,
-    q(
-      `import.createRels.${type}`,
-      `UNWIND $rows AS r
-       MATCH (a:AttackObject {stixId: r.from}) MATCH (b:AttackObject {stixId: r.to})
-       CREATE (a)-[x:${type}]->(b) SET x = r.props, x.hash = r.hash, x.domains = r.domains, x.versions = r.versions`,
-    ),
-  ]),
-) as Record<RelType, Query>;
-const UPDATE_RELS = q(
-  'import.updateRels',
-  `UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->()
-   SET x = r.props, x.hash = r.hash, x.domains = r.domains, x.versions = r.versions`,
-);
-const SET_REL_DOMAINS = q(
-  'import.setRelDomains',
-  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() SET x.domains = r.domains, x.versions = r.versions',
-);
-const DELETE_RELS = q(
-  'import.deleteRels',
-  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() DELETE x',
-);
-const RECORD_RUN = q('import.recordRun', 'CREATE (r:ImportRun) SET r = $run');
 /**
  * Rows per `UNWIND` write: bounds each statement's parameters (a Bolt message) inside the one import
  * transaction. Enterprise's largest type, USES, takes two statements.
@@ -104,9 +52,6 @@ function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]>
   }
   return out;
 }
-
-const SHOW_CONSTRAINTS = q('import.showConstraints', 'SHOW CONSTRAINTS YIELD name RETURN name');
-const SHOW_INDEXES = q('import.showIndexes', 'SHOW INDEXES YIELD name RETURN name');
 
 /** Creates what `SCHEMA` lists and the database lacks: one read when all of it is there. */
 export async function ensureSchema(executor: Executor): Promise<void> {
@@ -215,19 +160,23 @@ export function loadPhases(plan: Plan, domain: string): Phase[] {
 }
 
 /**
- * Sends every statement at once: Bolt pipelines them in the one transaction and the server runs them
- * in order, so the client encodes the next batch while Neo4j writes the one before. Each phase is
- * reported when the server reaches it, that is when the phase before it has finished.
+ * Runs the statements in order, each sent while the one before it runs (Bolt pipelines them in the
+ * one transaction), so the client encodes the next batch while Neo4j writes the last. One ahead, not
+ * all: the server then holds at most two statements' parameters besides the transaction's state.
  */
 async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: OnPhase) {
-  const all = loadPhases(plan, domain);
-  const sent = all.map((p) => Promise.all(p.statements.map((s) => tx.run(s.query, s.params))));
-  // A failed statement fails the ones after it too; the first failure is the one thrown.
-  for (const p of sent) p.catch(() => {});
-  for (const [i, p] of all.entries()) {
+  let running: Promise<unknown> = Promise.resolve();
+  for (const p of loadPhases(plan, domain)) {
     onPhase(p.phase, p.detail);
-    await sent[i];
+    for (const s of p.statements) {
+      const next = tx.run(s.query, s.params);
+      // Awaited on the next turn; if `running` fails first, this one fails after it, unobserved.
+      next.catch(() => {});
+      await running;
+      running = next;
+    }
   }
+  await running;
 }
 
 /**

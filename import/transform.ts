@@ -1,7 +1,8 @@
 import { type Domain, type RelType, STIX_RELATIONSHIPS } from '../src/model.ts';
 import { cycleEdges } from './checks.ts';
 import { citations, type NodeWriteRow, nodeRow, type RelRow, relRow } from './rows.ts';
-import { expectation, type Problem, type Relationship, type StixObject } from './validate.ts';
+import { active, add, type Context, createContext, problem, refOk } from './transform-context.ts';
+import type { Problem, Relationship, StixObject } from './validate.ts';
 
 export interface GraphRows {
   domain: Domain;
@@ -43,26 +44,6 @@ export interface KnownObject {
 }
 
 type Node = Exclude<StixObject, Relationship>;
-/** A tactic or technique a reference by shortname or ATT&CK ID may mean. */
-type Candidate = { id: string; attackId: string | null; revoked: boolean; deprecated: boolean };
-const active = (c: Candidate) => !c.revoked && !c.deprecated;
-
-/** What the stages share: the bundle's objects, what they are looked up by, and what they produce. */
-interface Context {
-  domain: Domain;
-  byId: Map<string, StixObject>;
-  /** Objects of the graph that the bundle does not carry (incremental pulls). */
-  knownById: Map<string, KnownObject>;
-  nodeById: Map<string, NodeWriteRow>;
-  tacticsByShortname: Map<string, Candidate[]>;
-  techniquesByAttackId: Map<string, Candidate[]>;
-  /** Sub-techniques with a parent link, from the bundle or the graph. */
-  hasParent: Set<string>;
-  rels: Map<string, RelRow>;
-  problems: Problem[];
-  notes: string[];
-  unknownRelationshipTypes: Record<string, number>;
-}
 
 /**
  * Pure: validated STIX objects of one bundle -> the node and relationship rows of its domain.
@@ -89,73 +70,6 @@ function nodeRows(objects: StixObject[]): NodeWriteRow[] {
   for (const o of objects) if (o.type !== 'relationship') nodes.push(nodeRow(o));
   return nodes;
 }
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-function createContext(
-  objects: StixObject[],
-  nodes: NodeWriteRow[],
-  domain: Domain,
-  known: KnownObject[],
-): Context {
-  const byId = new Map(objects.map((o) => [o.id, o]));
-  const ctx: Context = {
-    domain,
-    byId,
-    knownById: new Map(known.filter((k) => !byId.has(k.stixId)).map((k) => [k.stixId, k])),
-    nodeById: new Map(nodes.map((n) => [n.stixId, n])),
-    tacticsByShortname: new Map(),
-    techniquesByAttackId: new Map(),
-    hasParent: new Set(known.filter((k) => k.hasParent).map((k) => k.stixId)),
-    rels: new Map(),
-    problems: [],
-    notes: [],
-    unknownRelationshipTypes: {},
-  };
-  for (const n of nodes) {
-    const c = {
-      id: n.stixId,
-      attackId: n.attackId,
-      revoked: !!n.props.revoked,
-      deprecated: !!n.props.deprecated,
-    };
-    if (n.type === 'x-mitre-tactic') push(ctx.tacticsByShortname, String(n.props.shortname), c);
-    if (n.type === 'attack-pattern' && n.attackId) push(ctx.techniquesByAttackId, n.attackId, c);
-  }
-  for (const k of ctx.knownById.values()) {
-    const c = { id: k.stixId, attackId: k.attackId, revoked: k.revoked, deprecated: k.deprecated };
-    if (k.stixType === 'x-mitre-tactic' && k.shortname) push(ctx.tacticsByShortname, k.shortname, c);
-    if (k.stixType === 'attack-pattern' && k.attackId) push(ctx.techniquesByAttackId, k.attackId, c);
-  }
-  return ctx;
-}
-
-function problem(ctx: Context, o: { id: string }, path: string, expected: string) {
-  ctx.problems.push({
-    stixId: o.id,
-    attackId: ctx.nodeById.get(o.id)?.attackId ?? null,
-    type: o.id.split('--')[0] ?? null,
-    path,
-    expected: expectation(expected),
-  });
-}
-
-/** Checks a reference from `o.path` to an object of one of `types` in this bundle (or the graph). */
-function refOk(ctx: Context, o: { id: string }, path: string, ref: string, types: readonly string[]) {
-  const type = ctx.byId.get(ref)?.type ?? ctx.knownById.get(ref)?.stixType;
-  if (!type)
-    problem(ctx, o, path, `a reference to a valid object in the bundle (${ref} is missing or invalid)`);
-  else if (!types.includes(type))
-    problem(ctx, o, path, `a reference to ${types.join(' or ')} (${ref} is ${type})`);
-  else return true;
-  return false;
-}
-
-const add = (ctx: Context, r: RelRow) => ctx.rels.set(r.key, r);
 
 /** Stage 2: a STIX relationship object becomes a relationship row, once both its ends check out. */
 function stixRelationshipRow(ctx: Context, o: Relationship) {
