@@ -118,7 +118,9 @@ describe('architecture: imports follow docs/architecture.md', () => {
     for (const dir of SOURCE_DIRS) expect(files.some((f) => f.startsWith(`${dir}/`))).toBe(true);
     // The check is only as good as its parse: the known edges are there.
     expect(edges).toContainEqual(expect.objectContaining({ file: 'src/main.ts', target: 'import/index.ts' }));
-    expect(edges).toContainEqual(expect.objectContaining({ file: 'import/cypher.ts', target: 'src/model.ts' }));
+    expect(edges).toContainEqual(
+      expect.objectContaining({ file: 'import/cypher.ts', target: 'src/model.ts' }),
+    );
   });
 
   it('has no wrong import', () => {
