@@ -11,7 +11,7 @@ export interface ImportMeasure {
   /** Sum of the statements' round trips (the executor's `onQuery`): time spent waiting on Neo4j. */
   neo4jMs: number;
   statements: number;
-  phaseMs: { read: number; validate: number; load: number };
+  phaseMs: { read: number; validate: number; transform: number; load: number };
   input: number;
   loaded: number;
   changed: boolean;

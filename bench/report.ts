@@ -152,7 +152,7 @@ export function importRows(r: Results): string[][] {
     `${path.basename(s.file)}`,
     ms(s.wallMs),
     ms(s.neo4jMs),
-    `${ms(s.phaseMs.read)} / ${ms(s.phaseMs.validate)} / ${ms(s.phaseMs.load)}`,
+    `${ms(s.phaseMs.read)} / ${ms(s.phaseMs.validate)} / ${ms(s.phaseMs.transform ?? 0)} / ${ms(s.phaseMs.load)}`,
     n0(s.input / (s.wallMs / 1000)),
     mb(s.peakRssBytes),
     s.changed
@@ -167,7 +167,7 @@ export const IMPORT_HEAD = [
   'bundle',
   'wall ms',
   'in Neo4j ms',
-  'read / validate+transform / load ms',
+  'read / validate / transform / load ms',
   'objects/s',
   'peak RSS',
   'changes',

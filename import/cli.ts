@@ -59,8 +59,8 @@ function table(report: ImportReport): string {
   for (const p of report.problems) lines.push(`  rejected: ${formatProblem(p)}`);
   const ms = report.ms;
   lines.push(
-    `  time: read ${ms.read.toFixed(0)} ms, validate ${ms.validate.toFixed(0)} ms, load ${ms.load.toFixed(0)} ms` +
-      ` (${Math.round(report.input / ((ms.read + ms.validate + ms.load) / 1000))} objects/s)`,
+    `  time: read ${ms.read.toFixed(0)} ms, validate ${ms.validate.toFixed(0)} ms, transform ${ms.transform.toFixed(0)} ms, load ${ms.load.toFixed(0)} ms` +
+      ` (${Math.round(report.input / ((ms.read + ms.validate + ms.transform + ms.load) / 1000))} objects/s)`,
   );
   return lines.join('\n');
 }

@@ -1,14 +1,15 @@
 import type { ObjectChange, RelationshipChange } from '../src/change-log.ts';
-import type { Domain, NodeType, RelType } from '../src/model.ts';
+import type { NodeType, RelType } from '../src/model.ts';
 import type { NodeWriteRow, Props, RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
+import { same, sameSet, settle, versionText, withDomain, without } from './versions.ts';
 
 /** What the graph holds now for one node or relationship, as read at the start of the load. */
 export interface ExistingNode {
   stixId: string;
   hash: string;
   domains: string[];
-  modified: string;
+  modified: string | null;
   attackId: string | null;
   name: string;
   stixType: string;
@@ -53,61 +54,12 @@ export const planSize = (p: Plan) =>
   p.deleteRels.length;
 
 const major = (v: string | null | undefined) => (v ?? '').split('.')[0];
-const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
-/*
- * An object several domains share is one node, but each domain's bundle has its own version of it.
- * `versions` records each domain's as "domain modified hash"; the node holds the newest, and on
- * equal `modified` (82 objects of enterprise and ICS 18.1 differ only in labels and such) the one
- * with the greater hash. The choice is made among the domains' current versions only, so the graph
- * does not depend on the order of imports, a domain's own older version never outlives it, and
- * importing the same bundles again writes nothing.
- */
-type Version = { domain: string; modified: string; hash: string };
-type Stored = { versions: string[]; domains: string[]; modified: string | null; hash: string };
-
-const versionText = (v: Version) => `${v.domain} ${v.modified} ${v.hash}`;
-const newer = (a: Version, b: Version) =>
-  a.modified > b.modified || (a.modified === b.modified && a.hash > b.hash);
-
-function versionsOf(stored: Stored): Map<string, Version> {
-  const out = new Map<string, Version>();
-  for (const text of stored.versions) {
-    const [domain = '', modified = '', hash = ''] = text.split(' ');
-    if (stored.domains.includes(domain)) out.set(domain, { domain, modified, hash });
-  }
-  // Written before versions were recorded: the stored content stands for every domain.
-  for (const domain of stored.domains)
-    if (!out.has(domain)) out.set(domain, { domain, modified: stored.modified ?? '', hash: stored.hash });
-  return out;
-}
-
-const listed = (m: Map<string, Version>) =>
-  [...m.values()].sort((a, b) => (a.domain < b.domain ? -1 : 1)).map(versionText);
-
-/** Records domain `d`'s version; `wins` when the node should hold it. */
-function settle(stored: Stored, d: string, modified: string, hash: string) {
-  const all = versionsOf(stored);
-  const mine = { domain: d, modified, hash };
-  all.set(d, mine);
-  const best = [...all.values()].reduce((a, b) => (newer(b, a) ? b : a));
-  return { versions: listed(all), wins: best === mine || best.hash === hash };
-}
-
-/** The versions left when domain `d` no longer has the object. */
-function without(stored: Stored, d: string): string[] {
-  const all = versionsOf(stored);
-  all.delete(d);
-  return listed(all);
-}
-
-const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-const withDomain = (domains: string[], d: Domain) => (domains.includes(d) ? domains : [...domains, d].sort());
 
 /**
  * Pure: the writes that turn the graph into "this bundle is the domain's whole truth", leaving other
- * domains alone. An object shared with other domains keeps the newest version of itself (see above).
- * With `merge` (an incremental pull) the bundle holds only what changed: nothing else is removed,
- * but each object it carries replaces its derived links (tactics, parents, analytics...).
+ * domains alone. An object shared with other domains keeps the newest version of itself (see
+ * versions.ts). With `merge` (an incremental pull) the bundle holds only what changed: nothing else
+ * is removed, but each object it carries replaces its derived links (tactics, parents, analytics...).
  */
 export function planLoad(
   rows: GraphRows,
@@ -115,24 +67,37 @@ export function planLoad(
   rels: ExistingRel[],
   { merge = false }: { merge?: boolean } = {},
 ): Plan {
+  const nodePlan = planNodes(rows, nodes, merge);
+  const { createNodes, updateNodes, setDomains, deleteNodes, changes } = nodePlan;
+  const relPlan = planRels(rows, rels, nodePlan, merge);
+  return { createNodes, updateNodes, setDomains, deleteNodes, ...relPlan, changes };
+}
+
+type NodePlan = Pick<Plan, 'createNodes' | 'updateNodes' | 'setDomains' | 'deleteNodes' | 'changes'> & {
+  /** How changes name an object: its ATT&CK ID, else its name or STIX id. */
+  label: (stixId: string) => string;
+  incomingIds: Set<string>;
+};
+type RelPlan = Pick<
+  Plan,
+  'createRels' | 'updateRels' | 'setRelDomains' | 'deleteRels' | 'relationshipChanges'
+>;
+
+/** The node writes: new objects, changed ones, domain membership, and objects the domain dropped. */
+function planNodes(rows: GraphRows, nodes: ExistingNode[], merge: boolean): NodePlan {
   const d = rows.domain;
-  const plan: Plan = {
+  const existingNodes = new Map(nodes.map((n) => [n.stixId, n]));
+  const incomingIds = new Set(rows.nodes.map((n) => n.stixId));
+  const names = new Map<string, string>();
+  const plan: NodePlan = {
     createNodes: [],
     updateNodes: [],
     setDomains: [],
     deleteNodes: [],
-    createRels: [],
-    updateRels: [],
-    setRelDomains: [],
-    deleteRels: [],
     changes: [],
-    relationshipChanges: [],
+    label: (stixId) => names.get(stixId) ?? existingNodes.get(stixId)?.attackId ?? stixId,
+    incomingIds,
   };
-  const existingNodes = new Map(nodes.map((n) => [n.stixId, n]));
-  const incomingIds = new Set(rows.nodes.map((n) => n.stixId));
-  const names = new Map<string, string>();
-  const label = (stixId: string) => names.get(stixId) ?? existingNodes.get(stixId)?.attackId ?? stixId;
-
   for (const n of rows.nodes) {
     names.set(n.stixId, n.attackId ?? n.name);
     const e = existingNodes.get(n.stixId);
@@ -148,19 +113,7 @@ export function planLoad(
     if (!e.domains.includes(d)) plan.changes.push({ change: 'added', ...base });
     if (e.hash !== n.hash && wins) {
       plan.updateNodes.push({ stixId: n.stixId, props: n.props, hash: n.hash, domains, versions });
-      if (!e.domains.includes(d)) continue;
-      const toVersion = (n.props.version as string | null) ?? null;
-      if (n.props.revoked && !e.revoked) plan.changes.push({ change: 'revoked', ...base });
-      else if (n.props.deprecated && !e.deprecated) plan.changes.push({ change: 'deprecated', ...base });
-      else
-        plan.changes.push({
-          change: 'modified',
-          ...base,
-          versionChange:
-            e.version === toVersion ? 'none' : major(e.version) === major(toVersion) ? 'minor' : 'major',
-          fromVersion: e.version,
-          toVersion,
-        });
+      if (e.domains.includes(d)) plan.changes.push(nodeChange(e, n.props, base));
     } else if (!sameSet(domains, e.domains) || !same(versions, e.versions)) {
       plan.setDomains.push({ stixId: n.stixId, domains, versions });
     }
@@ -170,15 +123,38 @@ export function planLoad(
     const domains = e.domains.filter((x) => x !== d);
     if (domains.length) plan.setDomains.push({ stixId: e.stixId, domains, versions: without(e, d) });
     else plan.deleteNodes.push(e.stixId);
-    plan.changes.push({
-      change: 'removed',
-      stixId: e.stixId,
-      attackId: e.attackId,
-      name: e.name,
-      stixType: e.stixType,
-    });
+    const { stixId, attackId, name, stixType } = e;
+    plan.changes.push({ change: 'removed', stixId, attackId, name, stixType });
   }
+  return plan;
+}
 
+/** How a changed object of the domain changed: revoked, deprecated, or modified (and how far). */
+function nodeChange(e: ExistingNode, props: Props, base: Omit<ObjectChange, 'change'>): ObjectChange {
+  const toVersion = (props.version as string | null) ?? null;
+  if (props.revoked && !e.revoked) return { change: 'revoked', ...base };
+  if (props.deprecated && !e.deprecated) return { change: 'deprecated', ...base };
+  return {
+    change: 'modified',
+    ...base,
+    versionChange:
+      e.version === toVersion ? 'none' : major(e.version) === major(toVersion) ? 'minor' : 'major',
+    fromVersion: e.version,
+    toVersion,
+  };
+}
+
+/** The relationship writes, after the nodes: what the node plan deletes takes its relationships along. */
+function planRels(rows: GraphRows, rels: ExistingRel[], nodePlan: NodePlan, merge: boolean): RelPlan {
+  const d = rows.domain;
+  const plan: RelPlan = {
+    createRels: [],
+    updateRels: [],
+    setRelDomains: [],
+    deleteRels: [],
+    relationshipChanges: [],
+  };
+  const { label, incomingIds } = nodePlan;
   const existingRels = new Map(rels.map((r) => [r.key, r]));
   const incomingKeys = new Set(rows.rels.map((r) => r.key));
   const relChange = (
@@ -208,7 +184,7 @@ export function planLoad(
       plan.setRelDomains.push({ key: r.key, from: r.from, domains, versions });
     }
   }
-  const deleted = new Set(plan.deleteNodes);
+  const deleted = new Set(nodePlan.deleteNodes);
   // Derived relationships have no STIX id: their key is built from their endpoints.
   const replaced = (e: ExistingRel) => !merge || (incomingIds.has(e.from) && e.key.includes('|'));
   for (const e of rels) {

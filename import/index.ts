@@ -1,15 +1,17 @@
 import { type ChangeSummary, summarize } from '../src/change-log.ts';
+import type { Domain } from '../src/model.ts';
 import type { Executor } from '../src/neo4j/executor.ts';
 import { findHolders, type Linked, linkReferences } from './cross-references.ts';
 import type { ImportLimits } from './download.ts';
 import { ImportError } from './errors.ts';
-import { ensureSchema, type LoadResult, loadRows, READ_KNOWN } from './load.ts';
+import { readKnown } from './existing.ts';
+import { ensureSchema, type LoadResult, loadRows, type RunInfo } from './load.ts';
 import type { OfficialOptions } from './official.ts';
-import { readSource } from './read.ts';
-import { asKnown, classify, type Defect, outsideReferences } from './references.ts';
+import { readSource, type SourceData } from './read.ts';
+import { asKnown, classify, type Defect, outsideReferences, type References } from './references.ts';
 import { detectDomain } from './rows.ts';
-import { type KnownObject, transform } from './transform.ts';
-import { type Problem, validateObjects } from './validate.ts';
+import { type GraphRows, transform } from './transform.ts';
+import { type Problem, type Validated, validateObjects } from './validate.ts';
 
 export { ImportError } from './errors.ts';
 
@@ -58,7 +60,8 @@ export interface ImportReport {
   runId: string | null;
   summary: ChangeSummary;
   counts: LoadResult['counts'] | null;
-  ms: { read: number; validate: number; load: number };
+  /** Each stage's wall time; `load` includes the schema check and the commit. */
+  ms: { read: number; validate: number; transform: number; load: number };
 }
 
 /** A strict import found problems: nothing was written. The report lists every one. */
@@ -86,50 +89,134 @@ export async function importSource(
   const progress = (phase: string, detail?: string) => options.onProgress?.({ source, phase, detail });
   if (options.strict && options.relaxed)
     throw new ImportError(`${source}: choose strict or relaxed, not both`);
-  let t = performance.now();
-  progress('read');
-  const data = await readSource(source, {
-    addedAfter: options.addedAfter,
-    limits: options.limits,
-    official: options.official,
-  });
-  for (const note of data.notes) options.onNote?.({ source, note });
-  const readMs = performance.now() - t;
+  const ms = { read: 0, validate: 0, transform: 0, load: 0 };
+  const timed = async <T>(phase: keyof typeof ms, work: () => T | Promise<T>): Promise<T> => {
+    progress(phase);
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      ms[phase] += performance.now() - start;
+    }
+  };
+  const merge = Boolean(options.addedAfter);
 
-  t = performance.now();
-  progress('validate');
+  const data = await timed('read', () =>
+    readSource(source, {
+      addedAfter: options.addedAfter,
+      limits: options.limits,
+      official: options.official,
+    }),
+  );
+  for (const note of data.notes) options.onNote?.({ source, note });
+  const { validated, domain } = await timed('validate', () => validateSource(data));
+  const { rows, refs } = await timed('transform', async () => {
+    const known = merge ? await readKnown(executor, domain) : [];
+    // Relationships that point out of the bundle: their ends may be in the graph (another domain).
+    const inBundle = new Set(data.objects.map((o) => (o as { id?: unknown } | null)?.id));
+    for (const k of known) inBundle.add(k.stixId);
+    const outside = outsideReferences(validated.objects, (id) => inBundle.has(id));
+    const holders = await findHolders({ run: (q, p) => executor.read(q, p) }, outside, {
+      domain,
+      release: data.attackVersion,
+    });
+    const rows = transform(validated.objects, domain, [...known, ...asKnown(holders)]);
+    return { rows, refs: classify(outside, holders, rows.problems) };
+  });
+  const report = buildReport(data, domain, validated, rows, refs, options, ms);
+  if (report.problems.length && !options.relaxed) throw new InvalidBundleError(report);
+
+  let linked = null as Linked | null;
+  const result = await timed('load', async () => {
+    progress('schema');
+    await ensureSchema(executor);
+    return loadRows(
+      executor,
+      rows,
+      {
+        ...runInfo(data, options),
+        afterWrites: async (tx) => {
+          linked = await linkReferences(tx, {
+            domain,
+            release: data.attackVersion,
+            merge,
+            defects: refs.defects,
+            records: refs.records,
+          });
+          return {
+            written: linked.written,
+            run: {
+              defectsJson: refs.defects.length ? JSON.stringify(refs.defects) : null,
+              completedJson: linked.completed.length ? JSON.stringify(linked.completed) : null,
+            },
+          };
+        },
+      },
+      progress,
+    );
+  });
+  report.changed = result.changed;
+  report.runId = result.runId;
+  report.counts = result.counts;
+  report.summary = summarize(result.plan.changes);
+  for (const c of (result.changed && linked?.completed) || [])
+    report.notes.push(`${c.stixId} of ${c.domain} written: this bundle holds the end it lacked`);
+  progress('done');
+  return report;
+}
+
+/** Validates every object and finds the bundle's domain, without which nothing can be loaded. */
+function validateSource(data: SourceData): { validated: Validated; domain: Domain } {
   const validated = validateObjects(data.objects);
   const domain = detectDomain(data.objects);
   if (!domain)
-    throw new ImportError(`${source}: cannot tell the ATT&CK domain: no matrix and no x_mitre_domains`);
-  const merge = Boolean(options.addedAfter);
-  const known = merge ? ((await executor.read(READ_KNOWN, { domain })) as unknown as KnownObject[]) : [];
-  const inBundle = new Set(data.objects.map((o) => (o as { id?: unknown } | null)?.id));
-  for (const k of known) inBundle.add(k.stixId);
-  const outside = outsideReferences(validated.objects, (id) => inBundle.has(id));
-  const holders = await findHolders({ run: (q, p) => executor.read(q, p) }, outside, {
-    domain,
-    release: data.attackVersion,
-  });
-  const rows = transform(validated.objects, domain, [...known, ...asKnown(holders)]);
-  const refs = classify(outside, holders, rows.problems);
+    throw new ImportError(`${data.source}: cannot tell the ATT&CK domain: no matrix and no x_mitre_domains`);
+  return { validated, domain };
+}
+
+function runInfo(data: SourceData, options: ImportOptions): RunInfo {
+  return {
+    source: data.source,
+    location: data.location,
+    sha256: data.sha256,
+    attackVersion: data.attackVersion,
+    startedAt: new Date().toISOString(),
+    mode: options.strict ? 'strict' : options.relaxed ? 'relaxed' : 'default',
+    merge: Boolean(options.addedAfter),
+  };
+}
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** What the import found before loading: every object accounted for, and every problem listed. */
+function buildReport(
+  data: SourceData,
+  domain: Domain,
+  validated: Validated,
+  rows: GraphRows,
+  refs: References,
+  options: ImportOptions,
+  ms: ImportReport['ms'],
+): ImportReport {
+  // By default a relationship that points out of the bundle is a reported defect, not a problem.
   const problems = [...validated.problems, ...(options.strict ? rows.problems : refs.problems)];
   const rejectedIds = new Set(problems.map((p, i) => p.stixId ?? `#${i}`));
-  const unknown =
-    Object.values(validated.unknownTypes).reduce((a, b) => a + b, 0) +
-    Object.values(rows.unknownRelationshipTypes).reduce((a, b) => a + b, 0);
-  const report: ImportReport = {
-    source,
+  const unknown = total(validated.unknownTypes) + total(rows.unknownRelationshipTypes);
+  const ignored = validated.ignored;
+  const input = data.objects.length;
+  const pending = options.strict ? 0 : refs.defects.filter((d) => !d.written).length;
+  return {
+    source: data.source,
     location: data.location,
     domain,
     attackVersion: data.attackVersion,
     sha256: data.sha256,
-    input: data.objects.length,
-    loaded: 0,
-    ignored: validated.ignored,
+    input,
+    loaded: input - ignored - unknown - rejectedIds.size - pending,
+    ignored,
     unknown,
     rejected: rejectedIds.size,
-    pending: options.strict ? 0 : refs.defects.filter((d) => !d.written).length,
+    pending,
     unknownTypes: {
       ...validated.unknownTypes,
       ...Object.fromEntries(
@@ -143,54 +230,8 @@ export async function importSource(
     runId: null,
     summary: {},
     counts: null,
-    ms: { read: readMs, validate: performance.now() - t, load: 0 },
+    ms,
   };
-  report.loaded = report.input - report.ignored - report.unknown - report.rejected - report.pending;
-  if (problems.length && !options.relaxed) throw new InvalidBundleError(report);
-
-  t = performance.now();
-  let linked = null as Linked | null;
-  progress('schema');
-  await ensureSchema(executor);
-  const result = await loadRows(
-    executor,
-    rows,
-    {
-      source,
-      location: data.location,
-      sha256: data.sha256,
-      attackVersion: data.attackVersion,
-      startedAt: new Date().toISOString(),
-      mode: options.strict ? 'strict' : options.relaxed ? 'relaxed' : 'default',
-      merge,
-      afterWrites: async (tx) => {
-        linked = await linkReferences(tx, {
-          domain,
-          release: data.attackVersion,
-          merge,
-          defects: refs.defects,
-          records: refs.records,
-        });
-        return {
-          written: linked.written,
-          run: {
-            defectsJson: refs.defects.length ? JSON.stringify(refs.defects) : null,
-            completedJson: linked.completed.length ? JSON.stringify(linked.completed) : null,
-          },
-        };
-      },
-    },
-    progress,
-  );
-  report.ms.load = performance.now() - t;
-  report.changed = result.changed;
-  report.runId = result.runId;
-  report.counts = result.counts;
-  report.summary = summarize(result.plan.changes);
-  for (const c of (result.changed && linked?.completed) || [])
-    report.notes.push(`${c.stixId} of ${c.domain} written: this bundle holds the end it lacked`);
-  progress('done');
-  return report;
 }
 
 /** Imports several sources in order, each in its own transaction; stops at the first failure. */

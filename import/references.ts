@@ -78,7 +78,13 @@ const REF_PATHS = ['source_ref', 'target_ref'] as const;
  * is a defect (its "missing" problems are dropped), the rest stay problems. The records are every
  * defect's relationship row, written or not, so the graph can complete it later.
  */
-export function classify(outside: Outside[], holders: Map<string, Holder>, problems: Problem[]) {
+export interface References {
+  problems: Problem[];
+  defects: Defect[];
+  records: RelRow[];
+}
+
+export function classify(outside: Outside[], holders: Map<string, Holder>, problems: Problem[]): References {
   const missingAt = new Map<string, Set<string>>();
   for (const o of outside) {
     const paths = REF_PATHS.filter((p) => {

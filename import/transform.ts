@@ -1,7 +1,8 @@
 import { type Domain, type RelType, STIX_RELATIONSHIPS } from '../src/model.ts';
 import { cycleEdges } from './checks.ts';
 import { type NodeWriteRow, nodeRow, type RelRow, relRow, stixRelRow } from './rows.ts';
-import { expectation, type Problem, type StixObject } from './validate.ts';
+import { active, add, type Context, createContext, problem, refOk } from './transform-context.ts';
+import type { Problem, Relationship, StixObject } from './validate.ts';
 
 export interface GraphRows {
   domain: Domain;
@@ -42,184 +43,135 @@ export interface KnownObject {
   hasParent: boolean;
 }
 
+type Node = Exclude<StixObject, Relationship>;
+
 /**
  * Pure: validated STIX objects of one bundle -> the node and relationship rows of its domain.
  * `known` lists the domain's objects already in the graph, for an incremental pull whose objects
  * refer to objects it does not carry; a whole bundle needs none.
  */
 export function transform(objects: StixObject[], domain: Domain, known: KnownObject[] = []): GraphRows {
-  const byId = new Map(objects.map((o) => [o.id, o]));
-  const knownById = new Map(known.filter((k) => !byId.has(k.stixId)).map((k) => [k.stixId, k]));
-  const problems: Problem[] = [];
-  const notes: string[] = [];
-  const unknownRelationshipTypes: Record<string, number> = {};
+  const nodes = nodeRows(objects);
+  const ctx = createContext(objects, nodes, domain, known);
+  // One pass in bundle order, so rows and problems come out in the order the bundle has them.
+  for (const o of objects) {
+    if (o.type === 'relationship') stixRelationshipRow(ctx, o);
+    else embeddedReferenceRows(ctx, o);
+  }
+  derivedParentRows(ctx, nodes);
+  refuseCycles(ctx);
+  const { problems, notes, unknownRelationshipTypes } = ctx;
+  return { domain, nodes, rels: [...ctx.rels.values()], problems, notes, unknownRelationshipTypes };
+}
+
+/** Stage 1: a node row for every object that is not a relationship. */
+function nodeRows(objects: StixObject[]): NodeWriteRow[] {
   const nodes: NodeWriteRow[] = [];
-  const rels = new Map<string, RelRow>();
-  const nodeById = new Map<string, NodeWriteRow>();
-  const add = (r: RelRow) => rels.set(r.key, r);
+  for (const o of objects) if (o.type !== 'relationship') nodes.push(nodeRow(o));
+  return nodes;
+}
 
-  const problem = (o: { id: string }, path: string, expected: string) => {
-    const node = nodeById.get(o.id);
-    problems.push({
-      stixId: o.id,
-      attackId: node?.attackId ?? null,
-      type: o.id.split('--')[0] ?? null,
-      path,
-      expected: expectation(expected),
-    });
-  };
-  /** Checks a reference from `o.path` to an object of one of `types` in this bundle. */
-  const refOk = (o: { id: string }, path: string, ref: string, types: readonly string[]) => {
-    const type = byId.get(ref)?.type ?? knownById.get(ref)?.stixType;
-    if (!type) problem(o, path, `a reference to a valid object in the bundle (${ref} is missing or invalid)`);
-    else if (!types.includes(type))
-      problem(o, path, `a reference to ${types.join(' or ')} (${ref} is ${type})`);
-    else return true;
-    return false;
-  };
-
-  for (const o of objects) {
-    if (o.type === 'relationship') continue;
-    const row = nodeRow(o);
-    nodes.push(row);
-    nodeById.set(o.id, row);
+/** Stage 2: a STIX relationship object becomes a relationship row, once both its ends check out. */
+function stixRelationshipRow(ctx: Context, o: Relationship) {
+  const spec = STIX_RELATIONSHIPS[o.relationship_type];
+  if (!spec) {
+    ctx.unknownRelationshipTypes[o.relationship_type] =
+      (ctx.unknownRelationshipTypes[o.relationship_type] ?? 0) + 1;
+    return;
   }
+  const okFrom = refOk(ctx, o, 'source_ref', o.source_ref, spec.from);
+  const okTo = refOk(ctx, o, 'target_ref', o.target_ref, spec.to);
+  if (!okFrom || !okTo) return;
+  if (spec.type === 'SUBTECHNIQUE_OF') ctx.hasParent.add(o.source_ref);
+  add(ctx, stixRelRow(o, spec.type));
+}
 
-  type Candidate = { id: string; attackId: string | null; revoked: boolean; deprecated: boolean };
-  const push = (map: Map<string, Candidate[]>, key: string, c: Candidate) => {
-    const list = map.get(key);
-    if (list) list.push(c);
-    else map.set(key, [c]);
-  };
-  const tacticsByShortname = new Map<string, Candidate[]>();
-  const techniquesByAttackId = new Map<string, Candidate[]>();
-  for (const n of nodes) {
-    const c = {
-      id: n.stixId,
-      attackId: n.attackId,
-      revoked: !!n.props.revoked,
-      deprecated: !!n.props.deprecated,
-    };
-    if (n.type === 'x-mitre-tactic') push(tacticsByShortname, String(n.props.shortname), c);
-    if (n.type === 'attack-pattern' && n.attackId) push(techniquesByAttackId, n.attackId, c);
-  }
-  const hasParent = new Set<string>();
-  for (const k of knownById.values()) {
-    const c = { id: k.stixId, attackId: k.attackId, revoked: k.revoked, deprecated: k.deprecated };
-    if (k.stixType === 'x-mitre-tactic' && k.shortname) push(tacticsByShortname, k.shortname, c);
-    if (k.stixType === 'attack-pattern' && k.attackId) push(techniquesByAttackId, k.attackId, c);
-  }
-  for (const k of known) if (k.hasParent) hasParent.add(k.stixId);
-  const active = (c: Candidate) => !c.revoked && !c.deprecated;
-
-  for (const o of objects) {
-    if (o.type === 'relationship') {
-      const spec = STIX_RELATIONSHIPS[o.relationship_type];
-      if (!spec) {
-        unknownRelationshipTypes[o.relationship_type] =
-          (unknownRelationshipTypes[o.relationship_type] ?? 0) + 1;
-        continue;
-      }
-      const okFrom = refOk(o, 'source_ref', o.source_ref, spec.from);
-      const okTo = refOk(o, 'target_ref', o.target_ref, spec.to);
-      if (!okFrom || !okTo) continue;
-      if (spec.type === 'SUBTECHNIQUE_OF') hasParent.add(o.source_ref);
-      add(stixRelRow(o, spec.type));
-      continue;
-    }
-    switch (o.type) {
-      case 'attack-pattern':
-        o.kill_chain_phases.forEach((phase, i) => {
-          if (phase.kill_chain_name !== KILL_CHAINS[domain]) return;
-          const candidates = tacticsByShortname.get(phase.phase_name) ?? [];
-          const tactics = candidates.some(active) ? candidates.filter(active) : candidates;
-          if (!tactics.length)
-            problem(o, `kill_chain_phases[${i}].phase_name`, `a tactic shortname of ${domain}`);
-          for (const t of tactics) add(relRow(`${o.id}|IN_TACTIC|${t.id}`, 'IN_TACTIC', o.id, t.id, {}));
-        });
-        break;
-      case 'x-mitre-matrix':
-        o.tactic_refs.forEach((ref, order) => {
-          if (refOk(o, `tactic_refs[${order}]`, ref, ['x-mitre-tactic']))
-            add(relRow(`${o.id}|HAS_TACTIC|${ref}`, 'HAS_TACTIC', o.id, ref, { order }));
-        });
-        break;
-      case 'x-mitre-detection-strategy':
-        o.x_mitre_analytic_refs.forEach((ref, i) => {
-          if (refOk(o, `x_mitre_analytic_refs[${i}]`, ref, ['x-mitre-analytic']))
-            add(relRow(`${o.id}|HAS_ANALYTIC|${ref}`, 'HAS_ANALYTIC', o.id, ref, {}));
-        });
-        break;
-      case 'x-mitre-analytic':
-        o.x_mitre_log_source_references.forEach((ls, i) => {
-          const ref = ls.x_mitre_data_component_ref;
-          if (
-            refOk(o, `x_mitre_log_source_references[${i}].x_mitre_data_component_ref`, ref, [
-              'x-mitre-data-component',
-            ])
-          )
-            add(
-              relRow(`${o.id}|LOGS_FROM|${ref}|${ls.name}|${ls.channel}`, 'LOGS_FROM', o.id, ref, {
-                name: ls.name,
-                channel: ls.channel,
-              }),
-            );
-        });
-        break;
-      case 'x-mitre-data-component':
-        if (
-          o.x_mitre_data_source_ref &&
-          refOk(o, 'x_mitre_data_source_ref', o.x_mitre_data_source_ref, ['x-mitre-data-source'])
-        )
-          add(
-            relRow(
-              `${o.id}|PART_OF|${o.x_mitre_data_source_ref}`,
-              'PART_OF',
-              o.id,
-              o.x_mitre_data_source_ref,
-              {},
-            ),
-          );
-        break;
+/**
+ * Stage 3: references held inside an object (kill chain phases, a matrix's tactics, analytics, log
+ * sources, a data source) become relationship rows keyed by their endpoints.
+ */
+function embeddedReferenceRows(ctx: Context, o: Node) {
+  const link = (type: RelType, to: string, props = {}, suffix = '') =>
+    add(ctx, relRow(`${o.id}|${type}|${to}${suffix}`, type, o.id, to, props));
+  switch (o.type) {
+    case 'attack-pattern':
+      o.kill_chain_phases.forEach((phase, i) => {
+        if (phase.kill_chain_name !== KILL_CHAINS[ctx.domain]) return;
+        const candidates = ctx.tacticsByShortname.get(phase.phase_name) ?? [];
+        const tactics = candidates.some(active) ? candidates.filter(active) : candidates;
+        if (!tactics.length)
+          problem(ctx, o, `kill_chain_phases[${i}].phase_name`, `a tactic shortname of ${ctx.domain}`);
+        for (const t of tactics) link('IN_TACTIC', t.id);
+      });
+      break;
+    case 'x-mitre-matrix':
+      o.tactic_refs.forEach((ref, order) => {
+        if (refOk(ctx, o, `tactic_refs[${order}]`, ref, ['x-mitre-tactic']))
+          link('HAS_TACTIC', ref, { order });
+      });
+      break;
+    case 'x-mitre-detection-strategy':
+      o.x_mitre_analytic_refs.forEach((ref, i) => {
+        if (refOk(ctx, o, `x_mitre_analytic_refs[${i}]`, ref, ['x-mitre-analytic']))
+          link('HAS_ANALYTIC', ref);
+      });
+      break;
+    case 'x-mitre-analytic':
+      o.x_mitre_log_source_references.forEach((ls, i) => {
+        const ref = ls.x_mitre_data_component_ref;
+        const path = `x_mitre_log_source_references[${i}].x_mitre_data_component_ref`;
+        if (refOk(ctx, o, path, ref, ['x-mitre-data-component']))
+          link('LOGS_FROM', ref, { name: ls.name, channel: ls.channel }, `|${ls.name}|${ls.channel}`);
+      });
+      break;
+    case 'x-mitre-data-component': {
+      const ref = o.x_mitre_data_source_ref;
+      if (ref && refOk(ctx, o, 'x_mitre_data_source_ref', ref, ['x-mitre-data-source'])) link('PART_OF', ref);
+      break;
     }
   }
+}
 
-  // Some sub-techniques lack their subtechnique-of relationship (T1053.001 and T1547.011 in 18.1):
-  // the parent is the technique whose ATT&CK ID is the sub-technique's without its suffix.
+/**
+ * Stage 4: some sub-techniques lack their subtechnique-of relationship (T1053.001 and T1547.011 in
+ * 18.1): the parent is the technique whose ATT&CK ID is the sub-technique's without its suffix.
+ */
+function derivedParentRows(ctx: Context, nodes: NodeWriteRow[]) {
   for (const n of nodes) {
-    if (n.type !== 'attack-pattern' || !n.props.isSubtechnique || hasParent.has(n.stixId)) continue;
+    if (n.type !== 'attack-pattern' || !n.props.isSubtechnique || ctx.hasParent.has(n.stixId)) continue;
     const parentId = n.attackId?.split('.')[0];
-    const candidates = (parentId && techniquesByAttackId.get(parentId)) || [];
+    const candidates = (parentId && ctx.techniquesByAttackId.get(parentId)) || [];
     const parent = candidates.find(active) ?? candidates[0];
     if (!parent) {
-      notes.push(
+      ctx.notes.push(
         `${n.attackId ?? n.stixId} (${n.stixId}) is a sub-technique whose parent ${parentId} is not in the bundle`,
       );
       continue;
     }
-    notes.push(
+    ctx.notes.push(
       `${n.attackId} has no subtechnique-of relationship; parent ${parent.attackId} derived from its ATT&CK ID`,
     );
     add(
+      ctx,
       relRow(`${n.stixId}|SUBTECHNIQUE_OF|${parent.id}`, 'SUBTECHNIQUE_OF', n.stixId, parent.id, {
         derived: true,
       }),
     );
   }
+}
 
-  // A revoked-by or subtechnique-of cycle has no end to follow: each relationship on one is refused.
-  const label = (id: string) => nodeById.get(id)?.attackId ?? id;
-  for (const r of cycleEdges([...rels.values()].filter((x) => CYCLE_TEXT[x.type]))) {
-    rels.delete(r.key);
+/** Stage 5: a revoked-by or subtechnique-of cycle has no end to follow: each relationship on one is refused. */
+function refuseCycles(ctx: Context) {
+  const label = (id: string) => ctx.nodeById.get(id)?.attackId ?? id;
+  for (const r of cycleEdges([...ctx.rels.values()].filter((x) => CYCLE_TEXT[x.type]))) {
+    ctx.rels.delete(r.key);
     const text = CYCLE_TEXT[r.type] as { self: string; cycle: string };
     const expected =
       r.from === r.to
         ? `${text.self} (${label(r.from)})`
         : `${text.cycle} (${label(r.from)} -> ${label(r.to)})`;
     // A derived parent link has no relationship object: the sub-technique's ATT&CK ID implied it.
-    if (r.key.includes('|')) problem({ id: r.from }, 'external_references', expected);
-    else problem({ id: r.key }, 'target_ref', expected);
+    if (r.key.includes('|')) problem(ctx, { id: r.from }, 'external_references', expected);
+    else problem(ctx, { id: r.key }, 'target_ref', expected);
   }
-
-  return { domain, nodes, rels: [...rels.values()], problems, notes, unknownRelationshipTypes };
 }
