@@ -1,5 +1,13 @@
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
-import { EVERYTHING, type Reads } from './related.ts';
+import {
+  EVERYTHING,
+  type Level,
+  type NestedPage,
+  nestedPage,
+  nestedParams,
+  type Reads,
+  type RelatedItem,
+} from './related.ts';
 import {
   active,
   CORE,
@@ -29,8 +37,8 @@ import {
 const perLabel = (build: (label: Label) => Query) =>
   Object.fromEntries(LABEL_NAMES.map((label) => [label, build(label)])) as Record<Label, Query>;
 
-/** One query per shape of `key`, built on first use (a schema has few shapes; the bound guards the rest). */
-function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
+/** Builds a query once per shape (key); the bound only guards against a client that invents endless ones. */
+export function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
   const built = new Map<string, Query>();
   return (...args: A): Query => {
     const k = key(...args);
@@ -75,9 +83,9 @@ const LOOKUP_KEY_NAMES = Object.keys(LOOKUP_KEYS) as LookupKey[];
  * scanning the label for `$key IS NULL OR ...`.
  */
 export const lookupQuery = shapes(
-  (label: Label, given: readonly LookupKey[], keys?: Projection) =>
-    `${label}|${given.join(',')}|${keys?.join(',') ?? '*'}`,
-  (label: Label, given: readonly LookupKey[], keys?: Projection) =>
+  (label: Label, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
+    `${label}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead ? `${ahead.of.name}|${ahead.reads.key}` : '-'}`,
+  (label: Label, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
     q(
       `objects.lookup.${label}`,
       // :AttackObject carries the key indexes (stixId, attackId, name); every node has it.
@@ -87,8 +95,13 @@ export const lookupQuery = shapes(
               CASE WHEN $name IS NULL OR toLower(n.name) = toLower($name) THEN 0 ELSE 1 END,
               ${domainRank('n')},
               n.modified DESC
-     LIMIT 1
-     RETURN ${projectAs('n', keys)} AS node`,
+     LIMIT 1${
+       ahead
+         ? `
+     WITH n, n AS p${nestedPage(ahead, AHEAD, ['n'], 'page')}`
+         : ''
+     }
+     RETURN ${projectAs('n', keys)} AS node${ahead ? ', page' : ''}`,
     ),
 );
 
@@ -146,16 +159,22 @@ export const searchQuery = shapes(
     ),
 );
 
+/** The visible tactics `n`, each with its `position` in its domain's current matrix. */
+export const TACTICS = `MATCH (n:Tactic) WHERE ${visible('n')}
+   OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
+   WITH n, min(r.order) AS position`;
+
+/** Matrix order: enterprise, mobile, then ICS, each in its matrix's order. */
+export const TACTICS_ORDER = `ORDER BY ${domainRank('n')}, position, ${orderBy('n')}`;
+
 /** Tactics in the order their domain's current matrix lists them (enterprise, mobile, then ICS). */
 export const tacticsQuery = shapes(
   (keys: Projection) => keys.join(','),
   (keys: Projection) =>
     q(
       'objects.tactics',
-      `MATCH (n:Tactic) WHERE ${visible('n')}
-   OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
-   WITH n, min(r.order) AS position
-   ORDER BY ${domainRank('n')}, position, ${orderBy('n')}
+      `${TACTICS}
+   ${TACTICS_ORDER}
    RETURN ${project('n', keys)} AS node`,
     ),
 );
@@ -228,6 +247,23 @@ export async function lookup(
   keys: LookupKeys,
   projection?: Projection,
 ): Promise<NodeRow | null> {
+  return (await lookupAhead(db, label, keys, projection)).node;
+}
+
+/** Where a lookup's level read ahead keeps its parameters. */
+const AHEAD = 'ahead';
+
+/**
+ * `lookup`, and with `ahead` the found object's page of that level in the same statement (see
+ * `nestedPage`): one round trip for an object and one of its lists.
+ */
+export async function lookupAhead(
+  db: ReadExecutor,
+  label: Label,
+  keys: LookupKeys,
+  projection?: Projection,
+  ahead?: Level,
+): Promise<{ node: NodeRow | null; page?: Page<RelatedItem> }> {
   const params = {
     stixId: keys.stixId ?? null,
     attackId: keys.attackId ?? null,
@@ -236,8 +272,16 @@ export async function lookup(
     domain: keys.domain ?? null,
   };
   const given = LOOKUP_KEY_NAMES.filter((k) => params[k] !== null);
-  const [row] = await db.read(lookupQuery(label, given, projection), params);
-  return row ? (rowsAs<NodeResult>([row])[0]?.node ?? null) : null;
+  const [row] = await db.read(lookupQuery(label, given, projection, ahead), {
+    ...params,
+    ...(ahead ? nestedParams(ahead, AHEAD) : {}),
+  });
+  const found = row ? rowsAs<NodeResult & { page?: NestedPage }>([row])[0] : undefined;
+  if (!found) return { node: null };
+  return {
+    node: found.node,
+    page: found.page && { totalCount: found.page.totalCount ?? null, items: found.page.items },
+  };
 }
 
 /** Lucene treats these as syntax; user text is matched literally. */

@@ -215,6 +215,8 @@ export type Relation = keyof typeof SPECS;
  */
 export interface Family {
   name: string;
+  /** The per-parent body for these reads (sees `p`, returns `items`): for statements that nest levels. */
+  body(reads: Reads): string;
   /** The query for these reads; equal reads get the same query object. */
   shape(reads: Reads): Query;
 }
@@ -225,6 +227,7 @@ export function family(name: string, body: Body): Family {
   const shapes = new Map<string, Query>();
   return {
     name,
+    body,
     shape(reads) {
       let query = shapes.get(reads.key);
       if (!query) {
@@ -248,6 +251,53 @@ export interface RelatedOptions extends Visibility, Window {
   rollUp?: boolean | null;
 }
 
+/** The parameters every per-parent body reads, for `options`. */
+export const pageParams = (options: RelatedOptions) => ({
+  ...visibilityParams(options),
+  offset: options.offset,
+  limit: options.limit,
+  includeSubtechniques: options.includeSubtechniques ?? false,
+  via: options.via ?? DEFAULT_VIA,
+  rollUp: options.rollUp ?? false,
+});
+
+/** One level of a related list inside a bigger statement: which family, what it reads, with which options. */
+export interface Level {
+  of: Family;
+  reads: Reads;
+  options: RelatedOptions;
+}
+
+/*
+ * A statement that reads several levels at once runs each level's body with its own parameters:
+ * `$offset` of the techniques is not `$offset` of their sub-techniques. Each level's Cypher and
+ * parameters get the level's prefix, so the bodies stay the ones written once above.
+ */
+const scoped = (cypher: string, prefix: string) => cypher.replace(/\$(\w+)/g, `$${prefix}_$1`);
+
+/** `level`'s parameters under `prefix`, for a statement built with `nestedPage(level, prefix, ...)`. */
+export const nestedParams = (level: Level, prefix: string) =>
+  Object.fromEntries(Object.entries(pageParams(level.options)).map(([k, v]) => [`${prefix}_${k}`, v]));
+
+/**
+ * Clauses that read `level`'s page of parent `p` inside a bigger statement, as `as`: a map with
+ * `items` and, when counted, `totalCount`, exactly as `fetchPages` pages it. `keep` are the
+ * variables to carry on.
+ */
+export const nestedPage = (level: Level, prefix: string, keep: readonly string[], as: string) =>
+  scoped(
+    `
+  CALL (p) {${level.of.body(level.reads)}}
+  WITH ${keep.map((k) => `${k}, `).join('')}${level.reads.count ? `{totalCount: size(items), items: ${slice('items')}}` : '{items: items}'} AS ${as}`,
+    prefix,
+  );
+
+/** A page as a nested statement returns it (see `nestedPage`). */
+export interface NestedPage {
+  totalCount?: number;
+  items: RelatedItem[];
+}
+
 interface PageRow {
   id: string;
   /** Absent unless the reads counted. */
@@ -265,15 +315,7 @@ export async function fetchPages(
 ): Promise<Page<RelatedItem>[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
-  const rows = await db.read(of.shape(reads), {
-    ids: unique,
-    ...visibilityParams(options),
-    offset: options.offset,
-    limit: options.limit,
-    includeSubtechniques: options.includeSubtechniques ?? false,
-    via: options.via ?? DEFAULT_VIA,
-    rollUp: options.rollUp ?? false,
-  });
+  const rows = await db.read(of.shape(reads), { ids: unique, ...pageParams(options) });
   const byId = new Map<string, Page<RelatedItem>>();
   for (const row of rowsAs<PageRow>(rows))
     byId.set(row.id, { totalCount: row.totalCount ?? null, items: row.items });

@@ -5,6 +5,7 @@ import {
   GraphQLIncludeDirective,
   type GraphQLResolveInfo,
   GraphQLSkipDirective,
+  getArgumentValues,
   getDirectiveValues,
   getNamedType,
   isAbstractType,
@@ -209,3 +210,51 @@ export const childProjection = (name: string) =>
 
 /** Reads of a single related node (a parent, a data source): its own projection, nothing else. */
 export const singleReads = memo((walk, fields, type) => nodesOnly(nodeProjectionOf(walk, fields, type)));
+
+/**
+ * A field further down the operation, as its resolver will see it: the field nodes of its one
+ * response key, its named type and its arguments. A resolver that reads a level ahead (see
+ * `ahead`) reads what that field would, and hands it over keyed by those same reads and arguments.
+ */
+export interface Ahead {
+  info: GraphQLResolveInfo;
+  fields: readonly FieldNode[];
+  type: GraphQLCompositeType;
+  args: Record<string, unknown>;
+}
+
+/** The field being resolved, as the start of a look-ahead. */
+export const here = (info: GraphQLResolveInfo): Ahead => ({
+  info,
+  fields: info.fieldNodes,
+  type: getNamedType(info.returnType) as GraphQLCompositeType,
+  args: {},
+});
+
+/**
+ * The child `name` of `at`, when the operation selects it once: under one response key and one
+ * definition (no aliases asking for two pages). Otherwise undefined, and that child reads for itself.
+ */
+export function ahead(at: Ahead | undefined, name: string): Ahead | undefined {
+  if (!at) return undefined;
+  const walk = { info: at.info };
+  const byKey = new Map<string, FieldNode[]>();
+  let def: GraphQLField<unknown, unknown> | undefined;
+  for (const top of at.fields) {
+    for (const { on, field } of fieldsOf(walk, at.type, top.selectionSet)) {
+      if (field.name.value !== name) continue;
+      const d = definition(on, field);
+      if (!d || (def && d !== def)) return undefined;
+      def = d;
+      const key = field.alias?.value ?? name;
+      byKey.set(key, [...(byKey.get(key) ?? []), field]);
+    }
+  }
+  const [fields] = byKey.values();
+  const type = def && getNamedType(def.type);
+  if (byKey.size !== 1 || !fields?.[0] || !def || !type || !isCompositeType(type)) return undefined;
+  return { info: at.info, fields, type, args: getArgumentValues(def, fields[0], at.info.variableValues) };
+}
+
+/** What the connection field `at` reads: what `connectionReads` computes in its resolver. */
+export const connectionReadsAhead = (at: Ahead) => connectionReadsOf({ info: at.info }, at.fields, at.type);

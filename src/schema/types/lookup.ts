@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
-import { fetchList, type LookupKeys, lookup } from '../../data/objects.ts';
-import type { Reads } from '../../data/related.ts';
+import { fetchList, type LookupKeys, lookup, lookupAhead } from '../../data/objects.ts';
+import type { Level, Reads } from '../../data/related.ts';
 import type { Label, NodeRow } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 import { connectionReads, nodeProjection } from '../selection.ts';
@@ -17,6 +17,7 @@ import {
   visibilityOf,
   windowOf,
 } from './common.ts';
+import { primeRelated } from './relations.ts';
 import { MAX_SEARCH_WORDS, searchText } from './search-text.ts';
 
 /** What ATT&CK IDs and STIX ids of each type look like; lookups refuse anything else. */
@@ -82,13 +83,18 @@ export function lookupArgs(label: Label, what: string) {
 
 const LOOKUP_KEYS = ['attackId', 'stixId', 'name'];
 
-/** Finds one object by exactly one of its keys; `null` when nothing matches. */
+/**
+ * Finds one object by exactly one of its keys; `null` when nothing matches. With `ahead` (a list
+ * of the object the operation selects, see `ahead` in selection.ts), reads that list's page in the
+ * same statement and hands it to the loader its field uses.
+ */
 export async function resolveLookup(
   ctx: Context,
   label: Label,
   args: LookupKeys,
   info: GraphQLResolveInfo,
   keyNames = LOOKUP_KEYS,
+  ahead?: Level,
 ) {
   const given = keyNames.filter((k) => args[k as keyof LookupKeys] != null);
   if (given.length !== 1) {
@@ -96,7 +102,11 @@ export async function resolveLookup(
       `Give exactly one of ${keyNames.join(', ')} (got ${given.length ? given.join(', ') : 'none'}).`,
     );
   }
-  return lookup(ctx.db, label, args, nodeProjection(info));
+  const keys = nodeProjection(info);
+  if (!ahead || !keys.includes('stixId')) return lookup(ctx.db, label, args, keys);
+  const { node, page } = await lookupAhead(ctx.db, label, args, keys, ahead);
+  if (node && page) primeRelated(ctx, ahead, new Map([[node.stixId, page]]));
+  return node;
 }
 
 /** `platform`, `search` and the visibility filters of the root lists. */

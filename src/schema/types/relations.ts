@@ -5,6 +5,7 @@ import type { Context } from '../../context.ts';
 import {
   type Family,
   fetchPages,
+  type Level,
   RELATED,
   type Reads,
   type RelatedItem,
@@ -35,6 +36,10 @@ export function loadRelated(
   id: string,
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>> {
+  return loaderOf(ctx, of, reads, options).load(id);
+}
+
+function loaderOf(ctx: Context, of: Family, reads: Reads, options: RelatedOptions) {
   const key = `${of.name}|${reads.key}|${JSON.stringify(options)}`;
   const loaders = relatedLoaders(ctx);
   let loader = loaders.get(key);
@@ -42,7 +47,17 @@ export function loadRelated(
     loader = new DataLoader((ids: readonly string[]) => fetchPages(ctx.db, of, reads, ids, options));
     loaders.set(key, loader);
   }
-  return loader.load(id);
+  return loader;
+}
+
+/**
+ * Hands `level`'s loader pages read ahead (by a statement that read several levels at once), so
+ * the fields of that level find them without a read. The loader is the one `loadRelated` uses for
+ * the same family, reads and options: a field whose selection or arguments differ reads as usual.
+ */
+export function primeRelated(ctx: Context, level: Level, pages: ReadonlyMap<string, Page<RelatedItem>>) {
+  const loader = loaderOf(ctx, level.of, level.reads, level.options);
+  for (const [id, page] of pages) loader.prime(id, page);
 }
 
 /** The first `limit` related nodes, revoked and deprecated ones included: for fields without filters. */
@@ -66,16 +81,21 @@ export async function relatedConnection(
   info: GraphQLResolveInfo,
   extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
 ) {
-  const window = windowOf(args);
-  const options: RelatedOptions = {
-    ...visibilityOf(args),
-    ...window,
-    includeSubtechniques: extra.includeSubtechniques ?? null,
-    via: extra.via ?? null,
-    rollUp: extra.rollUp ?? null,
-  };
-  return toConnection(await loadRelated(ctx, of, connectionReads(info), parentId, options), window);
+  const options = relatedOptions(args, extra);
+  return toConnection(await loadRelated(ctx, of, connectionReads(info), parentId, options), options);
 }
+
+/** What a connection field of a relation reads, from the field's arguments (and the relation's own). */
+export const relatedOptions = (
+  args: PageArgs & VisibilityArgs,
+  extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
+): RelatedOptions => ({
+  ...visibilityOf(args),
+  ...windowOf(args),
+  includeSubtechniques: extra.includeSubtechniques ?? null,
+  via: extra.via ?? null,
+  rollUp: extra.rollUp ?? null,
+});
 
 /** The first related node, for single-valued relationships (a sub-technique's parent). */
 export async function relatedOne(ctx: Context, of: Family, parentId: string, info: GraphQLResolveInfo) {

@@ -1,14 +1,39 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../../context.ts';
+import { fetchMatrix } from '../../data/matrix.ts';
 import { fetchTactics } from '../../data/objects.ts';
-import { DEFAULT_VIA, RELATED } from '../../data/related.ts';
+import {
+  DEFAULT_VIA,
+  type Family,
+  type Level,
+  RELATED,
+  type RelatedOptions,
+  type Via,
+} from '../../data/related.ts';
+import type { Visibility } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import { nodeProjection, type ReadsExtensions } from '../selection.ts';
-import { DomainEnum, UsageViaEnum, visibilityArgs, visibilityOf } from './common.ts';
+import {
+  type Ahead,
+  ahead,
+  connectionReadsAhead,
+  here,
+  nodeProjection,
+  type ReadsExtensions,
+} from '../selection.ts';
+import {
+  DomainEnum,
+  type PageArgs,
+  UsageViaEnum,
+  type VisibilityArgs,
+  visibilityArgs,
+  visibilityOf,
+} from './common.ts';
 import { stored } from './complete.ts';
 import { itemOf, TechniqueConnection } from './connections.ts';
 import { lookupArgs, resolveLookup } from './lookup.ts';
 import { AttackObject, Group, hasLabel, Tactic, Technique } from './refs.ts';
-import { relatedConnection } from './relations.ts';
+import { primeRelated, relatedConnection, relatedOptions } from './relations.ts';
 import { viaArg } from './usage-args.ts';
 
 const TacticGroupConnection = builder.connectionObject(
@@ -37,6 +62,54 @@ const TacticGroupConnection = builder.connectionObject(
   },
 );
 
+/** What `Tactic.techniques` adds to its relation's options: one place for its resolver and the look-ahead. */
+const techniquesExtra = (args: { includeSubtechniques?: boolean | null }) => ({
+  includeSubtechniques: args.includeSubtechniques,
+});
+
+/** What `Tactic.groups` adds to its family's options. */
+const groupsExtra = (args: { via?: readonly Via[] | null }) => ({ via: args.via });
+
+type LevelArgs = PageArgs &
+  VisibilityArgs & { includeSubtechniques?: boolean | null; via?: readonly Via[] | null };
+
+/** The level that connection field `at` of `of` reads, with its options; undefined when it is not selected once. */
+function levelAt(
+  at: Ahead | undefined,
+  of: Family,
+  extra: ((args: LevelArgs) => Omit<RelatedOptions, keyof Visibility | 'offset' | 'limit'>) | undefined,
+): Level | undefined {
+  if (!at) return undefined;
+  const args = at.args as LevelArgs;
+  try {
+    return { of, reads: connectionReadsAhead(at), options: relatedOptions(args, extra?.(args)) };
+  } catch {
+    // A bad argument (a cursor of another list): the field itself reads and says so where it stands.
+    return undefined;
+  }
+}
+
+/**
+ * The tactics, and when the operation goes on to their techniques (and those techniques'
+ * sub-techniques: the whole matrix), those levels too, in one statement instead of a round trip
+ * per level. The pages go to the loaders the child fields use, keyed by the same reads and
+ * options, so the children find them; a child selected in another way reads for itself.
+ */
+async function resolveTactics(ctx: Context, visibility: Visibility, info: GraphQLResolveInfo) {
+  const keys = nodeProjection(info);
+  const techniquesAt = ahead(here(info), 'techniques');
+  const techniques = levelAt(techniquesAt, RELATED['tactic.techniques'], techniquesExtra);
+  if (!techniques || !keys.includes('stixId')) return fetchTactics(ctx.db, visibility, keys);
+  const subtechniquesAt = techniquesAt && ahead(ahead(techniquesAt, 'nodes'), 'subtechniques');
+  const subtechniques = techniques.reads.node.includes('stixId')
+    ? levelAt(subtechniquesAt, RELATED['technique.subtechniques'], undefined)
+    : undefined;
+  const matrix = await fetchMatrix(ctx.db, visibility, keys, techniques, subtechniques);
+  primeRelated(ctx, techniques, matrix.techniques);
+  if (subtechniques) primeRelated(ctx, subtechniques, matrix.subtechniques);
+  return matrix.tactics;
+}
+
 Tactic.implement({
   description: "A tactic: the adversary's goal, a column of the ATT&CK matrix (such as Credential Access).",
   interfaces: [AttackObject],
@@ -60,9 +133,7 @@ Tactic.implement({
           }),
         },
         resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, RELATED['tactic.techniques'], row.stixId, args, info, {
-            includeSubtechniques: args.includeSubtechniques,
-          }),
+          relatedConnection(ctx, RELATED['tactic.techniques'], row.stixId, args, info, techniquesExtra(args)),
       },
       TechniqueConnection,
     ),
@@ -75,7 +146,7 @@ Tactic.implement({
           'each edge with the techniques that put it there.',
         args: { ...visibilityArgs, ...viaArg },
         resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, info, { via: args.via }),
+          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, info, groupsExtra(args)),
       },
       TacticGroupConnection,
     ),
@@ -96,8 +167,16 @@ builder.queryFields((t) => ({
         description: 'The shortname, such as `credential-access`.',
       }),
     },
+    // The headline (a tactic's groups): the groups come with the tactic, one round trip.
     resolve: (_root, args, ctx, info) =>
-      resolveLookup(ctx, 'Tactic', args, info, ['attackId', 'stixId', 'name', 'shortname']),
+      resolveLookup(
+        ctx,
+        'Tactic',
+        args,
+        info,
+        ['attackId', 'stixId', 'name', 'shortname'],
+        levelAt(ahead(here(info), 'groups'), USAGE.tacticGroups, groupsExtra),
+      ),
   }),
   tactics: t.field({
     type: [Tactic],
@@ -112,6 +191,6 @@ builder.queryFields((t) => ({
         description: "Only the tactics of this domain's matrix.",
       }),
     },
-    resolve: (_root, args, ctx, info) => fetchTactics(ctx.db, visibilityOf(args), nodeProjection(info)),
+    resolve: (_root, args, ctx, info) => resolveTactics(ctx, visibilityOf(args), info),
   }),
 }));
