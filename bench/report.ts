@@ -289,7 +289,7 @@ function section(r: Results): string {
     table(IMPORT_HEAD, importRows(r)),
     '',
     '"wall" runs from the start of the import to its commit inside the importer process (Node and tsx start-up excluded); ' +
-      '"in Neo4j" is the sum of its statements\' round trips (commit excluded); peak RSS is the importer process\'s.',
+      '"in Neo4j" is the sum of its statements\' round trips (commit excluded; a statement is sent while the one before it runs, so the sum can exceed the wall time); peak RSS is the importer process\'s.',
     '',
     ...r.checks.map((c) => `- ${c.ok ? 'OK' : '**FAILED**'}: ${c.what}${c.detail ? ` (${c.detail})` : ''}`),
     '',
