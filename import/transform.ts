@@ -1,4 +1,4 @@
-import { type Domain, type RelType, STIX_RELATIONSHIPS } from '../src/model.ts';
+import { type Domain, KILL_CHAINS, type RelType, STIX_RELATIONSHIPS } from '../src/model.ts';
 import { cycleEdges } from './checks.ts';
 import { type NodeWriteRow, nodeRow, type RelRow, relRow, stixRelRow } from './rows.ts';
 import { active, add, type Context, createContext, problem, refOk } from './transform-context.ts';
@@ -24,12 +24,6 @@ const CYCLE_TEXT: Partial<Record<RelType, { self: string; cycle: string }>> = {
     self: 'a parent other than the technique itself: this technique is its own parent',
     cycle: 'a parent that is not its own sub-technique: this link is on a subtechnique-of cycle',
   },
-};
-
-const KILL_CHAINS: Record<Domain, string> = {
-  'enterprise-attack': 'mitre-attack',
-  'mobile-attack': 'mitre-mobile-attack',
-  'ics-attack': 'mitre-ics-attack',
 };
 
 /** An object already in the graph, as an incremental import needs to resolve references to it. */

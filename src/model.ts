@@ -64,5 +64,12 @@ export const STIX_RELATIONSHIPS: Record<string, { type: RelType; from: string[];
   'revoked-by': { type: 'REVOKED_BY', from: NODE_TYPES, to: NODE_TYPES },
 };
 
+/** The kill chain each domain's techniques name their tactics in (`kill_chain_phases`). */
+export const KILL_CHAINS: Record<Domain, string> = {
+  'enterprise-attack': 'mitre-attack',
+  'mobile-attack': 'mitre-mobile-attack',
+  'ics-attack': 'mitre-ics-attack',
+};
+
 /** The ATT&CK ID prefix the external reference source names use, per domain. */
 export const ATTACK_SOURCE_NAMES = new Set(['mitre-attack', 'mitre-mobile-attack', 'mitre-ics-attack']);

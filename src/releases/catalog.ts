@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ATTACK_SOURCE_NAMES, DOMAINS, type Domain, type RelType, STIX_RELATIONSHIPS } from '../model.ts';
+import {
+  ATTACK_SOURCE_NAMES,
+  DOMAINS,
+  type Domain,
+  IGNORED_TYPES,
+  KILL_CHAINS,
+  type RelType,
+  STIX_RELATIONSHIPS,
+} from '../model.ts';
 
 /*
  * A release's catalog: the few facts of each object and relationship that a comparison or a
@@ -72,15 +80,6 @@ export interface StixLike {
   target_ref?: string;
 }
 
-/** The kill chain each domain's techniques name their tactics in. */
-export const KILL_CHAIN: Record<Domain, string> = {
-  'enterprise-attack': 'mitre-attack',
-  'mobile-attack': 'mitre-mobile-attack',
-  'ics-attack': 'mitre-ics-attack',
-};
-
-const NOT_CATALOGUED = new Set(['identity', 'marking-definition', 'x-mitre-collection']);
-
 /*
  * The fingerprint leaves out what says nothing about the object in this domain: fields that are
  * absent, false or empty (`revoked: false` and no `revoked` are one fact) and `x_mitre_domains` (a
@@ -103,7 +102,7 @@ function objectOf(o: StixLike, domain: Domain): CatalogObject {
     o.type === 'x-mitre-tactic'
       ? [o.x_mitre_shortname ?? '']
       : (o.kill_chain_phases ?? [])
-          .filter((p) => p.kill_chain_name === KILL_CHAIN[domain])
+          .filter((p) => p.kill_chain_name === KILL_CHAINS[domain])
           .map((p) => p.phase_name);
   return {
     stixId: o.id,
@@ -125,7 +124,7 @@ function objectOf(o: StixLike, domain: Domain): CatalogObject {
  * or with an end outside the bundle, are left out, as the importer leaves them out.
  */
 export function catalogFromStix(objects: readonly StixLike[], domain: Domain, release: string): Catalog {
-  const nodes = objects.filter((o) => o.type !== 'relationship' && !NOT_CATALOGUED.has(o.type));
+  const nodes = objects.filter((o) => o.type !== 'relationship' && !IGNORED_TYPES.has(o.type));
   const ids = new Set(nodes.map((o) => o.id));
   const relationships: CatalogRelationship[] = [];
   for (const r of objects) {

@@ -8,7 +8,6 @@ export {
   type CatalogRelationship,
   catalogFromBundle,
   catalogFromStix,
-  KILL_CHAIN,
   type StixLike,
 } from './catalog.ts';
 export {

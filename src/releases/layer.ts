@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LAYER_VERSION, NAVIGATOR_VERSION } from '../navigator/layer.ts';
 import type { Catalog, CatalogObject } from './catalog.ts';
 import { type Lookup, lookup, tacticIds, tacticOf } from './lookup.ts';
 import { type MigratedItem, migrate } from './migrate.ts';
@@ -8,10 +9,6 @@ import { type MigratedItem, migrate } from './migrate.ts';
  * layers/spec/v4.5). Every field of the input layer and of each technique is kept; each technique
  * records its outcome in its metadata.
  */
-
-export const MIGRATED_LAYER_VERSION = '4.5';
-/** The Navigator version written into migrated layers; 4.5 layers need at least 4.9.0. */
-export const MIGRATED_NAVIGATOR_VERSION = '5.1.0';
 
 const divider = z.object({ divider: z.boolean() });
 const metadata = z.array(z.union([z.object({ name: z.string(), value: z.string() }), divider]));
@@ -185,8 +182,8 @@ export function migrateLayer(input: unknown, from: Catalog, to: Catalog): Migrat
       versions: {
         ...layer.versions,
         attack: to.release.split('.')[0],
-        navigator: MIGRATED_NAVIGATOR_VERSION,
-        layer: MIGRATED_LAYER_VERSION,
+        navigator: NAVIGATOR_VERSION,
+        layer: LAYER_VERSION,
       },
       techniques,
       metadata: [

@@ -31,7 +31,7 @@ const RULES: { from: string; may: string[] }[] = [
   { from: 'src/local-neo4j/', may: ['src/local-neo4j/', 'src/env.ts'] },
   { from: 'src/analytics/', may: ['src/analytics/'] },
   { from: 'src/navigator/', may: ['src/navigator/'] },
-  { from: 'src/releases/', may: ['src/releases/', 'src/model.ts', 'src/change-log.ts'] },
+  { from: 'src/releases/', may: ['src/releases/', 'src/model.ts', 'src/change-log.ts', 'src/navigator/'] },
   { from: 'src/data/', may: ['src/data/', 'src/neo4j/', 'src/model.ts', 'src/change-log.ts'] },
   {
     from: 'src/schema/',
