@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { REL_TYPES, type RelType } from '../src/model.ts';
+import { REL_TYPES } from '../src/model.ts';
 import type { Query, Row, WriteTx } from '../src/neo4j/executor.ts';
+import { CREATE_RELS, q } from './cypher.ts';
 import { type Defect, type Holder, type Outside, sameRelease } from './references.ts';
 import type { PropValue, RelRow } from './rows.ts';
+import { versionText } from './versions.ts';
 
 /*
  * The graph side of references.ts: which objects of other domains end a bundle's outside
@@ -16,8 +18,6 @@ export interface Linked {
   /** Relationships of other domains' bundles that this import completed: key and domain. */
   completed: { stixId: string; domain: string }[];
 }
-
-const q = (name: string, cypher: string): Query => ({ name, cypher });
 
 const READ_ENDPOINTS = q(
   'import.readEndpoints',
@@ -55,18 +55,6 @@ const READ_OPEN = q(
           p.to AS to, p.missing AS missing, p.propsJson AS propsJson, p.hash AS hash,
           coalesce(a.domains, []) AS fromDomains, coalesce(b.domains, []) AS toDomains`,
 );
-const CREATE_LINKS = Object.fromEntries(
-  REL_TYPES.map((type) => [
-    type,
-    q(
-      `import.completeReferences.${type}`,
-      `UNWIND $rows AS r
-       MATCH (a:AttackObject {stixId: r.from}) MATCH (b:AttackObject {stixId: r.to})
-       CREATE (a)-[x:${type}]->(b) SET x = r.props, x.hash = r.hash, x.domains = [r.domain], x.versions = [r.version]`,
-    ),
-  ]),
-) as Record<RelType, Query>;
-
 const endpointRow = z.object({ stixId: z.string(), stixType: z.string(), domains: z.array(z.string()) });
 const releaseRow = z.object({ domain: z.string(), release: z.string().nullable() });
 const recordRow = z.object({ key: z.string(), hash: z.string().nullable(), release: z.string().nullable() });
@@ -182,11 +170,15 @@ export async function linkReferences(tx: WriteTx, options: LinkOptions): Promise
       .filter((r) => r.relType === type)
       .map((r) => {
         const props = JSON.parse(r.propsJson) as Record<string, PropValue>;
-        // The same "domain modified hash" the domain's own import records (see diff.ts).
-        const version = `${r.domain} ${String(props.modified ?? '')} ${r.hash}`;
-        return { from: r.from, to: r.to, props, hash: r.hash, domain: r.domain, version };
+        // Written as the domain's own import writes a relationship, with that domain's version.
+        const version = versionText({
+          domain: r.domain,
+          modified: String(props.modified ?? ''),
+          hash: r.hash,
+        });
+        return { from: r.from, to: r.to, props, hash: r.hash, domains: [r.domain], versions: [version] };
       });
-    if (rows.length) await tx.run(CREATE_LINKS[type], { rows });
+    if (rows.length) await tx.run(CREATE_RELS[type], { rows });
   }
   written += complete.length;
   return { written, completed: complete.map((r) => ({ stixId: r.key, domain: r.domain })) };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor, Row, WriteTx } from '../src/neo4j/executor.ts';
+import { q } from './cypher.ts';
 import type { ExistingNode, ExistingRel } from './diff.ts';
 import type { KnownObject } from './transform.ts';
 
@@ -7,8 +8,6 @@ import type { KnownObject } from './transform.ts';
  * The importer's own reads of the graph, each parsed with zod: what the diff compares a bundle with,
  * and what an incremental pull resolves its references against.
  */
-
-const q = (name: string, cypher: string): Query => ({ name, cypher });
 
 export const READ_NODES = q(
   'import.readNodes',
