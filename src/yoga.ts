@@ -2,7 +2,7 @@ import { PothosValidationError } from '@pothos/core';
 import { useCORS } from '@whatwg-node/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CORSOptions, createYoga, type Plugin, maskError as yogaMaskError } from 'graphql-yoga';
-import { type Context, createContext } from './context.ts';
+import type { Context } from './context.ts';
 import { createPerImport, type PerImport } from './data/analytics/per-import.ts';
 import { DATA_VERSION } from './data/graph-state.ts';
 import type { Config } from './env.ts';
@@ -220,14 +220,13 @@ export function createApp({
     privateResponses: config.auth.keyDigests.length > 0,
   });
 
-  // Every Neo4j call of a request shares one deadline, enforced as each transaction's timeout.
+  // Every Neo4j call of a request shares one deadline, enforced as each transaction's timeout; with
+  // consistent reads the request's reader also reads the data version (see batchingReader).
   const makeDb = (batching?: BatchingOptions) =>
-    createContext(
-      withDeadline(executor, Date.now() + http.requestTimeoutMs),
+    withDeadline(executor, Date.now() + http.requestTimeoutMs).batching(
       http.consistentReads ? DATA_VERSION : undefined,
-      undefined,
       batching,
-    ).db;
+    );
 
   const plugins: Plugin[] = [
     // Order matters: onRequest hooks run in this order, and the first to answer ends the request.
