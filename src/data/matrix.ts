@@ -1,13 +1,15 @@
 import type { ReadExecutor } from '../neo4j/executor.ts';
-import { shapes, TACTICS, TACTICS_ORDER } from './objects.ts';
+import { TACTICS, TACTICS_ORDER } from './objects.ts';
 import { type Level, type NestedPage, nestedPage, nestedParams, type RelatedItem } from './related.ts';
 import {
   type NodeRow,
   type Page,
   type Projection,
+  pageFrom,
   project,
   q,
   rowsAs,
+  shapes,
   type Visibility,
   visibilityParams,
 } from './rows.ts';
@@ -63,11 +65,6 @@ export interface Matrix {
   /** Each technique's page of sub-techniques, by the technique's STIX id (empty without that level). */
   subtechniques: Map<string, Page<RelatedItem>>;
 }
-
-const pageFrom = (page: NestedPage): Page<RelatedItem> => ({
-  totalCount: page.totalCount ?? null,
-  items: page.items,
-});
 
 /** The tactics (`keys` of each) with their techniques' and, when given, sub-techniques' pages: one round trip. */
 export async function fetchMatrix(

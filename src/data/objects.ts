@@ -21,12 +21,15 @@ import {
   type NodeRow,
   orderBy,
   type Page,
+  type PageResult,
   type Projection,
+  pageFrom,
   project,
   projectComplete,
   q,
   rowsAs,
   SKIP_LIMIT,
+  shapes,
   slice,
   type Visibility,
   visibilityParams,
@@ -36,21 +39,6 @@ import {
 
 const perLabel = (build: (label: Label) => Query) =>
   Object.fromEntries(LABEL_NAMES.map((label) => [label, build(label)])) as Record<Label, Query>;
-
-/** Builds a query once per shape (key); the bound only guards against a client that invents endless ones. */
-export function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
-  const built = new Map<string, Query>();
-  return (...args: A): Query => {
-    const k = key(...args);
-    let query = built.get(k);
-    if (!query) {
-      if (built.size >= 500) built.clear();
-      query = build(...args);
-      built.set(k, query);
-    }
-    return query;
-  };
-}
 
 /** `n` as `projection` reads it, or with every property when there is none to go by. */
 const projectAs = (x: string, keys: Projection | undefined) => (keys ? project(x, keys) : projectComplete(x));
@@ -182,14 +170,6 @@ export const tacticsQuery = shapes(
 interface NodeResult<T = NodeRow> {
   node: T;
 }
-interface PageResult<T> {
-  totalCount?: number;
-  items: T[];
-}
-const pageFrom = <T>(row: PageResult<T> | undefined): Page<T> => ({
-  totalCount: row?.totalCount ?? null,
-  items: row?.items ?? [],
-});
 
 export async function fetchByStixIds(
   db: ReadExecutor,
@@ -211,26 +191,25 @@ const CORE_BY_STIX_IDS = q(
   `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${project('n', CORE)} AS node`,
 );
 
-/** The core properties of each node in `ids`, in the order of `ids` (null for an unknown id). */
-export async function fetchCore(db: ReadExecutor, ids: readonly string[]): Promise<(CoreRow | null)[]> {
+/** The nodes `query` reads for `ids`, in the order of `ids` (null for an unknown id). */
+async function byStixIds<T extends NodeRow>(
+  db: ReadExecutor,
+  query: Query,
+  ids: readonly string[],
+): Promise<(T | null)[]> {
   if (ids.length === 0) return [];
-  const rows = rowsAs<NodeResult<CoreRow>>(await db.read(CORE_BY_STIX_IDS, { ids: [...new Set(ids)] }));
+  const rows = rowsAs<NodeResult<T>>(await db.read(query, { ids: [...new Set(ids)] }));
   const byId = new Map(rows.map((r) => [r.node.stixId, r.node]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 
+/** The core properties of each node in `ids`, in the order of `ids` (null for an unknown id). */
+export const fetchCore = (db: ReadExecutor, ids: readonly string[]) =>
+  byStixIds<CoreRow>(db, CORE_BY_STIX_IDS, ids);
+
 /** Every property of each node in `ids`, in the order of `ids` (null for an unknown id). */
-export async function fetchComplete(
-  db: ReadExecutor,
-  ids: readonly string[],
-): Promise<(CompleteRow | null)[]> {
-  if (ids.length === 0) return [];
-  const rows = rowsAs<NodeResult<CompleteRow>>(
-    await db.read(COMPLETE_BY_STIX_IDS, { ids: [...new Set(ids)] }),
-  );
-  const byId = new Map(rows.map((r) => [r.node.stixId, r.node]));
-  return ids.map((id) => byId.get(id) ?? null);
-}
+export const fetchComplete = (db: ReadExecutor, ids: readonly string[]) =>
+  byStixIds<CompleteRow>(db, COMPLETE_BY_STIX_IDS, ids);
 
 export interface LookupKeys {
   stixId?: string | null;
@@ -280,7 +259,7 @@ export async function lookupAhead(
   if (!found) return { node: null };
   return {
     node: found.node,
-    page: found.page && { totalCount: found.page.totalCount ?? null, items: found.page.items },
+    page: found.page && pageFrom(found.page),
   };
 }
 

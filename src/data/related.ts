@@ -7,10 +7,12 @@ import {
   orderBy,
   type Page,
   type Projection,
+  pageFrom,
   project,
   q,
   rowsAs,
   SKIP_LIMIT,
+  shapes,
   slice,
   type Via,
   type Visibility,
@@ -109,7 +111,7 @@ export const itemOf = (node: string, reads: Reads, extras: Record<string, string
 };
 
 /** The relationship `r`'s text and citations, when selected. */
-const useText = (reads: Reads) => ({
+export const useText = (reads: Reads) => ({
   description: reads.text && 'r.description',
   referencesJson: reads.references && 'r.referencesJson',
 });
@@ -221,22 +223,14 @@ export interface Family {
   shape(reads: Reads): Query;
 }
 
-const MAX_SHAPES = 500;
-
 export function family(name: string, body: Body): Family {
-  const shapes = new Map<string, Query>();
   return {
     name,
     body,
-    shape(reads) {
-      let query = shapes.get(reads.key);
-      if (!query) {
-        if (shapes.size >= MAX_SHAPES) shapes.clear();
-        query = batched(name, body(reads), reads.count);
-        shapes.set(reads.key, query);
-      }
-      return query;
-    },
+    shape: shapes(
+      (reads: Reads) => reads.key,
+      (reads: Reads) => batched(name, body(reads), reads.count),
+    ),
   };
 }
 
@@ -317,8 +311,7 @@ export async function fetchPages(
   if (unique.length === 0) return [];
   const rows = await db.read(of.shape(reads), { ids: unique, ...pageParams(options) });
   const byId = new Map<string, Page<RelatedItem>>();
-  for (const row of rowsAs<PageRow>(rows))
-    byId.set(row.id, { totalCount: row.totalCount ?? null, items: row.items });
+  for (const row of rowsAs<PageRow>(rows)) byId.set(row.id, pageFrom(row));
   return ids.map((id) => byId.get(id) ?? { totalCount: reads.count ? 0 : null, items: [] });
 }
 

@@ -282,6 +282,35 @@ export interface Page<T> {
 
 export const emptyPage = <T>(): Page<T> => ({ totalCount: 0, items: [] });
 
+/** A page as a statement returns it: `totalCount` only when it was asked for. */
+export interface PageResult<T> {
+  totalCount?: number | null;
+  items: T[];
+}
+/** A statement's page as a `Page` (none at all: an empty page of unknown size). */
+export const pageFrom = <T>(row: PageResult<T> | undefined): Page<T> => ({
+  totalCount: row?.totalCount ?? null,
+  items: row?.items ?? [],
+});
+
+/**
+ * Builds a query once per shape (key) and keeps it: a schema has few shapes; the bound only
+ * guards against a client that invents endless ones.
+ */
+export function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
+  const built = new Map<string, Query>();
+  return (...args: A): Query => {
+    const k = key(...args);
+    let query = built.get(k);
+    if (!query) {
+      if (built.size >= 500) built.clear();
+      query = build(...args);
+      built.set(k, query);
+    }
+    return query;
+  };
+}
+
 /**
  * The rows of one of this module's queries, as the type its Cypher returns. The one place rows
  * become typed: every caller names the shape its query's `RETURN` produces.

@@ -1,4 +1,4 @@
-import { family, itemOf, pageOf, type Reads } from './related.ts';
+import { family, itemOf, pageOf, type Reads, useText } from './related.ts';
 import { active, orderBy, project, usagePaths, viasIn, visible } from './rows.ts';
 
 /*
@@ -54,8 +54,7 @@ const ACTOR_TECHNIQUES_BODY = (reads: Reads) => {
     itemOf('n', reads, {
       via: reads.via && viasIn('found'),
       subtechniques: !!reads.subtechniques && 'subtechniques',
-      description: reads.text && 'r.description',
-      referencesJson: reads.references && 'r.referencesJson',
+      ...useText(reads),
     }),
   )}`;
 };
@@ -74,8 +73,7 @@ const TECHNIQUE_GROUPS_BODY = (reads: Reads) => {
     ['n', ...(reads.via ? ['found'] : []), ...(text ? ['r'] : [])],
     itemOf('n', reads, {
       via: reads.via && viasIn('found'),
-      description: reads.text && 'r.description',
-      referencesJson: reads.references && 'r.referencesJson',
+      ...useText(reads),
     }),
   )}`;
 };
