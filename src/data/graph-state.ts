@@ -21,11 +21,11 @@ export const DATA_VERSION: Query = {
     OPTIONAL MATCH (r:ImportRun)
     WITH r ORDER BY r.finishedAt DESC, r.id DESC
     WITH collect(r.id) AS ids
-    RETURN size(ids) AS runs, ids[0] AS latest, toString(size(ids)) + ':' + coalesce(ids[0], 'none') AS version`,
+    RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') AS version`,
 };
 
 const readyRow = z.object({ imported: z.boolean() });
-const versionRow = z.object({ runs: z.number().int(), latest: z.string().nullable() });
+const versionRow = z.object({ version: z.string() });
 
 /** Whether Neo4j answers and holds ATT&CK data; throws when Neo4j does not answer. */
 export async function fetchImported(db: ReadExecutor, timeoutMs: number): Promise<boolean> {
@@ -36,6 +36,5 @@ export async function fetchImported(db: ReadExecutor, timeoutMs: number): Promis
 /** An opaque version of the graph's data: the latest import run and how many there were. */
 export async function fetchDataVersion(db: ReadExecutor): Promise<string> {
   const [row] = await db.read(DATA_VERSION);
-  const { runs, latest } = versionRow.parse(row);
-  return `${runs}:${latest ?? 'none'}`;
+  return versionRow.parse(row).version;
 }

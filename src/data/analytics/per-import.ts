@@ -83,7 +83,7 @@ export function createPerImport({ maxEntries = PER_IMPORT_MAX_ENTRIES }: { maxEn
 
 export type PerImport = ReturnType<typeof createPerImport>;
 
-/** Data versions are `runs:latest` (see fetchDataVersion): a later import has more runs. */
+/** Data versions are `runs:latest` (DATA_VERSION): a later import has more runs. */
 function isOlder(a: string, b: string): boolean {
   return Number.parseInt(a, 10) < Number.parseInt(b, 10);
 }
