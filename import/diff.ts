@@ -1,4 +1,4 @@
-import type { ObjectChange, RelationshipChange } from '../src/change-log.ts';
+import { type ObjectChange, type RelationshipChange, versionChangeOf } from '../src/change-log.ts';
 import type { NodeType, RelType } from '../src/model.ts';
 import type { NodeWriteRow, Props, RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
@@ -52,8 +52,6 @@ export const planSize = (p: Plan) =>
   p.updateRels.length +
   p.setRelDomains.length +
   p.deleteRels.length;
-
-const major = (v: string | null | undefined) => (v ?? '').split('.')[0];
 
 /**
  * Pure: the writes that turn the graph into "this bundle is the domain's whole truth", leaving other
@@ -137,8 +135,7 @@ function nodeChange(e: ExistingNode, props: Props, base: Omit<ObjectChange, 'cha
   return {
     change: 'modified',
     ...base,
-    versionChange:
-      e.version === toVersion ? 'none' : major(e.version) === major(toVersion) ? 'minor' : 'major',
+    versionChange: versionChangeOf(e.version, toVersion),
     fromVersion: e.version,
     toVersion,
   };

@@ -11,6 +11,14 @@ export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** How a modified object's `x_mitre_version` moved. */
 export const VERSION_CHANGES = ['major', 'minor', 'none'] as const;
+export type VersionChange = (typeof VERSION_CHANGES)[number];
+
+const major = (v: string | null | undefined) => (v ?? '').split('.')[0];
+/** The one rule for how far a version moved, for import runs and release diffs alike. */
+export const versionChangeOf = (
+  from: string | null | undefined,
+  to: string | null | undefined,
+): VersionChange => (from === to ? 'none' : major(from) === major(to) ? 'minor' : 'major');
 
 export const RELATIONSHIP_CHANGE_KINDS = ['added', 'modified', 'removed'] as const;
 

@@ -1,7 +1,8 @@
-import type {
-  ChangeKind,
-  ObjectChange as LoggedObjectChange,
-  RelationshipChange as LoggedRelationshipChange,
+import {
+  type ChangeKind,
+  type ObjectChange as LoggedObjectChange,
+  type RelationshipChange as LoggedRelationshipChange,
+  versionChangeOf,
 } from '../change-log.ts';
 import type { Catalog, CatalogObject, CatalogRelationship } from './catalog.ts';
 import { type Focus, focusOn } from './focus.ts';
@@ -68,12 +69,14 @@ export interface DiffOptions {
   group?: string;
 }
 
-const major = (v: string | null) => (v ?? '').split('.')[0];
 const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function versionChange(a: CatalogObject, b: CatalogObject) {
-  const change = a.version === b.version ? 'none' : major(a.version) === major(b.version) ? 'minor' : 'major';
-  return { versionChange: change, fromVersion: a.version, toVersion: b.version } as const;
+  return {
+    versionChange: versionChangeOf(a.version, b.version),
+    fromVersion: a.version,
+    toVersion: b.version,
+  };
 }
 
 /** How one object that both releases hold changed, or null when it did not. */
