@@ -3,7 +3,6 @@ import path from 'node:path';
 import { DEFAULT_LIMITS, download, gunzipCapped, type ImportLimits, isGzip, readCapped } from './download.ts';
 import { ImportError } from './errors.ts';
 import {
-  MITRE_BASE_URL,
   NO_CACHE,
   type OfficialOptions,
   type OfficialRead,
@@ -24,15 +23,6 @@ export interface SourceData {
   attackVersion: string | null;
   /** What the user should know about where it came from: the cache, or a local fallback. */
   notes: string[];
-}
-
-/** MITRE's published STIX 2.1 bundles (attack-stix-data) for a shorthand such as `attack:mobile@17.1`. */
-export function officialUrl(
-  source: string,
-  baseUrl = MITRE_BASE_URL,
-): { url: string; version: string | null } | null {
-  const official = parseOfficial(source, baseUrl);
-  return official && { url: official.url, version: official.version };
 }
 
 /** Parses a bundle's bytes, with one clear line for each way it can be wrong. */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { officialUrl } from '../../import/read.ts';
+import { parseOfficial } from '../../import/official.ts';
 import { importCli } from '../helpers/cli.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { fixturePath, MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
@@ -72,13 +72,15 @@ describe('npm run import', () => {
 
 describe('MITRE shorthands', () => {
   it('name the published STIX 2.1 bundle of a domain, latest or a release', () => {
-    expect(officialUrl('attack:enterprise')?.url).toBe(
+    expect(parseOfficial('attack:enterprise')?.url).toBe(
       'https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json',
     );
-    expect(officialUrl('attack:mobile@17.1')).toEqual({
+    expect(parseOfficial('attack:mobile@17.1')).toEqual({
+      domain: 'mobile-attack',
       url: 'https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/mobile-attack/mobile-attack-17.1.json',
       version: '17.1',
+      file: 'mobile-attack-17.1.json',
     });
-    expect(officialUrl('attack:pre')).toBeNull();
+    expect(parseOfficial('attack:pre')).toBeNull();
   });
 });
