@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { ReadExecutor } from '../../neo4j/executor.ts';
-import { active, type Domain, domainRank, LABELS, type Label, q } from '../rows.ts';
+import { active, type Domain, domainRank, inRelease, LABELS, type Label, q } from '../rows.ts';
+
+/**
+ * Where an analyst query enters the graph: the newest release (`:Current`). Traversals from there
+ * stay in that release (relationships never cross releases).
+ */
+export const entry = (x: string) => inRelease(x, false);
 
 /** Current objects of the domain: the analyst queries never count revoked or deprecated ones. */
 export const current = (x: string) => `${active(x)} AND ($domain IS NULL OR $domain IN ${x}.domains)`;
@@ -26,7 +32,7 @@ export const RESOLVE_KEYS = q(
        AND (toLower(n.name) = toLower(key) OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower(key)))
      RETURN n
    }
-   WITH key, n WHERE any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+   WITH key, n WHERE ${entry('n')} AND any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
    WITH key, n ORDER BY n.attackId, n.stixId
    RETURN key, head(collect(n.stixId)) AS stixId`,
 );
@@ -70,7 +76,7 @@ export async function resolveKeys(
 /** Every current technique of the domain (and platform), with its parent and tactic shortnames. */
 export const TECHNIQUE_CATALOG = q(
   'analytics.techniqueCatalog',
-  `MATCH (t:Technique) WHERE ${current('t')} AND ${onPlatform('t')}
+  `MATCH (t:Technique) WHERE ${entry('t')} AND ${current('t')} AND ${onPlatform('t')}
    OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(p:Technique)
    OPTIONAL MATCH (t)-[:IN_TACTIC]->(ta:Tactic) WHERE ${current('ta')}
    WITH t, head(collect(DISTINCT p.stixId)) AS parent, collect(DISTINCT ta.shortname) AS tactics
@@ -100,7 +106,7 @@ export async function fetchCatalog(
 /** The domain's tactics in matrix order (enterprise, mobile, then ICS when no domain is given). */
 export const TACTIC_ORDER = q(
   'analytics.tacticOrder',
-  `MATCH (n:Tactic) WHERE ${current('n')}
+  `MATCH (n:Tactic) WHERE ${entry('n')} AND ${current('n')}
    OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
    WITH n, min(r.order) AS position,
         ${domainRank('n')} AS rank
@@ -135,7 +141,7 @@ export async function fetchLatestVersion(db: ReadExecutor, domain: Domain): Prom
 /** ATT&CK IDs by STIX id, to order results stably without loading whole nodes. */
 export const ATTACK_IDS = q(
   'analytics.attackIds',
-  'MATCH (n:AttackObject) WHERE n.stixId IN $ids RETURN n.stixId AS stixId, n.attackId AS attackId',
+  `MATCH (n:AttackObject) WHERE n.stixId IN $ids AND ${entry('n')} RETURN n.stixId AS stixId, n.attackId AS attackId`,
 );
 
 export async function fetchAttackIds(
@@ -151,7 +157,7 @@ export async function fetchAttackIds(
 /** The ATT&CK IDs of every current object of `$labels` (groups: a few hundred), to order them stably. */
 export const ATTACK_IDS_OF_LABELS = q(
   'analytics.attackIdsOfLabels',
-  `MATCH (n:AttackObject) WHERE any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+  `MATCH (n:AttackObject) WHERE ${entry('n')} AND any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
    RETURN n.stixId AS stixId, n.attackId AS attackId`,
 );
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import type { Domain } from '../rows.ts';
-import { current, onPlatform } from './common.ts';
+import { current, entry, onPlatform } from './common.ts';
 
 /**
  * Technique -> detection strategies -> analytics (of the platform) -> log sources, as flat rows:
@@ -11,7 +11,7 @@ export const DETECTION_CHAIN: Query = {
   name: 'analytics.detectionChain',
   cypher: `
 MATCH (t:Technique {stixId: $technique})<-[:DETECTS]-(s:DetectionStrategy)
-WHERE ${current('s')}
+WHERE ${entry('t')} AND ${current('s')}
 OPTIONAL MATCH (s)-[:HAS_ANALYTIC]->(a:Analytic) WHERE ${current('a')} AND ${onPlatform('a')}
 OPTIONAL MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
 WITH s, a, l, d ORDER BY d.attackId, l.name, l.channel
@@ -63,7 +63,7 @@ export const ANALYTICS_FROM: Query = {
   name: 'analytics.analyticsFrom',
   cypher: `
 MATCH (a:Analytic)-[:LOGS_FROM]->(d:DataComponent)
-WHERE d.stixId IN $dataComponents AND ${current('a')} AND ${onPlatform('a')}
+WHERE d.stixId IN $dataComponents AND ${entry('d')} AND ${current('a')} AND ${onPlatform('a')}
 WITH DISTINCT a
 MATCH (a)<-[:HAS_ANALYTIC]-(s:DetectionStrategy)-[:DETECTS]->(t:Technique)
 WHERE ${current('s')} AND ${current('t')}

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import { active, type Domain } from '../rows.ts';
-import { current } from './common.ts';
+import { current, entry } from './common.ts';
 
 /** Current mitigations with the current techniques they address (`mitigates`), among `$techniques`. */
 export const MITIGATIONS_OF: Query = {
   name: 'analytics.mitigationsOf',
   cypher: `
 MATCH (m:Mitigation)-[r:MITIGATES]->(t:Technique)
-WHERE t.stixId IN $techniques AND ${active('r')} AND ${current('m')}
+WHERE t.stixId IN $techniques AND ${entry('t')} AND ${active('r')} AND ${current('m')}
 RETURN m.stixId AS mitigation, m.attackId AS attackId, m.name AS name, collect(DISTINCT t.stixId) AS techniques`,
 };
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RelType } from '../../model.ts';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import type { Domain } from '../rows.ts';
-import { current } from './common.ts';
+import { current, entry } from './common.ts';
 
 /** The longest path `paths` searches; a variable-length bound cannot be a parameter, so one query per bound. */
 export const MAX_HOPS = 6;
@@ -26,6 +26,7 @@ const shortest = (hops: number): Query => ({
   name: `analytics.shortestPaths.${hops}`,
   cypher: `
 MATCH (a:AttackObject {stixId: $from}), (b:AttackObject {stixId: $to})
+WHERE ${entry('a')} AND ${entry('b')}
 MATCH p = allShortestPaths((a)-[*..${hops}]-(b))
 WHERE all(r IN relationships(p) WHERE type(r) IN $types AND NOT coalesce(r.revoked, false) AND NOT coalesce(r.deprecated, false))
   AND all(n IN nodes(p) WHERE ${current('n')})

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import { type Domain, LABELS, type Label, usagePaths, VIAS, type Via } from '../rows.ts';
-import { current, onPlatform } from './common.ts';
+import { current, entry, onPlatform } from './common.ts';
 
 /** The kinds of object that use techniques, and the label each is stored under. */
 export const ACTOR_LABELS = {
@@ -14,7 +14,8 @@ export type ActorKind = keyof typeof ACTOR_LABELS;
 /** The current actors `a` of `$labels`, or only `$actors` when given. */
 const ACTORS = `
 MATCH (a:AttackObject)
-WHERE any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors) AND ${current('a')}`;
+WHERE ${entry('a')} AND any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors)
+  AND ${current('a')}`;
 
 /**
  * Technique usage of many actors at once, along the `$via` paths: DIRECT `uses`; CAMPAIGN, the

@@ -6,6 +6,7 @@ import type { CoreRow, Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { coreRows } from '../complete.ts';
+import { refOfNodeId } from '../refs.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -76,15 +77,18 @@ export const filtersOf = (args: UsageFilterArgs) => ({
   rollUp: args.rollUp ?? false,
 });
 
-/** Any ATT&CK object by STIX id, batched per request across every analyst field. */
+/**
+ * Any ATT&CK object by node id (a STIX id names the newest release's object, see `refOfNodeId`),
+ * batched per request across every analyst field.
+ */
 export async function loadNode(ctx: Context, id: string): Promise<CoreRow> {
-  const node = await coreRows(ctx).load(id);
+  const node = await coreRows(ctx).load(refOfNodeId(id));
   if (!node) throw new Error(`no object ${id}`);
   return node;
 }
 
 export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
-  const nodes = await coreRows(ctx).loadMany(ids);
+  const nodes = await coreRows(ctx).loadMany(ids.map(refOfNodeId));
   return nodes.filter((n): n is CoreRow => !!n && !(n instanceof Error));
 }
 
