@@ -45,7 +45,7 @@ const matrixQuery = shapes(
      subtechniques
        ? `CALL (page) {
      UNWIND page.items AS item
-     MATCH (p:AttackObject {stixId: item.node.stixId, release: n.release})
+     MATCH (p:AttackObject {stixId: item.node.stixId, release: item.node.release})
      ${nestedPage(subtechniques, SUBTECHNIQUES, ['p'], 'sub')}
      RETURN collect({id: p.stixId, release: p.release, page: sub}) AS pages
    }`
