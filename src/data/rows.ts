@@ -227,6 +227,36 @@ export const isNamed = (release: ReleaseArg): release is string => release != nu
 
 export const releaseParams = (release: ReleaseArg) => ({ release: release ?? null });
 
+/** A query per case of `inRelease`, each built once; pick the request's with its release. */
+export function perRelease(build: (named: boolean) => Query) {
+  const current = build(false);
+  const named = build(true);
+  return (release: ReleaseArg) => (isNamed(release) ? named : current);
+}
+
+/**
+ * A node's id where an id must name its release: `<stixId>@<release>` (the relay global id's, and
+ * the analyst queries' ids when a release is named). A bare STIX id names the newest release's node.
+ */
+export const nodeIdOf = (ref: { stixId: string; release?: string | null }) =>
+  ref.release ? `${ref.stixId}@${ref.release}` : ref.stixId;
+
+/** The ref a node id names (see `nodeIdOf`). */
+export function refOfNodeId(id: string): ReleaseRef {
+  const at = id.lastIndexOf('@');
+  return at < 0 ? { stixId: id, release: null } : { stixId: id.slice(0, at), release: id.slice(at + 1) };
+}
+
+/** The STIX ids of node ids, for queries that match by STIX id within one release. */
+export const stixIdsOf = (ids: readonly string[]) => ids.map((id) => refOfNodeId(id).stixId);
+
+/**
+ * Node `x`'s id as an analyst query returns it: the bare STIX id in the newest release (as
+ * before releases), `nodeIdOf`'s form in a named one, so its results load from that release.
+ */
+export const idOf = (x: string, named: boolean) =>
+  named ? `${x}.stixId + '@' + ${x}.release` : `${x}.stixId`;
+
 /** What lists read when the caller has no selection to go by: the properties every type shows. */
 export const CORE: Projection = projection([
   'stixId',

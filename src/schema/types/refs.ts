@@ -1,6 +1,6 @@
 import type { Context } from '../../context.ts';
 import { fetchByRefs } from '../../data/objects.ts';
-import type { Label, NodeRow, ReleaseRef } from '../../data/rows.ts';
+import { type Label, type NodeRow, nodeIdOf, refOfNodeId } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 
 /*
@@ -12,21 +12,15 @@ import { builder } from '../builder.ts';
 export const AttackObject = builder.interfaceRef<NodeRow>('AttackObject');
 export const Software = builder.interfaceRef<NodeRow>('Software');
 
-/**
- * A node's global id names its release (`<stixId>@<release>`): the same STIX id is another
- * object in another release, and `node(id:)` must fetch this one again.
+/*
+ * A node's global id names its release (`nodeIdOf`): the same STIX id is another object in another
+ * release, and `node(id:)` must fetch this one again. An id without a release (saved by an older
+ * client) names the newest release's node.
  */
-export const nodeIdOf = (row: NodeRow) => (row.release ? `${row.stixId}@${row.release}` : row.stixId);
-
-/** The ref a global id names; an id without a release (older clients) names the newest release's node. */
-export function refOfNodeId(id: string): ReleaseRef {
-  const at = id.lastIndexOf('@');
-  return at < 0 ? { stixId: id, release: null } : { stixId: id.slice(0, at), release: id.slice(at + 1) };
-}
 
 const loadable = (label: Label) =>
   builder.loadableNodeRef(label, {
-    id: { resolve: nodeIdOf },
+    id: { resolve: (row: NodeRow) => nodeIdOf(row) },
     // In the order of `ids`: an id without a release names a row whose own id has one.
     load: (ids: string[], ctx: Context) => fetchByRefs(ctx.db, label, ids.map(refOfNodeId)),
   });
