@@ -142,12 +142,44 @@ describe('one release or another', () => {
   });
 });
 
+describe('the analyst queries in a release', () => {
+  it('rank and layer the techniques the group uses in the release asked for', async () => {
+    const query = `query ($release: String, $group: String!) {
+      techniquePrevalence(release: $release) { techniques { technique { attackId release } count } }
+      groupsLayer(groups: [$group], release: $release) { layer }
+    }`;
+    type Data = {
+      techniquePrevalence: {
+        techniques: { technique: { attackId: string; release: string }; count: number }[];
+      };
+      groupsLayer: {
+        layer: { versions: { attack: string }; techniques: { techniqueID: string; score?: number }[] };
+      };
+    };
+    for (const release of [undefined, OLD, NEW]) {
+      const at = release ?? NEW;
+      const data = dataOf(await app.gql<Data>(query, { release, group: groupAttackId() }));
+      const expected = usedTechniques(raw[at] ?? [], GROUP);
+      const ranked = data.techniquePrevalence.techniques;
+      expect(ranked.map((t) => t.technique.attackId).sort()).toEqual(expected);
+      expect(ranked.every((t) => t.technique.release === at && t.count === 1)).toBe(true);
+      const layer = data.groupsLayer.layer;
+      // Scored entries are the techniques used; parents of used sub-techniques are only opened.
+      const scored = layer.techniques.filter((t) => t.score !== undefined).map((t) => t.techniqueID);
+      expect([...new Set(scored)].sort()).toEqual(expected);
+      // A layer names the major release only (Navigator's `versions.attack`).
+      expect(layer.versions.attack).toBe(at.split('.')[0]);
+    }
+  });
+});
+
 describe('an unknown release', () => {
   it.each([
     ['a lookup', '{ technique(attackId: "T1003", release: "9.9") { name } }'],
     ['a list', '{ groups(release: "9.9") { totalCount } }'],
     ['search', '{ search(text: "LSASS", release: "9.9") { totalCount } }'],
     ['the matrix', '{ tactics(release: "9.9") { name } }'],
+    ['an analyst query', '{ techniquePrevalence(release: "9.9") { actorCount } }'],
   ])('%s: UNKNOWN_RELEASE naming it and the imported releases', async (_what, query) => {
     const body = await app.gql(query);
     expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['UNKNOWN_RELEASE']);
