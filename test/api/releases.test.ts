@@ -173,6 +173,23 @@ describe('the analyst queries in a release', () => {
   });
 });
 
+describe('layer downloads', () => {
+  it("take release: the layer of each release has that release's techniques; an unknown one is a 400", async () => {
+    for (const release of [OLD, NEW]) {
+      const response = await app.yoga.fetch(
+        `http://test/layers/groups/${groupAttackId()}.json?release=${release}`,
+      );
+      expect(response.status).toBe(200);
+      const layer = (await response.json()) as { techniques: { techniqueID: string; score?: number }[] };
+      const scored = layer.techniques.filter((t) => t.score !== undefined).map((t) => t.techniqueID);
+      expect([...new Set(scored)].sort()).toEqual(usedTechniques(raw[release] ?? [], GROUP));
+    }
+    const unknown = await app.yoga.fetch(`http://test/layers/groups/${groupAttackId()}.json?release=9.9`);
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: string }).error).toContain('9.9');
+  });
+});
+
 describe('an unknown release', () => {
   it.each([
     ['a lookup', '{ technique(attackId: "T1003", release: "9.9") { name } }'],
