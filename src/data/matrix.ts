@@ -1,13 +1,17 @@
 import type { ReadExecutor } from '../neo4j/executor.ts';
-import { TACTICS, TACTICS_ORDER } from './objects.ts';
+import { TACTICS_ORDER, tactics } from './objects.ts';
 import { type Level, type NestedPage, nestedPage, nestedParams, type RelatedItem } from './related.ts';
 import {
+  isNamed,
+  type NodeRef,
   type NodeRow,
   type Page,
   type Projection,
   pageFrom,
   project,
   q,
+  type ReleaseArg,
+  releaseParams,
   rowsAs,
   shapes,
   type Visibility,
@@ -29,21 +33,21 @@ const SUBTECHNIQUES = 'subtechniques';
 const levelKey = (level: Level | undefined) => (level ? `${level.of.name}|${level.reads.key}` : '-');
 
 const matrixQuery = shapes(
-  (keys: Projection, techniques: Level, subtechniques?: Level) =>
-    [keys.join(','), levelKey(techniques), levelKey(subtechniques)].join('|'),
-  (keys: Projection, techniques: Level, subtechniques?: Level) =>
+  (named: boolean, keys: Projection, techniques: Level, subtechniques?: Level) =>
+    [named, keys.join(','), levelKey(techniques), levelKey(subtechniques)].join('|'),
+  (named: boolean, keys: Projection, techniques: Level, subtechniques?: Level) =>
     q(
       'objects.tactics.matrix',
-      `${TACTICS}
+      `${tactics(named)}
    WITH n, position, n AS p
    ${nestedPage(techniques, TECHNIQUES, ['n', 'position'], 'page')}
    ${
      subtechniques
        ? `CALL (page) {
      UNWIND page.items AS item
-     MATCH (p:AttackObject {stixId: item.node.stixId})
+     MATCH (p:AttackObject {stixId: item.node.stixId, release: item.node.release})
      ${nestedPage(subtechniques, SUBTECHNIQUES, ['p'], 'sub')}
-     RETURN collect({id: p.stixId, page: sub}) AS pages
+     RETURN collect({id: p.stixId, release: p.release, page: sub}) AS pages
    }`
        : 'WITH n, position, page, [] AS pages'
    }
@@ -55,35 +59,38 @@ const matrixQuery = shapes(
 interface MatrixRow {
   node: NodeRow;
   page: NestedPage;
-  pages: { id: string; page: NestedPage }[];
+  pages: { id: string; release: string; page: NestedPage }[];
 }
 
 export interface Matrix {
   tactics: NodeRow[];
-  /** Each tactic's page of techniques, by the tactic's STIX id. */
-  techniques: Map<string, Page<RelatedItem>>;
-  /** Each technique's page of sub-techniques, by the technique's STIX id (empty without that level). */
-  subtechniques: Map<string, Page<RelatedItem>>;
+  /** Each tactic's page of techniques, with the tactic's ref. */
+  techniques: [NodeRef, Page<RelatedItem>][];
+  /** Each technique's page of sub-techniques, with the technique's ref (empty without that level). */
+  subtechniques: [NodeRef, Page<RelatedItem>][];
 }
 
 /** The tactics (`keys` of each) with their techniques' and, when given, sub-techniques' pages: one round trip. */
 export async function fetchMatrix(
   db: ReadExecutor,
-  options: Visibility,
+  options: Visibility & { release?: ReleaseArg },
   keys: Projection,
   techniques: Level,
   subtechniques?: Level,
 ): Promise<Matrix> {
-  const rows = await db.read(matrixQuery(keys, techniques, subtechniques), {
+  const rows = await db.read(matrixQuery(isNamed(options.release), keys, techniques, subtechniques), {
     ...visibilityParams(options),
+    ...releaseParams(options.release),
     ...nestedParams(techniques, TECHNIQUES),
     ...(subtechniques ? nestedParams(subtechniques, SUBTECHNIQUES) : {}),
   });
-  const out: Matrix = { tactics: [], techniques: new Map(), subtechniques: new Map() };
+  const out: Matrix = { tactics: [], techniques: [], subtechniques: [] };
   for (const row of rowsAs<MatrixRow>(rows)) {
     out.tactics.push(row.node);
-    out.techniques.set(row.node.stixId, pageFrom(row.page));
-    for (const { id, page } of row.pages) out.subtechniques.set(id, pageFrom(page));
+    // The tactic's release is in its row: `projection` reads it with the STIX id.
+    out.techniques.push([{ stixId: row.node.stixId, release: row.node.release ?? '' }, pageFrom(row.page)]);
+    for (const { id, release, page } of row.pages)
+      out.subtechniques.push([{ stixId: id, release }, pageFrom(page)]);
   }
   return out;
 }

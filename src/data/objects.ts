@@ -15,9 +15,11 @@ import {
   type CoreRow,
   type Domain,
   domainRank,
-  LABEL_NAMES,
+  inRelease,
+  isNamed,
   LABELS,
   type Label,
+  matchesRef,
   type NodeRow,
   orderBy,
   type Page,
@@ -27,6 +29,10 @@ import {
   project,
   projectComplete,
   q,
+  type ReleaseArg,
+  type ReleaseRef,
+  refKey,
+  releaseParams,
   rowsAs,
   SKIP_LIMIT,
   shapes,
@@ -37,18 +43,22 @@ import {
   type Window,
 } from './rows.ts';
 
-const perLabel = (build: (label: Label) => Query) =>
-  Object.fromEntries(LABEL_NAMES.map((label) => [label, build(label)])) as Record<Label, Query>;
-
 /** `n` as `projection` reads it, or with every property when there is none to go by. */
 const projectAs = (x: string, keys: Projection | undefined) => (keys ? project(x, keys) : projectComplete(x));
 
-/** Nodes of one label by STIX id: the relay `node` field and loadable nodes use these. */
-export const BY_STIX_IDS = perLabel((label) =>
-  q(
-    `objects.byStixIds.${label}`,
-    `MATCH (n:${LABELS[label]}) WHERE n.stixId IN $ids RETURN ${projectComplete('n')} AS node`,
-  ),
+/**
+ * Nodes of one label by (STIX id, release), a null release naming the newest release's node: the
+ * relay `node` field uses these.
+ */
+export const byRefsQuery = shapes(
+  (label: Label) => label,
+  (label: Label) =>
+    q(
+      `objects.byRefs.${label}`,
+      `UNWIND $keys AS key
+     MATCH (n:AttackObject {stixId: key.stixId}) WHERE n:${LABELS[label]} AND ${matchesRef('n', 'key')}
+     RETURN key, ${projectComplete('n')} AS node`,
+    ),
 );
 
 /** What each lookup key asks of `n`; a lookup's query holds only the keys it was given. */
@@ -71,14 +81,14 @@ const LOOKUP_KEY_NAMES = Object.keys(LOOKUP_KEYS) as LookupKey[];
  * scanning the label for `$key IS NULL OR ...`.
  */
 export const lookupQuery = shapes(
-  (label: Label, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
-    `${label}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead ? `${ahead.of.name}|${ahead.reads.key}` : '-'}`,
-  (label: Label, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
+  (label: Label, named: boolean, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
+    `${label}|${named}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead ? `${ahead.of.name}|${ahead.reads.key}` : '-'}`,
+  (label: Label, named: boolean, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
     q(
       `objects.lookup.${label}`,
       // :AttackObject carries the key indexes (stixId, attackId, name); every node has it.
       `MATCH (n:AttackObject:${LABELS[label]})
-     WHERE ${given.length > 0 ? given.map((k) => LOOKUP_KEYS[k]).join('\n       AND ') : 'true'}
+     WHERE ${[inRelease('n', named), ...given.map((k) => LOOKUP_KEYS[k])].join('\n       AND ')}
      WITH n ORDER BY CASE WHEN ${active('n')} THEN 0 ELSE 1 END,
               CASE WHEN $name IS NULL OR toLower(n.name) = toLower($name) THEN 0 ELSE 1 END,
               ${domainRank('n')},
@@ -111,30 +121,33 @@ const page = (reads: Reads) =>
 
 /** Every object of one label that passes the filters, in the stable order. */
 export const listQuery = shapes(
-  (label: Label, reads: Reads) => `${label}|${reads.key}`,
-  (label: Label, reads: Reads) =>
-    q(`objects.list.${label}`, `MATCH (n:${LABELS[label]}) WHERE ${LIST_FILTER} ${page(reads)}`),
+  (label: Label, named: boolean, reads: Reads) => `${label}|${named}|${reads.key}`,
+  (label: Label, named: boolean, reads: Reads) =>
+    q(
+      `objects.list.${label}`,
+      `MATCH (n:${LABELS[label]}) WHERE ${inRelease('n', named)} AND ${LIST_FILTER} ${page(reads)}`,
+    ),
 );
 
 /** The same list narrowed by the full-text index. */
 export const listSearchQuery = shapes(
-  (label: Label, reads: Reads) => `${label}|${reads.key}`,
-  (label: Label, reads: Reads) =>
+  (label: Label, named: boolean, reads: Reads) => `${label}|${named}|${reads.key}`,
+  (label: Label, named: boolean, reads: Reads) =>
     q(
       `objects.listSearch.${label}`,
       `CALL db.index.fulltext.queryNodes('attack_object_search', $search) YIELD node AS n
-     WHERE n:${LABELS[label]} AND ${LIST_FILTER} ${page(reads)}`,
+     WHERE n:${LABELS[label]} AND ${inRelease('n', named)} AND ${LIST_FILTER} ${page(reads)}`,
     ),
 );
 
 /** Objects of any of `$labels` matching the full-text query, best match first. */
 export const searchQuery = shapes(
-  (reads: Reads) => reads.key,
-  (reads: Reads) =>
+  (named: boolean, reads: Reads) => `${named}|${reads.key}`,
+  (named: boolean, reads: Reads) =>
     q(
       'objects.search',
       `CALL db.index.fulltext.queryNodes('attack_object_search', $search) YIELD node AS n, score
-   WHERE ${visible('n')} AND any(l IN labels(n) WHERE l IN $labels)
+   WHERE ${inRelease('n', named)} AND ${visible('n')} AND any(l IN labels(n) WHERE l IN $labels)
    WITH n, score ORDER BY score DESC, ${orderBy('n')}
    ${
      reads.count
@@ -147,8 +160,10 @@ export const searchQuery = shapes(
     ),
 );
 
-/** The visible tactics `n`, each with its `position` in its domain's current matrix. */
-export const TACTICS = `MATCH (n:Tactic) WHERE ${visible('n')}
+/** The visible tactics `n` of the release, each with its `position` in its domain's current matrix. */
+export const tactics = (
+  named: boolean,
+) => `MATCH (n:Tactic) WHERE ${inRelease('n', named)} AND ${visible('n')}
    OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
    WITH n, min(r.order) AS position`;
 
@@ -157,11 +172,11 @@ export const TACTICS_ORDER = `ORDER BY ${domainRank('n')}, position, ${orderBy('
 
 /** Tactics in the order their domain's current matrix lists them (enterprise, mobile, then ICS). */
 export const tacticsQuery = shapes(
-  (keys: Projection) => keys.join(','),
-  (keys: Projection) =>
+  (named: boolean, keys: Projection) => `${named}|${keys.join(',')}`,
+  (named: boolean, keys: Projection) =>
     q(
       'objects.tactics',
-      `${TACTICS}
+      `${tactics(named)}
    ${TACTICS_ORDER}
    RETURN ${project('n', keys)} AS node`,
     ),
@@ -171,45 +186,49 @@ interface NodeResult<T = NodeRow> {
   node: T;
 }
 
-export async function fetchByStixIds(
-  db: ReadExecutor,
-  label: Label,
-  ids: readonly string[],
-): Promise<CompleteRow[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.read(BY_STIX_IDS[label], { ids: [...new Set(ids)] });
-  return rowsAs<NodeResult<CompleteRow>>(rows).map((r) => r.node);
-}
+/** Distinct refs of `refs`, as the `$keys` of a query that matches by (stixId, release). */
+export const keysParam = (refs: readonly ReleaseRef[]) => [
+  ...new Map(refs.map((r) => [refKey(r), { stixId: r.stixId, release: r.release }])).values(),
+];
 
-const COMPLETE_BY_STIX_IDS = q(
+const COMPLETE_BY_REFS = q(
   'objects.complete',
-  `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${projectComplete('n')} AS node`,
+  `UNWIND $keys AS key MATCH (n:AttackObject {stixId: key.stixId}) WHERE ${matchesRef('n', 'key')}
+   RETURN key, ${projectComplete('n')} AS node`,
 );
 
-const CORE_BY_STIX_IDS = q(
+const CORE_BY_REFS = q(
   'objects.core',
-  `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) RETURN ${project('n', CORE)} AS node`,
+  `UNWIND $keys AS key MATCH (n:AttackObject {stixId: key.stixId}) WHERE ${matchesRef('n', 'key')}
+   RETURN key, ${project('n', CORE)} AS node`,
 );
 
-/** The nodes `query` reads for `ids`, in the order of `ids` (null for an unknown id). */
-async function byStixIds<T extends NodeRow>(
+/** The nodes `query` reads for `refs`, in the order of `refs` (null for an unknown one). */
+async function byRefs<T extends NodeRow>(
   db: ReadExecutor,
   query: Query,
-  ids: readonly string[],
+  refs: readonly ReleaseRef[],
 ): Promise<(T | null)[]> {
-  if (ids.length === 0) return [];
-  const rows = rowsAs<NodeResult<T>>(await db.read(query, { ids: [...new Set(ids)] }));
-  const byId = new Map(rows.map((r) => [r.node.stixId, r.node]));
-  return ids.map((id) => byId.get(id) ?? null);
+  if (refs.length === 0) return [];
+  const rows = rowsAs<NodeResult<T> & { key: ReleaseRef }>(await db.read(query, { keys: keysParam(refs) }));
+  const byRef = new Map(rows.map((r) => [refKey(r.key), r.node]));
+  return refs.map((ref) => byRef.get(refKey(ref)) ?? null);
 }
 
-/** The core properties of each node in `ids`, in the order of `ids` (null for an unknown id). */
-export const fetchCore = (db: ReadExecutor, ids: readonly string[]) =>
-  byStixIds<CoreRow>(db, CORE_BY_STIX_IDS, ids);
+/**
+ * The core properties of each node in `refs` (a null release: the newest release's), in the order
+ * of `refs` (null for an unknown one).
+ */
+export const fetchCore = (db: ReadExecutor, refs: readonly ReleaseRef[]) =>
+  byRefs<CoreRow>(db, CORE_BY_REFS, refs);
 
-/** Every property of each node in `ids`, in the order of `ids` (null for an unknown id). */
-export const fetchComplete = (db: ReadExecutor, ids: readonly string[]) =>
-  byStixIds<CompleteRow>(db, COMPLETE_BY_STIX_IDS, ids);
+/** The nodes of `label` with these refs, in the order of `refs` (null for an unknown one). */
+export const fetchByRefs = (db: ReadExecutor, label: Label, refs: readonly ReleaseRef[]) =>
+  byRefs<CompleteRow>(db, byRefsQuery(label), refs);
+
+/** Every property of each node in `refs`, in the order of `refs` (null for an unknown one). */
+export const fetchComplete = (db: ReadExecutor, refs: readonly ReleaseRef[]) =>
+  byRefs<CompleteRow>(db, COMPLETE_BY_REFS, refs);
 
 export interface LookupKeys {
   stixId?: string | null;
@@ -217,6 +236,8 @@ export interface LookupKeys {
   name?: string | null;
   shortname?: string | null;
   domain?: Domain | null;
+  /** The release to look in; the newest imported when absent. */
+  release?: ReleaseArg;
 }
 
 /** One object by one of its keys, with the properties `keys` names (every property without). */
@@ -251,8 +272,9 @@ export async function lookupAhead(
     domain: keys.domain ?? null,
   };
   const given = LOOKUP_KEY_NAMES.filter((k) => params[k] !== null);
-  const [row] = await db.read(lookupQuery(label, given, projection, ahead), {
+  const [row] = await db.read(lookupQuery(label, isNamed(keys.release), given, projection, ahead), {
     ...params,
+    ...releaseParams(keys.release),
     ...(ahead ? nestedParams(ahead, AHEAD) : {}),
   });
   const found = row ? rowsAs<NodeResult & { page?: NestedPage }>([row])[0] : undefined;
@@ -275,6 +297,7 @@ export interface ListFilters extends Visibility, Window {
   tactic?: string | null;
   search?: string | null;
   includeSubtechniques?: boolean | null;
+  release?: ReleaseArg;
 }
 
 export async function fetchList(
@@ -284,15 +307,20 @@ export async function fetchList(
   reads: Reads = EVERYTHING,
 ): Promise<Page<NodeRow>> {
   const search = filters.search?.trim();
-  const [row] = await db.read(search ? listSearchQuery(label, reads) : listQuery(label, reads), {
-    ...visibilityParams(filters),
-    platform: filters.platform ?? null,
-    tactic: filters.tactic ?? null,
-    includeSubtechniques: filters.includeSubtechniques ?? true,
-    search: search ? escapeLucene(search) : null,
-    offset: filters.offset,
-    limit: filters.limit,
-  });
+  const named = isNamed(filters.release);
+  const [row] = await db.read(
+    search ? listSearchQuery(label, named, reads) : listQuery(label, named, reads),
+    {
+      ...visibilityParams(filters),
+      ...releaseParams(filters.release),
+      platform: filters.platform ?? null,
+      tactic: filters.tactic ?? null,
+      includeSubtechniques: filters.includeSubtechniques ?? true,
+      search: search ? escapeLucene(search) : null,
+      offset: filters.offset,
+      limit: filters.limit,
+    },
+  );
   return pageFrom(rowsAs<PageResult<NodeRow>>(row ? [row] : [])[0]);
 }
 
@@ -300,13 +328,14 @@ export async function fetchSearch(
   db: ReadExecutor,
   text: string,
   labels: readonly Label[],
-  options: Visibility & Window,
+  options: Visibility & Window & { release?: ReleaseArg },
   reads: Reads = EVERYTHING,
 ): Promise<Page<{ node: NodeRow; score: number }>> {
   const search = escapeLucene(text.trim());
   if (!search) return { totalCount: 0, items: [] };
-  const [row] = await db.read(searchQuery(reads), {
+  const [row] = await db.read(searchQuery(isNamed(options.release), reads), {
     ...visibilityParams(options),
+    ...releaseParams(options.release),
     search,
     labels: labels.map((l) => LABELS[l]),
     offset: options.offset,
@@ -317,9 +346,12 @@ export async function fetchSearch(
 
 export async function fetchTactics(
   db: ReadExecutor,
-  options: Visibility,
+  options: Visibility & { release?: ReleaseArg },
   keys: Projection = EVERYTHING.node,
 ): Promise<NodeRow[]> {
-  const rows = await db.read(tacticsQuery(keys), visibilityParams(options));
+  const rows = await db.read(tacticsQuery(isNamed(options.release), keys), {
+    ...visibilityParams(options),
+    ...releaseParams(options.release),
+  });
   return rowsAs<NodeResult>(rows).map((r) => r.node);
 }

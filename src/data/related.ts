@@ -3,6 +3,7 @@ import {
   active,
   CORE,
   DEFAULT_VIA,
+  type NodeRef,
   type NodeRow,
   orderBy,
   type Page,
@@ -10,6 +11,7 @@ import {
   pageFrom,
   project,
   q,
+  refKey,
   rowsAs,
   SKIP_LIMIT,
   shapes,
@@ -90,10 +92,10 @@ export const batched = (name: string, body: string, count: boolean): Query =>
   q(
     name,
     `
-UNWIND $ids AS id
-MATCH (p:AttackObject {stixId: id})
+UNWIND $keys AS key
+MATCH (p:AttackObject {stixId: key.stixId, release: key.release})
 CALL (p) {${body}}
-RETURN id, ${count ? `size(items) AS totalCount, ${slice('items')}` : 'items'} AS items`,
+RETURN key.stixId AS stixId, key.release AS release, ${count ? `size(items) AS totalCount, ${slice('items')}` : 'items'} AS items`,
   );
 
 /**
@@ -292,33 +294,35 @@ export interface NestedPage {
   items: RelatedItem[];
 }
 
-interface PageRow {
-  id: string;
+interface PageRow extends NodeRef {
   /** Absent unless the reads counted. */
   totalCount?: number;
   items: RelatedItem[];
 }
 
-/** Runs one family's query for a batch of parents; pages line up with `ids` (empty for unknown ids). */
+/**
+ * Runs one family's query for a batch of parents, each named by (stixId, release); pages line up
+ * with `refs` (empty for unknown ones).
+ */
 export async function fetchPages(
   db: ReadExecutor,
   of: Family,
   reads: Reads,
-  ids: readonly string[],
+  refs: readonly NodeRef[],
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>[]> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return [];
-  const rows = await db.read(of.shape(reads), { ids: unique, ...pageParams(options) });
-  const byId = new Map<string, Page<RelatedItem>>();
-  for (const row of rowsAs<PageRow>(rows)) byId.set(row.id, pageFrom(row));
-  return ids.map((id) => byId.get(id) ?? { totalCount: reads.count ? 0 : null, items: [] });
+  const keys = [...new Map(refs.map((r) => [refKey(r), { stixId: r.stixId, release: r.release }])).values()];
+  if (keys.length === 0) return [];
+  const rows = await db.read(of.shape(reads), { keys, ...pageParams(options) });
+  const byRef = new Map<string, Page<RelatedItem>>();
+  for (const row of rowsAs<PageRow>(rows)) byRef.set(refKey(row), pageFrom(row));
+  return refs.map((ref) => byRef.get(refKey(ref)) ?? { totalCount: reads.count ? 0 : null, items: [] });
 }
 
 export const fetchRelated = (
   db: ReadExecutor,
   relation: Relation,
-  ids: readonly string[],
+  ids: readonly NodeRef[],
   options: RelatedOptions,
   reads: Reads = EVERYTHING,
 ) => fetchPages(db, RELATED[relation], reads, ids, options);

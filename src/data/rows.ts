@@ -43,6 +43,8 @@ type Strings = string[] | null;
  */
 export interface StoredNode {
   stixId: string;
+  /** The ATT&CK release whose snapshot holds the node (see docs/architecture.md). */
+  release: string;
   stixType: string;
   attackId: Text;
   name: string;
@@ -84,6 +86,7 @@ export type NodeKey = Exclude<keyof StoredNode, 'stixId'>;
 
 /** Every stored property a query may project: the names in Cypher come only from this table. */
 const NODE_KEY_TABLE: Record<NodeKey, true> = {
+  release: true,
   stixType: true,
   attackId: true,
   name: true,
@@ -160,15 +163,104 @@ const PROJECTED_KEYS: readonly ProjectedKey[] = ['stixId', ...NODE_KEYS, 'nodeLa
  */
 export type Projection = readonly ProjectedKey[];
 
-/** Normalises a set of keys into a projection (the order makes equal selections share a query). */
+/**
+ * Normalises a set of keys into a projection (the order makes equal selections share a query).
+ * A node's key is (stixId, release): whoever reads the STIX id to follow the node also reads its
+ * release, so follow-up reads stay in the node's snapshot.
+ */
 export const projection = (keys: Iterable<string>): Projection => {
   const wanted = new Set(keys);
+  if (wanted.has('stixId')) wanted.add('release');
   return PROJECTED_KEYS.filter((k) => wanted.has(k));
 };
+
+/** A node's identity: the same STIX id exists once per release (docs/architecture.md). */
+export interface NodeRef {
+  stixId: string;
+  release: string;
+}
+
+/** A node by STIX id in a named release, or (release null) in the newest one, `:Current`. */
+export interface ReleaseRef {
+  stixId: string;
+  release: string | null;
+}
+
+/** `ref` as a string key: for DataLoader caches and maps (a space separates; neither part has one). */
+export const refKey = (ref: ReleaseRef) => `${ref.stixId} ${ref.release ?? ''}`;
+
+/**
+ * Matches node `x` of the ref `key` (a map with `stixId` and `release`, see `ReleaseRef`) after the
+ * STIX id's index found its candidates (one per release).
+ */
+export const matchesRef = (x: string, key: string) =>
+  `(${x}.release = ${key}.release OR (${key}.release IS NULL AND ${x}:Current))`;
+
+/**
+ * The key of the node a row names. Every projection that reads the STIX id reads the release too
+ * (see `projection`), so a row without it is a bug, not a default.
+ */
+export function refOf(row: Pick<StoredNode, 'stixId'> & { release?: string | null }): NodeRef {
+  if (typeof row.release !== 'string') throw new Error(`row ${row.stixId} was read without its release`);
+  return { stixId: row.stixId, release: row.release };
+}
+
+/** `ids` of one release as refs. */
+export const refsOf = (ids: readonly string[], release: string): NodeRef[] =>
+  ids.map((stixId) => ({ stixId, release }));
+
+/**
+ * The release an entry point reads: a named one, or null for the default (the newest imported,
+ * the nodes labelled `:Current`).
+ */
+export type ReleaseArg = string | null | undefined;
+
+/**
+ * The one entry-point predicate on node `x`: `:Current` when no release is named (the label is
+ * as cheap as the query without releases), `x.release = $release` when one is. Queries built with
+ * it are shaped per `named` (see `shapes`) and take `$release` (see `releaseParams`).
+ */
+export const inRelease = (x: string, named: boolean) => (named ? `${x}.release = $release` : `${x}:Current`);
+
+/** Whether `release` names a release (shape keys use it: each case has its own Cypher). */
+export const isNamed = (release: ReleaseArg): release is string => release != null;
+
+export const releaseParams = (release: ReleaseArg) => ({ release: release ?? null });
+
+/** A query per case of `inRelease`, each built once; pick the request's with its release. */
+export function perRelease(build: (named: boolean) => Query) {
+  const current = build(false);
+  const named = build(true);
+  return (release: ReleaseArg) => (isNamed(release) ? named : current);
+}
+
+/**
+ * A node's id where an id must name its release: `<stixId>@<release>` (the relay global id's, and
+ * the analyst queries' ids when a release is named). A bare STIX id names the newest release's node.
+ */
+export const nodeIdOf = (ref: { stixId: string; release?: string | null }) =>
+  ref.release ? `${ref.stixId}@${ref.release}` : ref.stixId;
+
+/** The ref a node id names (see `nodeIdOf`). */
+export function refOfNodeId(id: string): ReleaseRef {
+  const at = id.lastIndexOf('@');
+  return at < 0 ? { stixId: id, release: null } : { stixId: id.slice(0, at), release: id.slice(at + 1) };
+}
+
+/** The STIX ids of node ids, for queries that match by STIX id within one release. */
+export const stixIdsOf = (ids: readonly string[]) => ids.map((id) => refOfNodeId(id).stixId);
+
+/**
+ * Node `x`'s id as an analyst query returns it: the bare STIX id in the newest release (as
+ * before releases), `nodeIdOf`'s form in a named one, so its results load from that release.
+ */
+export const idOf = (x: string, named: boolean) =>
+  named ? `${x}.stixId + '@' + ${x}.release` : `${x}.stixId`;
 
 /** What lists read when the caller has no selection to go by: the properties every type shows. */
 export const CORE: Projection = projection([
   'stixId',
+  'release',
   'nodeLabels',
   'stixType',
   'attackId',

@@ -6,7 +6,7 @@
  *   GET /layers/mitigation-plan.json?groups=...   a mitigation plan (also techniques=..., max=...)
  *
  * Common query parameters: domain (enterprise-attack, mobile-attack, ics-attack), platform,
- * via (DIRECT,CAMPAIGN,SOFTWARE). Each route runs one GraphQL query through `execute`, so the
+ * via (DIRECT,CAMPAIGN,SOFTWARE), release (such as 17.1; default the newest imported). Each route runs one GraphQL query through `execute`, so the
  * API's validation, limits and errors apply unchanged.
  */
 
@@ -29,14 +29,14 @@ export const LAYER_PATH = /^\/layers\/(?:groups\/[^/]+\.json|coverage\.json|miti
 const RESULT = 'layer unknownIds';
 
 const QUERIES = {
-  groups: `query GroupsLayer($groups: [String!]!, $domain: Domain, $platform: String, $via: [UsageVia!], $rollUp: Boolean) {
-    result: groupsLayer(groups: $groups, domain: $domain, platform: $platform, via: $via, rollUp: $rollUp) { ${RESULT} }
+  groups: `query GroupsLayer($groups: [String!]!, $domain: Domain, $platform: String, $via: [UsageVia!], $rollUp: Boolean, $release: String) {
+    result: groupsLayer(groups: $groups, domain: $domain, platform: $platform, via: $via, rollUp: $rollUp, release: $release) { ${RESULT} }
   }`,
-  coverage: `query CoverageLayer($detected: [String!]!, $groups: [String!], $domain: Domain, $platform: String, $via: [UsageVia!]) {
-    result: coverageLayer(detected: $detected, groups: $groups, domain: $domain, platform: $platform, via: $via) { ${RESULT} }
+  coverage: `query CoverageLayer($detected: [String!]!, $groups: [String!], $domain: Domain, $platform: String, $via: [UsageVia!], $release: String) {
+    result: coverageLayer(detected: $detected, groups: $groups, domain: $domain, platform: $platform, via: $via, release: $release) { ${RESULT} }
   }`,
-  plan: `query MitigationPlanLayer($groups: [String!], $techniques: [String!], $max: Int, $domain: Domain, $platform: String, $via: [UsageVia!]) {
-    result: mitigationPlanLayer(groups: $groups, techniques: $techniques, max: $max, domain: $domain, platform: $platform, via: $via) { ${RESULT} }
+  plan: `query MitigationPlanLayer($groups: [String!], $techniques: [String!], $max: Int, $domain: Domain, $platform: String, $via: [UsageVia!], $release: String) {
+    result: mitigationPlanLayer(groups: $groups, techniques: $techniques, max: $max, domain: $domain, platform: $platform, via: $via, release: $release) { ${RESULT} }
   }`,
 } as const;
 
@@ -80,6 +80,7 @@ function commonVariables(params: URLSearchParams): Record<string, unknown> {
     ...(params.get('platform') ? { platform: params.get('platform') } : {}),
     ...(via ? { via } : {}),
     ...(rollUp !== null ? { rollUp: rollUp === 'true' || rollUp === '1' } : {}),
+    ...(params.get('release') ? { release: params.get('release') } : {}),
   };
 }
 
@@ -158,6 +159,7 @@ export async function handleLayerRequest(
   if (firstError) {
     const bad =
       firstError.extensions?.code === 'BAD_USER_INPUT' ||
+      firstError.extensions?.code === 'UNKNOWN_RELEASE' ||
       firstError.extensions?.code === 'GRAPHQL_VALIDATION_FAILED';
     return json(bad ? 400 : 500, { error: firstError.message });
   }

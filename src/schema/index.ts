@@ -10,6 +10,7 @@ import './types/mitigation.ts';
 import './types/detection.ts';
 import './types/asset.ts';
 import './types/search.ts';
+import './types/release.ts';
 import './types/import-run.ts';
 import './types/analytics/index.ts';
 

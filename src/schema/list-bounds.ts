@@ -30,6 +30,8 @@ export const MAX_ITEMS = {
   detectionStrategies: 1_500,
   dataComponents: 300,
   matrices: 8,
+  /** Imported (domain, release) pairs: three domains, two releases a year, with room to grow. */
+  releases: 256,
   /** Objects of any kind of one release. */
   objects: 10_000,
   /** Citations of one object or relationship. */
@@ -94,6 +96,9 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'Query.nodes': perEntryOf('ids', MAX_NODE_IDS),
   'Query.tactics': ([own]) => (own?.domain ? MAX_ITEMS.domainTactics : MAX_ITEMS.tactics),
   'Query.matrices': MAX_ITEMS.matrices,
+  'Query.releases': MAX_ITEMS.releases,
+  // One count per GraphQL object type.
+  'Release.counts': MAX_ITEMS.perObject,
 
   'Analytic.logSources': MAX_ITEMS.perObject,
   'Analytic.mutableElements': MAX_ITEMS.perObject,

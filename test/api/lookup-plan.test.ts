@@ -11,14 +11,27 @@ function operators(plan: { operatorType: string; children: unknown[] }): string[
 
 describe('a lookup', () => {
   it.each([
-    ['attackId', { attackId: 'T1003' }],
-    ['stixId', { stixId: 'attack-pattern--00000000-0000-4000-8000-000000000100' }],
-  ] as const)('by %s seeks its index instead of scanning the label', async (key, given) => {
-    const query = lookupQuery('Technique', [key], ['name']);
-    const params = { stixId: null, attackId: null, name: null, shortname: null, domain: null, ...given };
-    const { summary } = await mini.db.driver.executeQuery(`EXPLAIN ${query.cypher}`, params);
-    const ops = operators(summary.plan as unknown as { operatorType: string; children: unknown[] });
-    expect(ops.some((op) => /IndexSeek/.test(op))).toBe(true);
-    expect(ops.some((op) => /NodeByLabelScan/.test(op))).toBe(false);
-  });
+    ['attackId', false, { attackId: 'T1003' }],
+    ['stixId', false, { stixId: 'attack-pattern--00000000-0000-4000-8000-000000000100' }],
+    ['attackId', true, { attackId: 'T1003' }],
+    ['stixId', true, { stixId: 'attack-pattern--00000000-0000-4000-8000-000000000100' }],
+  ] as const)(
+    'by %s (release named: %s) seeks an index instead of scanning the label',
+    async (key, named, given) => {
+      const query = lookupQuery('Technique', named, [key], ['name']);
+      const params = {
+        stixId: null,
+        attackId: null,
+        name: null,
+        shortname: null,
+        domain: null,
+        release: named ? '0' : null,
+        ...given,
+      };
+      const { summary } = await mini.db.driver.executeQuery(`EXPLAIN ${query.cypher}`, params);
+      const ops = operators(summary.plan as unknown as { operatorType: string; children: unknown[] });
+      expect(ops.some((op) => /IndexSeek/.test(op))).toBe(true);
+      expect(ops.some((op) => /NodeByLabelScan/.test(op))).toBe(false);
+    },
+  );
 });

@@ -118,8 +118,8 @@ describe('the headline query reads only what it selects', () => {
     }
     // Nor is the size of the list: `totalCount` was not selected.
     expect('totalCount' in s.page).toBe(false);
-    // The tactic itself: only its key, which `groups` follows.
-    expect(keysOf(s.node)).toEqual(['stixId']);
+    // The tactic itself: only its key (STIX id and release), which `groups` follows.
+    expect(keysOf(s.node)).toEqual(['release', 'stixId']);
   });
 
   it('with `techniques { attackId }`, each edge carries its techniques with only their ATT&CK IDs', async () => {
@@ -220,7 +220,7 @@ describe('every level reads only what it selects', () => {
       ),
     );
     const nodes = itemsOf(only('objects.search')).map((i) => i.node);
-    for (const n of nodes) expect(keysOf(n)).toEqual(['attackId', 'nodeLabels', 'stixId']);
+    for (const n of nodes) expect(keysOf(n)).toEqual(['attackId', 'nodeLabels', 'release', 'stixId']);
     expect(data.search.nodes.some((n) => n.__typename === 'Technique' && n.tactics)).toBe(true);
   });
 

@@ -1,6 +1,26 @@
 import { z } from 'zod';
 import type { ReadExecutor } from '../../neo4j/executor.ts';
-import { active, type Domain, domainRank, LABELS, type Label, q } from '../rows.ts';
+import {
+  active,
+  type Domain,
+  domainRank,
+  idOf,
+  inRelease,
+  LABELS,
+  type Label,
+  perRelease,
+  q,
+  type ReleaseArg,
+  releaseParams,
+  stixIdsOf,
+} from '../rows.ts';
+
+/**
+ * Where an analyst query enters the graph: the release asked for (see `inRelease`). Traversals
+ * from there stay in that release (relationships never cross releases). The analyst queries return
+ * ids with `idOf`, and take ids back through `stixIdsOf`.
+ */
+export const entry = (x: string, named: boolean) => inRelease(x, named);
 
 /** Current objects of the domain: the analyst queries never count revoked or deprecated ones. */
 export const current = (x: string) => `${active(x)} AND ($domain IS NULL OR $domain IN ${x}.domains)`;
@@ -14,9 +34,10 @@ export const onPlatform = (x: string) =>
  * or a name or alias (case-insensitive). ATT&CK IDs repeat across types (deprecated mitigations
  * reuse technique IDs), so the labels decide; within them the lowest ATT&CK ID wins.
  */
-export const RESOLVE_KEYS = q(
-  'analytics.resolveKeys',
-  `UNWIND $keys AS key
+export const RESOLVE_KEYS = perRelease((named) =>
+  q(
+    'analytics.resolveKeys',
+    `UNWIND $keys AS key
    CALL (key) {
      MATCH (n:AttackObject {attackId: key}) RETURN n
      UNION
@@ -26,9 +47,10 @@ export const RESOLVE_KEYS = q(
        AND (toLower(n.name) = toLower(key) OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower(key)))
      RETURN n
    }
-   WITH key, n WHERE any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+   WITH key, n WHERE ${entry('n', named)} AND any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
    WITH key, n ORDER BY n.attackId, n.stixId
-   RETURN key, head(collect(n.stixId)) AS stixId`,
+   RETURN key, head(collect(${idOf('n', named)})) AS stixId`,
+  ),
 );
 
 const resolvedRow = z.object({ key: z.string(), stixId: z.string() });
@@ -49,10 +71,12 @@ export async function resolveKeys(
   keys: readonly string[],
   labels: readonly Label[],
   domain: Domain | null,
+  release: ReleaseArg = null,
 ): Promise<Resolved> {
   const wanted = [...new Set(keys.map((k) => k.trim()).filter(Boolean))];
   if (wanted.length === 0) return { ids: [], unknown: [], byKey: new Map() };
-  const rows = await db.read(RESOLVE_KEYS, {
+  const rows = await db.read(RESOLVE_KEYS(release), {
+    ...releaseParams(release),
     keys: wanted,
     idLike: wanted.filter((k) => ID_LIKE.test(k)),
     labels: labels.map((l) => LABELS[l]),
@@ -68,15 +92,17 @@ export async function resolveKeys(
 }
 
 /** Every current technique of the domain (and platform), with its parent and tactic shortnames. */
-export const TECHNIQUE_CATALOG = q(
-  'analytics.techniqueCatalog',
-  `MATCH (t:Technique) WHERE ${current('t')} AND ${onPlatform('t')}
+export const TECHNIQUE_CATALOG = perRelease((named) =>
+  q(
+    'analytics.techniqueCatalog',
+    `MATCH (t:Technique) WHERE ${entry('t', named)} AND ${current('t')} AND ${onPlatform('t')}
    OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(p:Technique)
    OPTIONAL MATCH (t)-[:IN_TACTIC]->(ta:Tactic) WHERE ${current('ta')}
-   WITH t, head(collect(DISTINCT p.stixId)) AS parent, collect(DISTINCT ta.shortname) AS tactics
-   RETURN t.stixId AS stixId, t.attackId AS attackId, t.name AS name,
+   WITH t, head(collect(DISTINCT ${idOf('p', named)})) AS parent, collect(DISTINCT ta.shortname) AS tactics
+   RETURN ${idOf('t', named)} AS stixId, t.attackId AS attackId, t.name AS name,
           coalesce(t.isSubtechnique, false) AS isSubtechnique, parent, tactics
    ORDER BY t.attackId, t.name, t.stixId`,
+  ),
 );
 
 export const catalogRow = z.object({
@@ -91,21 +117,27 @@ export type CatalogRow = z.infer<typeof catalogRow>;
 
 export async function fetchCatalog(
   db: ReadExecutor,
-  filters: { domain: Domain | null; platform: string | null },
+  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
 ): Promise<CatalogRow[]> {
-  const rows = await db.read(TECHNIQUE_CATALOG, { domain: filters.domain, platform: filters.platform });
+  const rows = await db.read(TECHNIQUE_CATALOG(filters.release), {
+    domain: filters.domain,
+    platform: filters.platform,
+    ...releaseParams(filters.release),
+  });
   return rows.map((r) => catalogRow.parse(r));
 }
 
 /** The domain's tactics in matrix order (enterprise, mobile, then ICS when no domain is given). */
-export const TACTIC_ORDER = q(
-  'analytics.tacticOrder',
-  `MATCH (n:Tactic) WHERE ${current('n')}
+export const TACTIC_ORDER = perRelease((named) =>
+  q(
+    'analytics.tacticOrder',
+    `MATCH (n:Tactic) WHERE ${entry('n', named)} AND ${current('n')}
    OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
    WITH n, min(r.order) AS position,
         ${domainRank('n')} AS rank
    ORDER BY rank, position, n.attackId
-   RETURN n.stixId AS stixId, n.shortname AS shortname, n.attackId AS attackId`,
+   RETURN ${idOf('n', named)} AS stixId, n.shortname AS shortname, n.attackId AS attackId`,
+  ),
 );
 
 export const tacticRow = z.object({
@@ -115,8 +147,12 @@ export const tacticRow = z.object({
 });
 export type TacticRow = z.infer<typeof tacticRow>;
 
-export async function fetchTacticOrder(db: ReadExecutor, domain: Domain | null): Promise<TacticRow[]> {
-  const rows = await db.read(TACTIC_ORDER, { domain });
+export async function fetchTacticOrder(
+  db: ReadExecutor,
+  domain: Domain | null,
+  release: ReleaseArg = null,
+): Promise<TacticRow[]> {
+  const rows = await db.read(TACTIC_ORDER(release), { domain, ...releaseParams(release) });
   return rows.map((r) => tacticRow.parse(r));
 }
 
@@ -133,34 +169,48 @@ export async function fetchLatestVersion(db: ReadExecutor, domain: Domain): Prom
 }
 
 /** ATT&CK IDs by STIX id, to order results stably without loading whole nodes. */
-export const ATTACK_IDS = q(
-  'analytics.attackIds',
-  'MATCH (n:AttackObject) WHERE n.stixId IN $ids RETURN n.stixId AS stixId, n.attackId AS attackId',
+export const ATTACK_IDS = perRelease((named) =>
+  q(
+    'analytics.attackIds',
+    `MATCH (n:AttackObject) WHERE n.stixId IN $ids AND ${entry('n', named)}
+     RETURN ${idOf('n', named)} AS stixId, n.attackId AS attackId`,
+  ),
 );
 
 export async function fetchAttackIds(
   db: ReadExecutor,
   ids: readonly string[],
+  release: ReleaseArg = null,
 ): Promise<Map<string, string | null>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.read(ATTACK_IDS, { ids: [...new Set(ids)] });
+  const rows = await db.read(ATTACK_IDS(release), {
+    ids: [...new Set(stixIdsOf(ids))],
+    ...releaseParams(release),
+  });
   const row = z.object({ stixId: z.string(), attackId: z.string().nullable() });
   return new Map(rows.map((r) => row.parse(r)).map((r) => [r.stixId, r.attackId]));
 }
 
 /** The ATT&CK IDs of every current object of `$labels` (groups: a few hundred), to order them stably. */
-export const ATTACK_IDS_OF_LABELS = q(
-  'analytics.attackIdsOfLabels',
-  `MATCH (n:AttackObject) WHERE any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
-   RETURN n.stixId AS stixId, n.attackId AS attackId`,
+export const ATTACK_IDS_OF_LABELS = perRelease((named) =>
+  q(
+    'analytics.attackIdsOfLabels',
+    `MATCH (n:AttackObject) WHERE ${entry('n', named)} AND any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+     RETURN ${idOf('n', named)} AS stixId, n.attackId AS attackId`,
+  ),
 );
 
 export async function fetchAttackIdsOf(
   db: ReadExecutor,
   labels: readonly Label[],
   domain: Domain | null,
+  release: ReleaseArg = null,
 ): Promise<Map<string, string | null>> {
-  const rows = await db.read(ATTACK_IDS_OF_LABELS, { labels: labels.map((l) => LABELS[l]), domain });
+  const rows = await db.read(ATTACK_IDS_OF_LABELS(release), {
+    labels: labels.map((l) => LABELS[l]),
+    domain,
+    ...releaseParams(release),
+  });
   const row = z.object({ stixId: z.string(), attackId: z.string().nullable() });
   return new Map(rows.map((r) => row.parse(r)).map((r) => [r.stixId, r.attackId]));
 }

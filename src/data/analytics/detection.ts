@@ -1,24 +1,26 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import type { Domain } from '../rows.ts';
-import { current, onPlatform } from './common.ts';
+import { type Domain, idOf, perRelease, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
+import { current, entry, onPlatform } from './common.ts';
 
 /**
  * Technique -> detection strategies -> analytics (of the platform) -> log sources, as flat rows:
  * one per strategy and analytic (analytic null for a strategy without one on the platform).
  */
-export const DETECTION_CHAIN: Query = {
-  name: 'analytics.detectionChain',
-  cypher: `
+export const DETECTION_CHAIN = perRelease(
+  (named): Query => ({
+    name: 'analytics.detectionChain',
+    cypher: `
 MATCH (t:Technique {stixId: $technique})<-[:DETECTS]-(s:DetectionStrategy)
-WHERE ${current('s')}
+WHERE ${entry('t', named)} AND ${current('s')}
 OPTIONAL MATCH (s)-[:HAS_ANALYTIC]->(a:Analytic) WHERE ${current('a')} AND ${onPlatform('a')}
 OPTIONAL MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
 WITH s, a, l, d ORDER BY d.attackId, l.name, l.channel
-WITH s, a, [x IN collect({dataComponent: d.stixId, name: l.name, channel: l.channel}) WHERE x.dataComponent IS NOT NULL] AS logSources
+WITH s, a, [x IN collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) WHERE x.dataComponent IS NOT NULL] AS logSources
 ORDER BY s.attackId, a.attackId
-RETURN s.stixId AS strategy, a.stixId AS analytic, logSources`,
-};
+RETURN ${idOf('s', named)} AS strategy, ${idOf('a', named)} AS analytic, logSources`,
+  }),
+);
 
 const logSource = z.object({
   dataComponent: z.string(),
@@ -40,9 +42,15 @@ export interface ChainStrategy {
 export async function fetchDetectionChain(
   db: ReadExecutor,
   technique: string,
-  filters: { domain: Domain | null; platform: string | null },
+  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
 ): Promise<ChainStrategy[]> {
-  const rows = await db.read(DETECTION_CHAIN, { technique, ...filters });
+  const [stixId] = stixIdsOf([technique]);
+  const rows = await db.read(DETECTION_CHAIN(filters.release), {
+    technique: stixId,
+    domain: filters.domain,
+    platform: filters.platform,
+    ...releaseParams(filters.release),
+  });
   const out = new Map<string, ChainStrategy>();
   for (const r of rows.map((x) => chainRow.parse(x))) {
     let s = out.get(r.strategy);
@@ -59,19 +67,21 @@ export async function fetchDetectionChain(
  * Analytics with at least one log source from `$dataComponents`, with all their log sources and
  * the techniques their detection strategies detect.
  */
-export const ANALYTICS_FROM: Query = {
-  name: 'analytics.analyticsFrom',
-  cypher: `
+export const ANALYTICS_FROM = perRelease(
+  (named): Query => ({
+    name: 'analytics.analyticsFrom',
+    cypher: `
 MATCH (a:Analytic)-[:LOGS_FROM]->(d:DataComponent)
-WHERE d.stixId IN $dataComponents AND ${current('a')} AND ${onPlatform('a')}
+WHERE d.stixId IN $dataComponents AND ${entry('d', named)} AND ${current('a')} AND ${onPlatform('a')}
 WITH DISTINCT a
 MATCH (a)<-[:HAS_ANALYTIC]-(s:DetectionStrategy)-[:DETECTS]->(t:Technique)
 WHERE ${current('s')} AND ${current('t')}
-WITH a, collect(DISTINCT {strategy: s.stixId, technique: t.stixId}) AS detects
+WITH a, collect(DISTINCT {strategy: ${idOf('s', named)}, technique: ${idOf('t', named)}}) AS detects
 MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
-RETURN a.stixId AS analytic, detects,
-       collect({dataComponent: d.stixId, name: l.name, channel: l.channel}) AS logSources`,
-};
+RETURN ${idOf('a', named)} AS analytic, detects,
+       collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) AS logSources`,
+  }),
+);
 
 const analyticRow = z.object({
   analytic: z.string(),
@@ -83,9 +93,14 @@ export type AnalyticRow = z.infer<typeof analyticRow>;
 export async function fetchAnalyticsFrom(
   db: ReadExecutor,
   dataComponents: readonly string[],
-  filters: { domain: Domain | null; platform: string | null },
+  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
 ): Promise<AnalyticRow[]> {
   if (dataComponents.length === 0) return [];
-  const rows = await db.read(ANALYTICS_FROM, { dataComponents, ...filters });
+  const rows = await db.read(ANALYTICS_FROM(filters.release), {
+    dataComponents: stixIdsOf(dataComponents),
+    domain: filters.domain,
+    platform: filters.platform,
+    ...releaseParams(filters.release),
+  });
   return rows.map((r) => analyticRow.parse(r));
 }

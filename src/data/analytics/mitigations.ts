@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import { active, type Domain } from '../rows.ts';
-import { current } from './common.ts';
+import { active, type Domain, idOf, perRelease, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
+import { current, entry } from './common.ts';
 
 /** Current mitigations with the current techniques they address (`mitigates`), among `$techniques`. */
-export const MITIGATIONS_OF: Query = {
-  name: 'analytics.mitigationsOf',
-  cypher: `
+export const MITIGATIONS_OF = perRelease(
+  (named): Query => ({
+    name: 'analytics.mitigationsOf',
+    cypher: `
 MATCH (m:Mitigation)-[r:MITIGATES]->(t:Technique)
-WHERE t.stixId IN $techniques AND ${active('r')} AND ${current('m')}
-RETURN m.stixId AS mitigation, m.attackId AS attackId, m.name AS name, collect(DISTINCT t.stixId) AS techniques`,
-};
+WHERE t.stixId IN $techniques AND ${entry('t', named)} AND ${active('r')} AND ${current('m')}
+RETURN ${idOf('m', named)} AS mitigation, m.attackId AS attackId, m.name AS name,
+       collect(DISTINCT ${idOf('t', named)}) AS techniques`,
+  }),
+);
 
 const row = z.object({
   mitigation: z.string(),
@@ -24,8 +27,13 @@ export async function fetchMitigationsOf(
   db: ReadExecutor,
   techniques: readonly string[],
   domain: Domain | null,
+  release: ReleaseArg = null,
 ): Promise<MitigationRow[]> {
   if (techniques.length === 0) return [];
-  const rows = await db.read(MITIGATIONS_OF, { techniques, domain });
+  const rows = await db.read(MITIGATIONS_OF(release), {
+    techniques: stixIdsOf(techniques),
+    domain,
+    ...releaseParams(release),
+  });
   return rows.map((r) => row.parse(r));
 }

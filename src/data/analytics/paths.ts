@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { RelType } from '../../model.ts';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import type { Domain } from '../rows.ts';
-import { current } from './common.ts';
+import { type Domain, idOf, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
+import { current, entry } from './common.ts';
 
 /** The longest path `paths` searches; a variable-length bound cannot be a parameter, so one query per bound. */
 export const MAX_HOPS = 6;
@@ -22,23 +22,28 @@ export const PATH_TYPES = [
 ] as const satisfies readonly RelType[];
 export type PathType = (typeof PATH_TYPES)[number];
 
-const shortest = (hops: number): Query => ({
+const shortest = (hops: number, named: boolean): Query => ({
   name: `analytics.shortestPaths.${hops}`,
   cypher: `
 MATCH (a:AttackObject {stixId: $from}), (b:AttackObject {stixId: $to})
+WHERE ${entry('a', named)} AND ${entry('b', named)}
 MATCH p = allShortestPaths((a)-[*..${hops}]-(b))
 WHERE all(r IN relationships(p) WHERE type(r) IN $types AND NOT coalesce(r.revoked, false) AND NOT coalesce(r.deprecated, false))
   AND all(n IN nodes(p) WHERE ${current('n')})
 WITH p LIMIT toInteger($limit)
-RETURN [n IN nodes(p) | n.stixId] AS nodes,
-       [r IN relationships(p) | {type: type(r), from: startNode(r).stixId, to: endNode(r).stixId,
+RETURN [n IN nodes(p) | ${idOf('n', named)}] AS nodes,
+       [r IN relationships(p) | {type: type(r), from: ${idOf('startNode(r)', named)}, to: ${idOf('endNode(r)', named)},
          description: r.description, referencesJson: r.referencesJson, name: r.name, channel: r.channel}] AS relationships`,
 });
 
-/** One query per hop bound, 1..MAX_HOPS; the bound comes from this table, never from input text. */
-export const SHORTEST_PATHS: Record<number, Query> = Object.fromEntries(
-  Array.from({ length: MAX_HOPS }, (_, i) => [i + 1, shortest(i + 1)]),
-);
+/**
+ * One query per hop bound, 1..MAX_HOPS, and per case of `inRelease`; the bound comes from this
+ * table, never from input text.
+ */
+export const SHORTEST_PATHS: Record<'current' | 'named', Record<number, Query>> = {
+  current: Object.fromEntries(Array.from({ length: MAX_HOPS }, (_, i) => [i + 1, shortest(i + 1, false)])),
+  named: Object.fromEntries(Array.from({ length: MAX_HOPS }, (_, i) => [i + 1, shortest(i + 1, true)])),
+};
 
 const text = z.string().nullish();
 const pathRow = z.object({
@@ -66,13 +71,16 @@ export async function fetchShortestPaths(
     limit: number;
     types: readonly PathType[];
     domain: Domain | null;
+    release?: ReleaseArg;
   },
 ): Promise<PathRow[]> {
-  const query = SHORTEST_PATHS[args.hops];
+  const query = SHORTEST_PATHS[args.release == null ? 'current' : 'named'][args.hops];
   if (!query) throw new RangeError(`hops must be 1..${MAX_HOPS}`);
+  const [from, to] = stixIdsOf([args.from, args.to]);
   const rows = await db.read(query, {
-    from: args.from,
-    to: args.to,
+    ...releaseParams(args.release),
+    from,
+    to,
     limit: args.limit,
     types: args.types,
     domain: args.domain,

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import { type Domain, LABELS, type Label, usagePaths, VIAS, type Via } from '../rows.ts';
-import { current, onPlatform } from './common.ts';
+import {
+  type Domain,
+  idOf,
+  LABELS,
+  type Label,
+  perRelease,
+  type ReleaseArg,
+  releaseParams,
+  stixIdsOf,
+  usagePaths,
+  VIAS,
+  type Via,
+} from '../rows.ts';
+import { current, entry, onPlatform } from './common.ts';
 
 /** The kinds of object that use techniques, and the label each is stored under. */
 export const ACTOR_LABELS = {
@@ -12,9 +24,10 @@ export const ACTOR_LABELS = {
 export type ActorKind = keyof typeof ACTOR_LABELS;
 
 /** The current actors `a` of `$labels`, or only `$actors` when given. */
-const ACTORS = `
+const actors = (named: boolean) => `
 MATCH (a:AttackObject)
-WHERE any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors) AND ${current('a')}`;
+WHERE ${entry('a', named)} AND any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors)
+  AND ${current('a')}`;
 
 /**
  * Technique usage of many actors at once, along the `$via` paths: DIRECT `uses`; CAMPAIGN, the
@@ -22,9 +35,10 @@ WHERE any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN
  * Objects and relationships in the middle of a path must be current. `$rollUp` reports a
  * sub-technique's usage under its parent technique.
  */
-export const ACTOR_TECHNIQUES: Query = {
-  name: 'analytics.actorTechniques',
-  cypher: `${ACTORS}
+export const ACTOR_TECHNIQUES = perRelease(
+  (named): Query => ({
+    name: 'analytics.actorTechniques',
+    cypher: `${actors(named)}
 CALL (a) {
   ${usagePaths({ actor: 'a', target: 't:Technique', returns: 't' })}
 }
@@ -32,9 +46,10 @@ WITH a, t, via WHERE ${current('t')} AND ${onPlatform('t')}
 OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp AND ${current('parent')}
 WITH a, coalesce(parent, t) AS t, via
 WITH a, t, collect(DISTINCT via) AS vias
-RETURN a.stixId AS actor, a.attackId AS attackId, [l IN labels(a) WHERE l IN $labels][0] AS label,
-       collect({technique: t.stixId, via: vias}) AS techniques`,
-};
+RETURN ${idOf('a', named)} AS actor, a.attackId AS attackId, [l IN labels(a) WHERE l IN $labels][0] AS label,
+       collect({technique: ${idOf('t', named)}, via: vias}) AS techniques`,
+  }),
+);
 
 const actorTechniquesRow = z.object({
   actor: z.string(),
@@ -59,6 +74,8 @@ export interface UsageFilters {
   domain: Domain | null;
   platform: string | null;
   rollUp: boolean;
+  /** The release to read; the newest when absent. */
+  release?: ReleaseArg;
 }
 
 const KIND_OF_LABEL = Object.fromEntries(Object.entries(ACTOR_LABELS).map(([k, l]) => [l, k])) as Record<
@@ -68,7 +85,8 @@ const KIND_OF_LABEL = Object.fromEntries(Object.entries(ACTOR_LABELS).map(([k, l
 
 const actorParams = (f: UsageFilters) => ({
   labels: f.kinds.map((k) => LABELS[ACTOR_LABELS[k]]),
-  actors: f.actors,
+  actors: f.actors && stixIdsOf(f.actors),
+  ...releaseParams(f.release),
   via: f.via,
   domain: f.domain,
   platform: f.platform,
@@ -77,7 +95,7 @@ const actorParams = (f: UsageFilters) => ({
 /** Technique sets of the actors, one round trip. Actors without any technique are left out. */
 export async function fetchActorTechniques(db: ReadExecutor, f: UsageFilters): Promise<ActorUsage[]> {
   if (f.kinds.length === 0 || f.via.length === 0 || f.actors?.length === 0) return [];
-  const rows = await db.read(ACTOR_TECHNIQUES, { ...actorParams(f), rollUp: f.rollUp });
+  const rows = await db.read(ACTOR_TECHNIQUES(f.release), { ...actorParams(f), rollUp: f.rollUp });
   return rows.map((r) => {
     const row = actorTechniquesRow.parse(r);
     return {
@@ -90,15 +108,17 @@ export async function fetchActorTechniques(db: ReadExecutor, f: UsageFilters): P
 }
 
 /** The software each actor uses: its own `uses` (DIRECT) and, for groups, its attributed campaigns' (CAMPAIGN). */
-export const ACTOR_SOFTWARE: Query = {
-  name: 'analytics.actorSoftware',
-  cypher: `${ACTORS}
+export const ACTOR_SOFTWARE = perRelease(
+  (named): Query => ({
+    name: 'analytics.actorSoftware',
+    cypher: `${actors(named)}
 CALL (a) {
   ${usagePaths({ actor: 'a', target: 's:Software', returns: 's', paths: ['DIRECT', 'CAMPAIGN'] })}
 }
 WITH a, s WHERE ${current('s')} AND ${onPlatform('s')}
-RETURN a.stixId AS actor, collect(DISTINCT s.stixId) AS software`,
-};
+RETURN ${idOf('a', named)} AS actor, collect(DISTINCT ${idOf('s', named)}) AS software`,
+  }),
+);
 
 const actorSoftwareRow = z.object({ actor: z.string(), software: z.array(z.string()) });
 
@@ -107,7 +127,7 @@ export async function fetchActorSoftware(
   f: UsageFilters,
 ): Promise<Map<string, Set<string>>> {
   if (f.kinds.length === 0 || f.actors?.length === 0) return new Map();
-  const rows = await db.read(ACTOR_SOFTWARE, actorParams(f));
+  const rows = await db.read(ACTOR_SOFTWARE(f.release), actorParams(f));
   return new Map(rows.map((r) => actorSoftwareRow.parse(r)).map((r) => [r.actor, new Set(r.software)]));
 }
 

@@ -8,6 +8,7 @@ import { AssetConnection, TacticConnection, TechniqueConnection } from './connec
 import { listField, lookupField, resolveList } from './lookup.ts';
 import { Asset, AttackObject, hasLabel, Matrix, Tactic, Technique } from './refs.ts';
 import { relationField } from './relations.ts';
+import { releaseArg } from './release.ts';
 
 const RelatedAsset = builder.simpleObject('RelatedAsset', {
   description: 'An asset related to an ATT&CK asset, as named in a sector.',
@@ -78,7 +79,7 @@ builder.queryFields((t) => ({
   matrices: t.field({
     type: [Matrix],
     description: 'The matrices, one per domain (plus any deprecated ones when asked).',
-    args: visibilityArgs,
+    args: { ...visibilityArgs, ...releaseArg },
     resolve: async (_root, args, ctx, info) =>
       (await resolveList(ctx, 'Matrix', { ...args, first: 1000 }, nodesOnly(nodeProjection(info)))).edges.map(
         (e) => e.node,

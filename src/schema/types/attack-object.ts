@@ -14,7 +14,7 @@ async function revocationChain(row: NodeRow, ctx: Context, info: GraphQLResolveI
   if (!(await storedValue(ctx, row, 'revoked'))) return [];
   // The chain is short and read whole: counted, so the query slices it rather than paging in Cypher.
   const reads = nodesOnly(nodeProjection(info), true);
-  const page = await loadRelated(ctx, RELATED['object.revocationChain'], reads, row.stixId, unfiltered(64));
+  const page = await loadRelated(ctx, RELATED['object.revocationChain'], reads, row, unfiltered(64));
   return page.items.map((item) => item.node);
 }
 
@@ -26,6 +26,10 @@ AttackObject.implement({
   fields: (t) => ({
     stixId: t.exposeString('stixId', {
       description: 'The STIX id, such as `attack-pattern--0a3ead4e-…`; stable across releases.',
+    }),
+    release: t.string({
+      description: 'The ATT&CK release this object was read from, such as `18.1` (see `releases`).',
+      ...stored('release', (v) => v ?? ''),
     }),
     stixType: t.string({
       description: 'The STIX type, such as `attack-pattern` or `intrusion-set`.',

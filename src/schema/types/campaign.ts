@@ -45,7 +45,7 @@ Campaign.implement({
           'The techniques used in this campaign: DIRECT by default; SOFTWARE adds those of its software. ' +
           'Each edge says how it was found, with procedure text for direct uses.',
         args: { ...visibilityArgs, ...actorTechniqueArgs },
-        resolve: (row, args, ctx, info) => resolveActorTechniques(row.stixId, args, ctx, info),
+        resolve: (row, args, ctx, info) => resolveActorTechniques(row, args, ctx, info),
       },
       TechniqueUsageConnection,
     ),

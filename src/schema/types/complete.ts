@@ -2,20 +2,31 @@ import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.ts';
 import { fetchComplete, fetchCore } from '../../data/objects.ts';
-import type { NodeKey, NodeRow, StoredNode } from '../../data/rows.ts';
+import {
+  type NodeKey,
+  type NodeRef,
+  type NodeRow,
+  type ReleaseRef,
+  refKey,
+  refOf,
+  type StoredNode,
+} from '../../data/rows.ts';
 import { readsKeys } from '../selection.ts';
 
-/** Complete rows by STIX id, one DataLoader per request: every field that needs them shares it. */
+/** Complete rows by (STIX id, release), one DataLoader per request: every field that needs them shares it. */
 export const completeRows = createContextCache(
-  (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchComplete(ctx.db, ids)),
+  (ctx: Context) =>
+    new DataLoader((refs: readonly NodeRef[]) => fetchComplete(ctx.db, refs), { cacheKeyFn: refKey }),
 );
 
 /**
- * Core rows by STIX id, one DataLoader per request: for results that name nodes by id (the analyst
- * queries). Fields that show more read it through `stored`, which completes the row on demand.
+ * Core rows by (STIX id, release), one DataLoader per request: for results that name nodes by id
+ * (the analyst queries; a null release: the newest). Fields that show more read it through
+ * `stored`, which completes the row on demand.
  */
 export const coreRows = createContextCache(
-  (ctx: Context) => new DataLoader((ids: readonly string[]) => fetchCore(ctx.db, ids)),
+  (ctx: Context) =>
+    new DataLoader((refs: readonly ReleaseRef[]) => fetchCore(ctx.db, refs), { cacheKeyFn: refKey }),
 );
 
 /**
@@ -23,7 +34,7 @@ export const coreRows = createContextCache(
  * that needs them in one batch (which travels with the next level's reads).
  */
 export async function complete(ctx: Context, row: NodeRow): Promise<Partial<StoredNode>> {
-  return row.complete ? row : ((await completeRows(ctx).load(row.stixId)) ?? row);
+  return row.complete ? row : ((await completeRows(ctx).load(refOf(row))) ?? row);
 }
 
 /**

@@ -83,8 +83,7 @@ DataComponent.implement({
       type: DataSource,
       nullable: true,
       description: 'The data source this component belongs to, if any.',
-      resolve: (row, _args, ctx, info) =>
-        relatedOne(ctx, RELATED['dataComponent.dataSource'], row.stixId, info),
+      resolve: (row, _args, ctx, info) => relatedOne(ctx, RELATED['dataComponent.dataSource'], row, info),
     }),
     analytics: t.connection(
       relationField(
@@ -133,13 +132,7 @@ Analytic.implement({
       description: 'The log sources this analytic reads: data component, log name and channel.',
       resolve: async (row, _args, ctx, info) => {
         const reads = nodesOnly(dataComponentReads(info), true);
-        const page = await loadRelated(
-          ctx,
-          RELATED['analytic.logSources'],
-          reads,
-          row.stixId,
-          unfiltered(1000),
-        );
+        const page = await loadRelated(ctx, RELATED['analytic.logSources'], reads, row, unfiltered(1000));
         return page.items.map((item) => ({
           dataComponent: item.node,
           name: item.name ?? null,

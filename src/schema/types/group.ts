@@ -24,7 +24,7 @@ Group.implement({
           "The techniques this group uses: DIRECT by default; CAMPAIGN adds its attributed campaigns' and " +
           "SOFTWARE its software's. Each edge says how it was found, with procedure text for direct uses.",
         args: { ...visibilityArgs, ...actorTechniqueArgs },
-        resolve: (row, args, ctx, info) => resolveActorTechniques(row.stixId, args, ctx, info),
+        resolve: (row, args, ctx, info) => resolveActorTechniques(row, args, ctx, info),
       },
       TechniqueUsageConnection,
     ),

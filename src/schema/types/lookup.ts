@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { fetchList, type LookupKeys, lookup, lookupAhead } from '../../data/objects.ts';
 import type { Level, Reads } from '../../data/related.ts';
-import type { Label, NodeRow } from '../../data/rows.ts';
+import { type Label, type NodeRow, refOf } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 import { connectionReads, nodeProjection } from '../selection.ts';
 import {
@@ -18,6 +18,7 @@ import {
   windowOf,
 } from './common.ts';
 import { primeRelated } from './relations.ts';
+import { type ReleaseArgs, releaseArg, withRelease } from './release.ts';
 import { MAX_SEARCH_WORDS, searchText } from './search-text.ts';
 
 /** What ATT&CK IDs and STIX ids of each type look like; lookups refuse anything else. */
@@ -78,6 +79,7 @@ export function lookupArgs(label: Label, what: string) {
       required: false,
       description: 'Only look in this domain; without it, enterprise wins over mobile over ICS.',
     }),
+    ...releaseArg,
   }));
 }
 
@@ -103,9 +105,12 @@ export async function resolveLookup(
     );
   }
   const keys = nodeProjection(info);
-  if (!ahead || !keys.includes('stixId')) return lookup(ctx.db, label, args, keys);
-  const { node, page } = await lookupAhead(ctx.db, label, args, keys, ahead);
-  if (node && page) primeRelated(ctx, ahead, new Map([[node.stixId, page]]));
+  if (!ahead || !keys.includes('stixId'))
+    return withRelease(ctx, args.release, () => lookup(ctx.db, label, args, keys));
+  const { node, page } = await withRelease(ctx, args.release, () =>
+    lookupAhead(ctx.db, label, args, keys, ahead),
+  );
+  if (node && page) primeRelated(ctx, ahead, [[refOf(node), page]]);
   return node;
 }
 
@@ -120,9 +125,10 @@ export const listArgs = builder.args((t) => ({
     validate: searchText,
     description: `Only objects whose name, aliases or description match these words (full-text; at most ${MAX_SEARCH_WORDS} words).`,
   }),
+  ...releaseArg,
 }));
 
-export interface ListArgs extends PageArgs, VisibilityArgs {
+export interface ListArgs extends PageArgs, VisibilityArgs, ReleaseArgs {
   platform?: string | null;
   search?: string | null;
   tactic?: string | null;
@@ -132,18 +138,21 @@ export interface ListArgs extends PageArgs, VisibilityArgs {
 /** One page of a root list, in the stable order (ATT&CK ID, then name). */
 export async function resolveList(ctx: Context, label: Label, args: ListArgs, reads: Reads) {
   const window = windowOf(args);
-  const page = await fetchList(
-    ctx.db,
-    label,
-    {
-      ...visibilityOf(args),
-      ...window,
-      platform: args.platform,
-      search: args.search,
-      tactic: args.tactic,
-      includeSubtechniques: args.includeSubtechniques,
-    },
-    reads,
+  const page = await withRelease(ctx, args.release, () =>
+    fetchList(
+      ctx.db,
+      label,
+      {
+        ...visibilityOf(args),
+        ...window,
+        platform: args.platform,
+        search: args.search,
+        tactic: args.tactic,
+        includeSubtechniques: args.includeSubtechniques,
+        release: args.release,
+      },
+      reads,
+    ),
   );
   return toConnection(asItems<NodeRow>(page), window);
 }

@@ -1,6 +1,6 @@
 import type { Context } from '../../context.ts';
-import { fetchByStixIds } from '../../data/objects.ts';
-import type { Label, NodeRow } from '../../data/rows.ts';
+import { fetchByRefs } from '../../data/objects.ts';
+import { type Label, type NodeRow, nodeIdOf, refOfNodeId } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 
 /*
@@ -12,11 +12,17 @@ import { builder } from '../builder.ts';
 export const AttackObject = builder.interfaceRef<NodeRow>('AttackObject');
 export const Software = builder.interfaceRef<NodeRow>('Software');
 
+/*
+ * A node's global id names its release (`nodeIdOf`): the same STIX id is another object in another
+ * release, and `node(id:)` must fetch this one again. An id without a release (saved by an older
+ * client) names the newest release's node.
+ */
+
 const loadable = (label: Label) =>
   builder.loadableNodeRef(label, {
-    id: { resolve: (row: NodeRow) => row.stixId },
-    load: (ids: string[], ctx: Context) => fetchByStixIds(ctx.db, label, ids),
-    sort: (row: NodeRow) => row.stixId,
+    id: { resolve: (row: NodeRow) => nodeIdOf(row) },
+    // In the order of `ids`: an id without a release names a row whose own id has one.
+    load: (ids: string[], ctx: Context) => fetchByRefs(ctx.db, label, ids.map(refOfNodeId)),
   });
 
 export const Tactic = loadable('Tactic');

@@ -12,7 +12,15 @@ import {
   type RelatedOptions,
   type Relation,
 } from '../../data/related.ts';
-import type { NodeRow, Page, Visibility, Window } from '../../data/rows.ts';
+import {
+  type NodeRef,
+  type NodeRow,
+  type Page,
+  refKey,
+  refOf,
+  type Visibility,
+  type Window,
+} from '../../data/rows.ts';
 import { connectionReads, singleReads } from '../selection.ts';
 import {
   type PageArgs,
@@ -23,7 +31,9 @@ import {
   windowOf,
 } from './common.ts';
 
-const relatedLoaders = createContextCache(() => new Map<string, DataLoader<string, Page<RelatedItem>>>());
+const relatedLoaders = createContextCache(
+  () => new Map<string, DataLoader<NodeRef, Page<RelatedItem>, string>>(),
+);
 
 /**
  * One page of `of` for one parent, batched: every parent asking for the same field with the same
@@ -33,10 +43,10 @@ export function loadRelated(
   ctx: Context,
   of: Family,
   reads: Reads,
-  id: string,
+  parent: NodeRow | NodeRef,
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>> {
-  return loaderOf(ctx, of, reads, options).load(id);
+  return loaderOf(ctx, of, reads, options).load(refOf(parent));
 }
 
 function loaderOf(ctx: Context, of: Family, reads: Reads, options: RelatedOptions) {
@@ -44,7 +54,9 @@ function loaderOf(ctx: Context, of: Family, reads: Reads, options: RelatedOption
   const loaders = relatedLoaders(ctx);
   let loader = loaders.get(key);
   if (!loader) {
-    loader = new DataLoader((ids: readonly string[]) => fetchPages(ctx.db, of, reads, ids, options));
+    loader = new DataLoader((refs: readonly NodeRef[]) => fetchPages(ctx.db, of, reads, refs, options), {
+      cacheKeyFn: refKey,
+    });
     loaders.set(key, loader);
   }
   return loader;
@@ -55,9 +67,13 @@ function loaderOf(ctx: Context, of: Family, reads: Reads, options: RelatedOption
  * the fields of that level find them without a read. The loader is the one `loadRelated` uses for
  * the same family, reads and options: a field whose selection or arguments differ reads as usual.
  */
-export function primeRelated(ctx: Context, level: Level, pages: ReadonlyMap<string, Page<RelatedItem>>) {
+export function primeRelated(
+  ctx: Context,
+  level: Level,
+  pages: Iterable<readonly [NodeRef, Page<RelatedItem>]>,
+) {
   const loader = loaderOf(ctx, level.of, level.reads, level.options);
-  for (const [id, page] of pages) loader.prime(id, page);
+  for (const [ref, page] of pages) loader.prime(ref, page);
 }
 
 /** The first `limit` related nodes, revoked and deprecated ones included: for fields without filters. */
@@ -76,13 +92,13 @@ export const unfiltered = (limit: number): RelatedOptions => ({
 export async function relatedConnection(
   ctx: Context,
   of: Family,
-  parentId: string,
+  parent: NodeRow | NodeRef,
   args: PageArgs & VisibilityArgs,
   info: GraphQLResolveInfo,
   extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
 ) {
   const options = relatedOptions(args, extra);
-  return toConnection(await loadRelated(ctx, of, connectionReads(info), parentId, options), options);
+  return toConnection(await loadRelated(ctx, of, connectionReads(info), parent, options), options);
 }
 
 /** What a connection field of a relation reads, from the field's arguments (and the relation's own). */
@@ -98,8 +114,8 @@ export const relatedOptions = (
 });
 
 /** The first related node, for single-valued relationships (a sub-technique's parent). */
-export async function relatedOne(ctx: Context, of: Family, parentId: string, info: GraphQLResolveInfo) {
-  const page = await loadRelated(ctx, of, singleReads(info), parentId, unfiltered(1));
+export async function relatedOne(ctx: Context, of: Family, parent: NodeRow, info: GraphQLResolveInfo) {
+  const page = await loadRelated(ctx, of, singleReads(info), parent, unfiltered(1));
   return page.items[0]?.node ?? null;
 }
 
@@ -113,5 +129,5 @@ export const relationField = <Type>(relation: Relation, type: Type, description:
   description,
   args: visibilityArgs,
   resolve: (row: NodeRow, args: PageArgs & VisibilityArgs, ctx: Context, info: GraphQLResolveInfo) =>
-    relatedConnection(ctx, RELATED[relation], row.stixId, args, info),
+    relatedConnection(ctx, RELATED[relation], row, args, info),
 });

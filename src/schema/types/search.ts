@@ -5,6 +5,7 @@ import { connectionReads } from '../selection.ts';
 import { toConnection, visibilityArgs, visibilityOf, windowOf } from './common.ts';
 import { itemOf } from './connections.ts';
 import { AttackObject } from './refs.ts';
+import { releaseArg, withRelease } from './release.ts';
 import { MAX_SEARCH_WORDS, searchText } from './search-text.ts';
 
 const SEARCHABLE = LABEL_NAMES.filter((l) => l !== 'Malware' && l !== 'Tool');
@@ -43,6 +44,7 @@ builder.queryField('search', (t) =>
         'The text is matched as words (Lucene syntax characters are taken literally).',
       args: {
         ...visibilityArgs,
+        ...releaseArg,
         text: t.arg.string({
           required: true,
           validate: searchText,
@@ -56,12 +58,14 @@ builder.queryField('search', (t) =>
       },
       resolve: async (_root, args, ctx, info) => {
         const window = windowOf(args);
-        const page = await fetchSearch(
-          ctx.db,
-          args.text,
-          args.types?.length ? args.types : SEARCHABLE,
-          { ...visibilityOf(args), ...window },
-          connectionReads(info),
+        const page = await withRelease(ctx, args.release, () =>
+          fetchSearch(
+            ctx.db,
+            args.text,
+            args.types?.length ? args.types : SEARCHABLE,
+            { ...visibilityOf(args), ...window, release: args.release },
+            connectionReads(info),
+          ),
         );
         return toConnection(page, window);
       },

@@ -21,7 +21,7 @@ builder.interfaceFields(Software, (t) => ({
         'The techniques this software uses: DIRECT by default; SOFTWARE adds those of software it uses. ' +
         'Each edge says how it was found, with procedure text for direct uses.',
       args: { ...visibilityArgs, ...actorTechniqueArgs },
-      resolve: (row, args, ctx, info) => resolveActorTechniques(row.stixId, args, ctx, info),
+      resolve: (row, args, ctx, info) => resolveActorTechniques(row, args, ctx, info),
     },
     TechniqueUsageConnection,
   ),

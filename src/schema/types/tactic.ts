@@ -10,7 +10,7 @@ import {
   type RelatedOptions,
   type Via,
 } from '../../data/related.ts';
-import type { Visibility } from '../../data/rows.ts';
+import type { ReleaseArg, Visibility } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
 import {
@@ -34,6 +34,7 @@ import { itemOf, TechniqueConnection } from './connections.ts';
 import { lookupArgs, resolveLookup } from './lookup.ts';
 import { AttackObject, Group, hasLabel, Tactic, Technique } from './refs.ts';
 import { primeRelated, relatedConnection, relatedOptions } from './relations.ts';
+import { releaseArg, withRelease } from './release.ts';
 import { viaArg } from './usage-args.ts';
 
 const TacticGroupConnection = builder.connectionObject(
@@ -95,7 +96,11 @@ function levelAt(
  * per level. The pages go to the loaders the child fields use, keyed by the same reads and
  * options, so the children find them; a child selected in another way reads for itself.
  */
-async function resolveTactics(ctx: Context, visibility: Visibility, info: GraphQLResolveInfo) {
+async function resolveTactics(
+  ctx: Context,
+  visibility: Visibility & { release?: ReleaseArg },
+  info: GraphQLResolveInfo,
+) {
   const keys = nodeProjection(info);
   const techniquesAt = ahead(here(info), 'techniques');
   const techniques = levelAt(techniquesAt, RELATED['tactic.techniques'], techniquesExtra);
@@ -133,7 +138,7 @@ Tactic.implement({
           }),
         },
         resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, RELATED['tactic.techniques'], row.stixId, args, info, techniquesExtra(args)),
+          relatedConnection(ctx, RELATED['tactic.techniques'], row, args, info, techniquesExtra(args)),
       },
       TechniqueConnection,
     ),
@@ -146,7 +151,7 @@ Tactic.implement({
           'each edge with the techniques that put it there.',
         args: { ...visibilityArgs, ...viaArg },
         resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, USAGE.tacticGroups, row.stixId, args, info, groupsExtra(args)),
+          relatedConnection(ctx, USAGE.tacticGroups, row, args, info, groupsExtra(args)),
       },
       TacticGroupConnection,
     ),
@@ -185,12 +190,16 @@ builder.queryFields((t) => ({
       'when no domain is given: enough, with `techniques`, to draw the matrix in one request.',
     args: {
       ...visibilityArgs,
+      ...releaseArg,
       domain: t.arg({
         type: DomainEnum,
         required: false,
         description: "Only the tactics of this domain's matrix.",
       }),
     },
-    resolve: (_root, args, ctx, info) => resolveTactics(ctx, visibilityOf(args), info),
+    resolve: (_root, args, ctx, info) =>
+      withRelease(ctx, args.release, () =>
+        resolveTactics(ctx, { ...visibilityOf(args), release: args.release }, info),
+      ),
   }),
 }));

@@ -90,7 +90,7 @@ Technique.implement({
       extensions: readsKeysAndKey('isSubtechnique'),
       resolve: async (row, _args, ctx, info) =>
         (await storedValue(ctx, row, 'isSubtechnique'))
-          ? relatedOne(ctx, RELATED['technique.parent'], row.stixId, info)
+          ? relatedOne(ctx, RELATED['technique.parent'], row, info)
           : null,
     }),
     subtechniques: t.connection(
@@ -109,7 +109,7 @@ Technique.implement({
           'The groups that use this technique (directly by default; see `via`), with procedure text.',
         args: { ...visibilityArgs, ...viaArg },
         resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, USAGE.techniqueGroups, row.stixId, args, info, { via: args.via }),
+          relatedConnection(ctx, USAGE.techniqueGroups, row, args, info, { via: args.via }),
       },
       GroupUsageConnection,
     ),

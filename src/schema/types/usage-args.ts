@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
 import { DEFAULT_VIA, type Via } from '../../data/related.ts';
+import type { NodeRow } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
 import { type PageArgs, UsageViaEnum, type VisibilityArgs } from './common.ts';
@@ -35,9 +36,8 @@ export interface ActorTechniqueArgs extends PageArgs, VisibilityArgs {
 
 /** The techniques a group, campaign or software uses, found along the `via` paths. */
 export const resolveActorTechniques = (
-  stixId: string,
+  actor: NodeRow,
   args: ActorTechniqueArgs,
   ctx: Context,
   info: GraphQLResolveInfo,
-) =>
-  relatedConnection(ctx, USAGE.actorTechniques, stixId, args, info, { via: args.via, rollUp: args.rollUp });
+) => relatedConnection(ctx, USAGE.actorTechniques, actor, args, info, { via: args.via, rollUp: args.rollUp });

@@ -2,10 +2,11 @@ import { compareObjects } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
 import { DEFAULT_VIA, type Via } from '../../../data/related.ts';
-import type { CoreRow, Domain } from '../../../data/rows.ts';
+import { type CoreRow, type Domain, type ReleaseArg, refOfNodeId } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { coreRows } from '../complete.ts';
+import { releaseArg } from '../release.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -60,6 +61,7 @@ export const usageFilterArgs = builder.args((t) => ({
     defaultValue: false,
     description: 'Count the use of a sub-technique as use of its parent technique (default false).',
   }),
+  ...releaseArg,
 }));
 
 export interface UsageFilterArgs {
@@ -67,24 +69,29 @@ export interface UsageFilterArgs {
   platform?: string | null;
   via?: readonly Via[] | null;
   rollUp?: boolean | null;
+  release?: ReleaseArg;
 }
 
 export const filtersOf = (args: UsageFilterArgs) => ({
+  release: args.release ?? null,
   domain: args.domain ?? null,
   platform: args.platform?.trim() || null,
   via: args.via?.length ? args.via : DEFAULT_VIA,
   rollUp: args.rollUp ?? false,
 });
 
-/** Any ATT&CK object by STIX id, batched per request across every analyst field. */
+/**
+ * Any ATT&CK object by node id (a STIX id names the newest release's object, see `refOfNodeId`),
+ * batched per request across every analyst field.
+ */
 export async function loadNode(ctx: Context, id: string): Promise<CoreRow> {
-  const node = await coreRows(ctx).load(id);
+  const node = await coreRows(ctx).load(refOfNodeId(id));
   if (!node) throw new Error(`no object ${id}`);
   return node;
 }
 
 export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
-  const nodes = await coreRows(ctx).loadMany(ids);
+  const nodes = await coreRows(ctx).loadMany(ids.map(refOfNodeId));
   return nodes.filter((n): n is CoreRow => !!n && !(n instanceof Error));
 }
 
@@ -100,9 +107,15 @@ export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise
   return nodes.sort(compareObjects);
 }
 
-/** Each id's position in that stable order, for sorting results that carry ids. */
+/** Each id's position in that stable order, for sorting results that carry ids (node ids, as given). */
 export async function positionsOf(ctx: Context, ids: readonly string[]): Promise<Map<string, number>> {
-  return new Map((await sortedNodes(ctx, ids)).map((n, i) => [n.stixId, i] as const));
+  const nodes = await coreRows(ctx).loadMany(ids.map(refOfNodeId));
+  const found = ids.flatMap((id, i) => {
+    const node = nodes[i];
+    return node && !(node instanceof Error) ? [{ id, node }] : [];
+  });
+  found.sort((a, b) => compareObjects(a.node, b.node));
+  return new Map(found.map((f, i) => [f.id, i] as const));
 }
 
 export const UsageBasisEnum = builder.enumType('UsageBasis', {

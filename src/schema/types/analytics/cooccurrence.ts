@@ -2,6 +2,7 @@ import { rankCooccurrence } from '../../../analytics/sets.ts';
 import { resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Technique } from '../refs.ts';
+import { checkRelease } from '../release.ts';
 import {
   ActorKindEnum,
   checkRange,
@@ -121,13 +122,14 @@ builder.queryField('cooccurrence', (t) =>
       ...usageFilterArgs,
     },
     resolve: async (_root, args, ctx) => {
+      await checkRelease(ctx, args.release);
       const limit = args.limit ?? 20;
       checkRange('limit', limit, 1, 1000);
       const minCount = args.minCount ?? 1;
       checkRange('minCount', minCount, 1, 100_000);
       const filters = filtersOf(args);
       const [resolved, catalog, usage] = await Promise.all([
-        resolveKeys(ctx.db, [args.technique], ['Technique'], filters.domain),
+        resolveKeys(ctx.db, [args.technique], ['Technique'], filters.domain, filters.release),
         catalogOf(ctx, filters),
         usageOf(ctx, kindsOf(args.actors), filters),
       ]);

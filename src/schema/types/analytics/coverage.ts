@@ -5,6 +5,7 @@ import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
 import { Group, Tactic, Technique } from '../refs.ts';
+import { checkRelease } from '../release.ts';
 import {
   checkList,
   filtersOf,
@@ -115,14 +116,17 @@ export interface CoverageInput extends Omit<UsageFilterArgs, 'rollUp'> {
 
 /** The coverage computation, shared by `coverageGaps` and the coverage layer. */
 export async function computeCoverageResult(ctx: Context, args: CoverageInput): Promise<CoverageShape> {
+  await checkRelease(ctx, args.release);
   checkList('detected', args.detected, MAX_TECHNIQUE_IDS);
   checkList('groups', args.groups, MAX_INPUT_IDS);
   const filters = { ...filtersOf(args), domain: args.domain ?? 'enterprise-attack', rollUp: false };
   const [detected, groups, catalog, tactics, all] = await Promise.all([
-    resolveKeys(ctx.db, args.detected, ['Technique'], filters.domain),
-    args.groups ? resolveKeys(ctx.db, args.groups, ['Group'], filters.domain) : Promise.resolve(null),
+    resolveKeys(ctx.db, args.detected, ['Technique'], filters.domain, filters.release),
+    args.groups
+      ? resolveKeys(ctx.db, args.groups, ['Group'], filters.domain, filters.release)
+      : Promise.resolve(null),
     catalogOf(ctx, filters),
-    tacticsOf(ctx, filters.domain),
+    tacticsOf(ctx, filters.domain, filters.release),
     usageOf(ctx, ['GROUP'], filters),
   ]);
   const usage = groups ? await usageOf(ctx, ['GROUP'], filters, groups.ids) : all;
@@ -202,6 +206,7 @@ export const coverageArgs = builder.args((t) => ({
   }),
   platform: usageFilterArgs.platform,
   via: usageFilterArgs.via,
+  release: usageFilterArgs.release,
 }));
 
 builder.queryField('coverageGaps', (t) =>

@@ -1,8 +1,9 @@
 /**
  * The analyst queries' inputs that derive from the whole import: the technique catalog, the
  * tactic order, every actor's technique (or software) set and every mitigation's techniques.
- * Each is read once per data version and kept in memory (see per-import.ts); callers must treat
- * the values as read-only, since concurrent requests share them.
+ * Each is read once per data version and release, and kept in memory (see per-import.ts); callers
+ * must treat the values as read-only, since concurrent requests share them. A null release is the
+ * newest (`:Current`), whichever it is at that data version.
  */
 import type { Context } from '../../../context.ts';
 import {
@@ -24,10 +25,11 @@ import {
   type UsageFilters,
 } from '../../../data/analytics/usage.ts';
 import type { Via } from '../../../data/related.ts';
-import type { Domain } from '../../../data/rows.ts';
+import type { Domain, ReleaseArg } from '../../../data/rows.ts';
 
-/** Filters that differ only in case or order give the same rows: one entry for them. */
-const keyOf = (name: string, parts: unknown[]) => `${name}:${JSON.stringify(parts)}`;
+/** Filters that differ only in case or order give the same rows: one entry for them, per release. */
+const keyOf = (name: string, release: ReleaseArg, parts: unknown[]) =>
+  `${name}@${release ?? ''}:${JSON.stringify(parts)}`;
 const setKey = (xs: readonly string[]) => [...new Set(xs)].sort();
 const platformKey = (p: string | null) => p?.toLowerCase() ?? null;
 
@@ -39,22 +41,36 @@ export interface Catalog {
 /** The current techniques of the domain (and platform), in ATT&CK ID order. */
 export function catalogOf(
   ctx: Context,
-  f: { domain: Domain | null; platform: string | null },
+  f: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
 ): Promise<Catalog> {
-  return ctx.perImport.get(ctx.db, keyOf('catalog', [f.domain, platformKey(f.platform)]), async (db) => {
-    const rows = await fetchCatalog(db, { domain: f.domain, platform: f.platform });
+  const key = keyOf('catalog', f.release, [f.domain, platformKey(f.platform)]);
+  return ctx.perImport.get(ctx.db, key, async (db) => {
+    const rows = await fetchCatalog(db, { domain: f.domain, platform: f.platform, release: f.release });
     return { rows, byId: new Map(rows.map((r) => [r.stixId, r])) };
   });
 }
 
-/** The ATT&CK release of the domain's latest import, for layers. */
-export function latestVersionOf(ctx: Context, domain: Domain): Promise<string | null> {
-  return ctx.perImport.get(ctx.db, keyOf('latestVersion', [domain]), (db) => fetchLatestVersion(db, domain));
+/** The ATT&CK release a layer names: the one asked for, else the domain's latest import. */
+export function latestVersionOf(
+  ctx: Context,
+  domain: Domain,
+  release: ReleaseArg = null,
+): Promise<string | null> {
+  if (release != null) return Promise.resolve(release);
+  return ctx.perImport.get(ctx.db, keyOf('latestVersion', null, [domain]), (db) =>
+    fetchLatestVersion(db, domain),
+  );
 }
 
 /** The domain's tactics in matrix order. */
-export function tacticsOf(ctx: Context, domain: Domain | null): Promise<readonly TacticRow[]> {
-  return ctx.perImport.get(ctx.db, keyOf('tactics', [domain]), (db) => fetchTacticOrder(db, domain));
+export function tacticsOf(
+  ctx: Context,
+  domain: Domain | null,
+  release: ReleaseArg = null,
+): Promise<readonly TacticRow[]> {
+  return ctx.perImport.get(ctx.db, keyOf('tactics', release, [domain]), (db) =>
+    fetchTacticOrder(db, domain, release),
+  );
 }
 
 export interface UsageFilterValues {
@@ -62,6 +78,7 @@ export interface UsageFilterValues {
   domain: Domain | null;
   platform: string | null;
   rollUp: boolean;
+  release?: ReleaseArg;
 }
 
 export interface Usage {
@@ -78,7 +95,13 @@ export async function usageOf(
   f: UsageFilterValues,
   only?: readonly string[],
 ): Promise<Usage> {
-  const key = keyOf('usage', [setKey(kinds), setKey(f.via), f.domain, platformKey(f.platform), f.rollUp]);
+  const key = keyOf('usage', f.release, [
+    setKey(kinds),
+    setKey(f.via),
+    f.domain,
+    platformKey(f.platform),
+    f.rollUp,
+  ]);
   const all = await ctx.perImport.get(ctx.db, key, async (db) => {
     const actors = await fetchActorTechniques(db, { kinds, actors: null, ...f });
     return { actors, sets: new Map(actors.map((a) => [a.actor, new Set(a.techniques.keys())])) };
@@ -103,7 +126,7 @@ export function itemSetsOf(
   f: UsageFilterValues,
   basis: UsageBasis,
 ): Promise<ItemSets> {
-  const key = keyOf('items', [
+  const key = keyOf('items', f.release, [
     setKey(kinds),
     basis,
     setKey(f.via),
@@ -119,6 +142,7 @@ export function itemSetsOf(
         db,
         kinds.map((k) => ACTOR_LABELS[k]),
         f.domain,
+        f.release,
       ),
     ]);
     return { sets, attackIds };
@@ -129,13 +153,18 @@ export function itemSetsOf(
  * Every current mitigation of the domain with the current techniques it addresses. Mitigation
  * plans narrow it to their target, which only ever holds current techniques of the domain.
  */
-export async function mitigationsOf(ctx: Context, domain: Domain | null): Promise<readonly MitigationRow[]> {
-  const techniques = await catalogOf(ctx, { domain, platform: null });
-  return ctx.perImport.get(ctx.db, keyOf('mitigations', [domain]), (db) =>
+export async function mitigationsOf(
+  ctx: Context,
+  domain: Domain | null,
+  release: ReleaseArg = null,
+): Promise<readonly MitigationRow[]> {
+  const techniques = await catalogOf(ctx, { domain, platform: null, release });
+  return ctx.perImport.get(ctx.db, keyOf('mitigations', release, [domain]), (db) =>
     fetchMitigationsOf(
       db,
       techniques.rows.map((t) => t.stixId),
       domain,
+      release,
     ),
   );
 }

@@ -2,6 +2,7 @@ import { resolveKeys } from '../../../data/analytics/common.ts';
 import { fetchAnalyticsFrom, type LogSourceRow } from '../../../data/analytics/detection.ts';
 import { builder } from '../../builder.ts';
 import { Analytic, DetectionStrategy, Technique } from '../refs.ts';
+import { checkRelease } from '../release.ts';
 import { checkList, MAX_INPUT_IDS, positionsOf, sortedNodes, unknownIdsField } from './common.ts';
 import { filterArgs } from './detection.ts';
 
@@ -98,10 +99,11 @@ builder.queryField('detectableTechniques', (t) =>
       ...filterArgs,
     },
     resolve: async (_root, args, ctx) => {
+      await checkRelease(ctx, args.release);
       checkList('logSources', args.logSources, MAX_INPUT_IDS);
       const domain = args.domain ?? null;
       const keys = args.logSources.map((l) => l.dataComponent);
-      const resolved = await resolveKeys(ctx.db, keys, ['DataComponent'], domain);
+      const resolved = await resolveKeys(ctx.db, keys, ['DataComponent'], domain, args.release);
       const given = args.logSources.flatMap((l) => {
         const dc = resolved.byKey.get(l.dataComponent.trim());
         return dc ? [{ dc, name: l.name ?? null, channel: l.channel ?? null }] : [];
@@ -109,6 +111,7 @@ builder.queryField('detectableTechniques', (t) =>
       const matches = (s: LogSourceRow) =>
         given.some((g) => g.dc === s.dataComponent && same(s.name, g.name) && same(s.channel, g.channel));
       const analytics = await fetchAnalyticsFrom(ctx.db, resolved.ids, {
+        release: args.release,
         domain,
         platform: args.platform?.trim() || null,
       });

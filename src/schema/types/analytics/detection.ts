@@ -7,6 +7,7 @@ import {
 import { builder } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
 import { Analytic, DataComponent, DetectionStrategy, Technique } from '../refs.ts';
+import { checkRelease, releaseArg } from '../release.ts';
 import { unknownIdsField } from './common.ts';
 
 const ChainLogSource = builder.objectRef<LogSourceRow>('ChainLogSource').implement({
@@ -98,6 +99,7 @@ const DetectionChain = builder.objectRef<ChainShape>('DetectionChain').implement
 
 /** `domain` and `platform`, shared with `detectableTechniques`. */
 export const filterArgs = builder.args((t) => ({
+  ...releaseArg,
   domain: t.field({ type: DomainEnum, required: false, description: 'Only objects of this domain.' }),
   platform: t.string({
     required: false,
@@ -119,11 +121,13 @@ builder.queryField('detectionChain', (t) =>
       ...filterArgs,
     },
     resolve: async (_root, args, ctx) => {
+      await checkRelease(ctx, args.release);
       const domain = args.domain ?? null;
-      const resolved = await resolveKeys(ctx.db, [args.technique], ['Technique'], domain);
+      const resolved = await resolveKeys(ctx.db, [args.technique], ['Technique'], domain, args.release);
       const technique = resolved.ids[0];
       if (!technique) return { technique: null, strategies: [], unknownIds: resolved.unknown };
       const strategies = await fetchDetectionChain(ctx.db, technique, {
+        release: args.release,
         domain,
         platform: args.platform?.trim() || null,
       });

@@ -1,11 +1,12 @@
 import type { ScalarRef } from '@pothos/core';
 import type { Context } from '../../../context.ts';
 import { resolveKeys } from '../../../data/analytics/common.ts';
-import type { Domain } from '../../../data/rows.ts';
+import { type Domain, nodeIdOf, type ReleaseArg } from '../../../data/rows.ts';
 import type { Layer } from '../../../navigator/layer.ts';
 import { coverageLayer, groupsLayer, mitigationPlanLayer } from '../../../navigator/result-layers.ts';
 import { builder, type SchemaTypes } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
+import { checkRelease } from '../release.ts';
 import {
   checkList,
   filtersOf,
@@ -61,10 +62,10 @@ const LayerResult = builder.objectRef<LayerResultShape>('LayerResult').implement
   }),
 });
 
-async function layerContext(ctx: Context, domain: Domain, platform: string | null) {
+async function layerContext(ctx: Context, domain: Domain, platform: string | null, release: ReleaseArg) {
   const [catalog, attackVersion] = await Promise.all([
-    catalogOf(ctx, { domain, platform }),
-    latestVersionOf(ctx, domain),
+    catalogOf(ctx, { domain, platform, release }),
+    latestVersionOf(ctx, domain, release),
   ]);
   return {
     domain,
@@ -87,18 +88,20 @@ export interface GroupsLayerInput extends UsageFilterArgs {
 }
 
 export async function computeGroupsLayer(ctx: Context, args: GroupsLayerInput): Promise<LayerResultShape> {
+  await checkRelease(ctx, args.release);
   checkList('groups', args.groups, MAX_INPUT_IDS);
   const filters = { ...filtersOf(args), domain: args.domain ?? 'enterprise-attack' };
-  const resolved = await resolveKeys(ctx.db, args.groups, ['Group'], filters.domain);
+  const resolved = await resolveKeys(ctx.db, args.groups, ['Group'], filters.domain, filters.release);
   if (resolved.ids.length === 0) return { layer: null, unknownIds: resolved.unknown };
   const [lctx, usage, groups] = await Promise.all([
-    layerContext(ctx, filters.domain, filters.platform),
+    layerContext(ctx, filters.domain, filters.platform, filters.release),
     usageOf(ctx, ['GROUP'], filters, resolved.ids),
     loadNodes(ctx, resolved.ids),
   ]);
   const layer = groupsLayer(
     lctx,
-    groups,
+    // Usage is keyed by the analyst queries' ids, which name the release when one is asked for.
+    filters.release ? groups.map((g) => ({ ...g, stixId: nodeIdOf(g) })) : groups,
     new Map(usage.actors.map((u) => [u.actor, u.techniques])),
     filters.via,
   );
@@ -130,7 +133,7 @@ builder.queryFields((t) => ({
     args: coverageArgs,
     resolve: async (_root, args, ctx) => {
       const coverage = await computeCoverageResult(ctx, args);
-      const lctx = await layerContext(ctx, coverage.domain, args.platform?.trim() || null);
+      const lctx = await layerContext(ctx, coverage.domain, args.platform?.trim() || null, args.release);
       return {
         layer: coverageLayer(lctx, {
           status: coverage.status,
@@ -151,7 +154,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const domain = args.domain ?? 'enterprise-attack';
       const plan = await computePlan(ctx, { ...args, domain });
-      const lctx = await layerContext(ctx, domain, args.platform?.trim() || null);
+      const lctx = await layerContext(ctx, domain, args.platform?.trim() || null, args.release);
       return {
         layer: mitigationPlanLayer(lctx, {
           steps: plan.steps.map((s) => ({

@@ -5,6 +5,7 @@ import { type CatalogRow, resolveKeys } from '../../../data/analytics/common.ts'
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { Mitigation, Technique } from '../refs.ts';
+import { checkRelease } from '../release.ts';
 import {
   checkList,
   checkRange,
@@ -113,17 +114,18 @@ export const MAX_PLAN_STEPS = 100;
 
 /** The plan computation, shared by `mitigationPlan` and the plan layer. */
 export async function computePlan(ctx: Context, args: PlanInput): Promise<PlanShape> {
+  await checkRelease(ctx, args.release);
   const max = args.max ?? 10;
   checkRange('max', max, 1, MAX_PLAN_STEPS);
   checkList('groups', args.groups, MAX_INPUT_IDS);
   checkList('techniques', args.techniques, MAX_TECHNIQUE_IDS);
   const filters = filtersOf(args);
   const [groups, techniques, { byId: catalog }, usage, all] = await Promise.all([
-    resolveKeys(ctx.db, args.groups ?? [], ['Group'], filters.domain),
-    resolveKeys(ctx.db, args.techniques ?? [], ['Technique'], filters.domain),
+    resolveKeys(ctx.db, args.groups ?? [], ['Group'], filters.domain, filters.release),
+    resolveKeys(ctx.db, args.techniques ?? [], ['Technique'], filters.domain, filters.release),
     catalogOf(ctx, filters),
     args.groups?.length ? usageOf(ctx, ['GROUP'], filters) : null,
-    mitigationsOf(ctx, filters.domain),
+    mitigationsOf(ctx, filters.domain, filters.release),
   ]);
   const target = new Set<string>();
   if (usage && groups.ids.length) {

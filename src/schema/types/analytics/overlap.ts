@@ -3,6 +3,7 @@ import { resolveKeys } from '../../../data/analytics/common.ts';
 import type { UsageBasis } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject } from '../refs.ts';
+import { checkRelease } from '../release.ts';
 import {
   ACTOR_KINDS,
   checkList,
@@ -129,10 +130,11 @@ builder.queryField('overlap', (t) =>
       ...usageFilterArgs,
     },
     resolve: async (_root, args, ctx) => {
+      await checkRelease(ctx, args.release);
       checkList('objects', args.objects, MAX_INPUT_IDS);
       const filters = filtersOf(args);
       const [resolved, { sets }] = await Promise.all([
-        resolveKeys(ctx.db, args.objects, ['Group', 'Campaign', 'Software'], filters.domain),
+        resolveKeys(ctx.db, args.objects, ['Group', 'Campaign', 'Software'], filters.domain, filters.release),
         itemSetsOf(ctx, ACTOR_KINDS, filters, (args.by ?? 'TECHNIQUES') as UsageBasis),
       ]);
       const ordered = new Map(resolved.ids.map((id) => [id, sets.get(id) ?? new Set<string>()]));

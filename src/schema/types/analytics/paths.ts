@@ -10,6 +10,7 @@ import { LABEL_NAMES } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, ExternalReference, referencesOf } from '../common.ts';
 import { AttackObject } from '../refs.ts';
+import { checkRelease, releaseArg } from '../release.ts';
 import { checkRange, loadNode, unknownIdsField } from './common.ts';
 
 const PathRelationshipType = builder.enumType('PathRelationshipType', {
@@ -144,8 +145,10 @@ builder.queryField('paths', (t) =>
         required: false,
         description: 'Only pass through objects of this domain.',
       }),
+      ...releaseArg,
     },
     resolve: async (_root, args, ctx) => {
+      await checkRelease(ctx, args.release);
       const hops = args.maxHops ?? 4;
       checkRange('maxHops', hops, 1, MAX_HOPS);
       const limit = args.limit ?? 10;
@@ -154,8 +157,8 @@ builder.queryField('paths', (t) =>
         throw badInput('relationshipTypes: give at least one type, or leave it out for all');
       const domain = args.domain ?? null;
       const [from, to] = await Promise.all([
-        resolveKeys(ctx.db, [args.from], LABEL_NAMES, domain),
-        resolveKeys(ctx.db, [args.to], LABEL_NAMES, domain),
+        resolveKeys(ctx.db, [args.from], LABEL_NAMES, domain, args.release),
+        resolveKeys(ctx.db, [args.to], LABEL_NAMES, domain, args.release),
       ]);
       const a = from.ids[0] ?? null;
       const b = to.ids[0] ?? null;
@@ -169,6 +172,7 @@ builder.queryField('paths', (t) =>
         limit,
         types: args.relationshipTypes ?? PATH_TYPES,
         domain,
+        release: args.release,
       });
       return { from: a, to: b, paths, unknownIds };
     },

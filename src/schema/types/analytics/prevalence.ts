@@ -3,6 +3,7 @@ import { rankPrevalence } from '../../../analytics/prevalence.ts';
 import type { ActorKind } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { Tactic, Technique } from '../refs.ts';
+import { checkRelease } from '../release.ts';
 import {
   ACTOR_KINDS,
   ActorKindEnum,
@@ -104,12 +105,13 @@ builder.queryField('techniquePrevalence', (t) =>
       ...usageFilterArgs,
     },
     resolve: async (_root, args, ctx) => {
+      await checkRelease(ctx, args.release);
       const limit = args.limit ?? 100;
       checkRange('limit', limit, 1, 1000);
       const filters = filtersOf(args);
       const [catalog, tactics, usage] = await Promise.all([
         catalogOf(ctx, filters),
-        args.tactic ? tacticsOf(ctx, filters.domain) : Promise.resolve([]),
+        args.tactic ? tacticsOf(ctx, filters.domain, filters.release) : Promise.resolve([]),
         usageOf(ctx, kindsOf(args.actors), filters),
       ]);
       const wanted = args.tactic?.trim();

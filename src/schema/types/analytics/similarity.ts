@@ -3,6 +3,7 @@ import { resolveKeys } from '../../../data/analytics/common.ts';
 import type { UsageBasis } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Group } from '../refs.ts';
+import { checkRelease } from '../release.ts';
 import {
   checkRange,
   filtersOf,
@@ -96,13 +97,14 @@ builder.queryField('similarGroups', (t) =>
       ...usageFilterArgs,
     },
     resolve: async (_root, args, ctx) => {
+      await checkRelease(ctx, args.release);
       const limit = args.limit ?? 10;
       checkRange('limit', limit, 1, 1000);
       const minScore = args.minScore ?? 0;
       if (!(minScore >= 0 && minScore <= 1)) checkRange('minScore', minScore, 0, 1);
       const filters = filtersOf(args);
       const [resolved, { sets, attackIds }] = await Promise.all([
-        resolveKeys(ctx.db, [args.group], ['Group'], filters.domain),
+        resolveKeys(ctx.db, [args.group], ['Group'], filters.domain, filters.release),
         itemSetsOf(ctx, ['GROUP'], filters, (args.by ?? 'TECHNIQUES') as UsageBasis),
       ]);
       const target = resolved.ids[0];
