@@ -242,7 +242,7 @@ export function createApp({
     ...useLimits(config),
     cache.plugin,
     ...usePersistedOperations(config),
-    useLayerRoutes(),
+    useLayerRoutes({ maxUploadBytes: http.maxBodyBytes }),
     useRoundTrips(),
     useErrorCodes(),
     http.consistentReads ? useConsistentReads({ makeDb, log }) : {},

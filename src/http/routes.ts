@@ -1,4 +1,5 @@
 import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
+import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
 
 /**
  * The app's documented routes. Every plugin asks `routeOf` which one a request is for, so the
@@ -7,7 +8,8 @@ import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
  * The rule: a route is its exact path, compared as the URL parser leaves it. No trailing slash,
  * no repeated slash, no prefix, no percent-encoding (`/%67raphql` is not `/graphql`), case counts
  * (`/GraphQL` is not a route). The layer downloads are their three documented paths under
- * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part. The query
+ * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part, and the
+ * layer upload `/layers/migrate` (src/http/layer-migrate.ts). The query
  * string plays no part in choosing a route. Everything else is not a route and gets 404 before
  * anything runs.
  */
@@ -30,7 +32,8 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
   health: ['GET', 'HEAD'],
   ready: ['GET', 'HEAD'],
   metrics: ['GET', 'HEAD'],
-  layers: ['GET', 'HEAD', 'OPTIONS'],
+  // POST: only the layer upload (`/layers/migrate`); the downloads answer it 405 themselves.
+  layers: ['GET', 'HEAD', 'POST', 'OPTIONS'],
 };
 
 const EXACT = new Map<string, Route>([
@@ -44,7 +47,7 @@ const EXACT = new Map<string, Route>([
 export function routeForPath(pathname: string): Route | null {
   const exact = EXACT.get(pathname);
   if (exact) return exact;
-  return LAYER_PATH.test(pathname) ? 'layers' : null;
+  return LAYER_PATH.test(pathname) || pathname === LAYER_MIGRATE_PATH ? 'layers' : null;
 }
 
 const decided = new WeakMap<Request, Route | null>();
