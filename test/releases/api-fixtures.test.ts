@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
-import { catalogFromBundle, migrate } from '../../src/releases/index.ts';
+import { fetchCatalog } from '../../src/data/releases.ts';
+import { type Catalog, catalogFromBundle, migrate } from '../../src/releases/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { fixturePath } from '../helpers/paths.ts';
 import { serve } from '../helpers/server.ts';
@@ -56,6 +57,38 @@ const ITEMS = [
   'attack.g0007',
   'G0016',
 ];
+
+describe('the catalog read from a snapshot (src/data/releases.ts)', () => {
+  it.each([
+    [V18, '18.0'],
+    [V19, '19.0'],
+  ])('equals the pure catalog of the file, but for the content fingerprints (%s)', async (file, release) => {
+    // Content: the import's hash in the graph, a hash of the raw JSON in the file; each compares only with its kind.
+    const strip = (c: Catalog) => ({
+      ...c,
+      objects: c.objects.map(({ content: _, ...o }) => o).sort((a, b) => a.stixId.localeCompare(b.stixId)),
+      relationships: c.relationships
+        .map(({ content: _, ...r }) => r)
+        .sort((a, b) => a.key.localeCompare(b.key)),
+    });
+    const read = await fetchCatalog(app.db.executor, 'enterprise-attack', release);
+    expect(strip(read)).toEqual(strip(catalog(file, release)));
+    expect(read.objects.length).toBeGreaterThan(10);
+  });
+
+  it('is empty for a release or domain that is not imported', async () => {
+    for (const [domain, release] of [
+      ['enterprise-attack', '17.1'],
+      ['mobile-attack', '19.0'],
+    ] as const)
+      expect(await fetchCatalog(app.db.executor, domain, release)).toEqual({
+        domain,
+        release,
+        objects: [],
+        relationships: [],
+      });
+  });
+});
 
 describe('migrate 18.0 -> 19.0 over GraphQL', () => {
   it('gives every item the outcome the pure migration of the fixture files gives', async () => {
