@@ -235,7 +235,7 @@ export function createApp({
     useRoutes({ cors: cors !== false, metrics: http.metrics }),
     cors === false ? {} : useCORS<object>(cors),
     useReadiness(readiness ?? createReadiness(executor, { log })),
-    useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers'] }),
+    useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers', 'migrate'] }),
     http.metrics ? useMetricsEndpoint({ metrics }) : {},
     http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
     useJsonParsing(),

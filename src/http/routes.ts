@@ -8,12 +8,12 @@ import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
  * The rule: a route is its exact path, compared as the URL parser leaves it. No trailing slash,
  * no repeated slash, no prefix, no percent-encoding (`/%67raphql` is not `/graphql`), case counts
  * (`/GraphQL` is not a route). The layer downloads are their three documented paths under
- * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part, and the
- * layer upload `/layers/migrate` (src/http/layer-migrate.ts). The query
+ * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part; the layer
+ * upload (`migrate`) is `/layers/migrate` (src/http/layer-migrate.ts), POST only. The query
  * string plays no part in choosing a route. Everything else is not a route and gets 404 before
  * anything runs.
  */
-export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers';
+export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers' | 'migrate';
 
 export const ROUTE_PATHS = {
   graphql: '/graphql',
@@ -21,6 +21,7 @@ export const ROUTE_PATHS = {
   ready: '/ready',
   metrics: '/metrics',
   layers: LAYER_PATH_PREFIX,
+  migrate: LAYER_MIGRATE_PATH,
 } as const satisfies Record<Route, string>;
 
 /**
@@ -32,8 +33,9 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
   health: ['GET', 'HEAD'],
   ready: ['GET', 'HEAD'],
   metrics: ['GET', 'HEAD'],
-  // POST: only the layer upload (`/layers/migrate`); the downloads answer it 405 themselves.
-  layers: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+  layers: ['GET', 'HEAD', 'OPTIONS'],
+  // The upload answers its CORS preflight itself, as the downloads do.
+  migrate: ['POST', 'OPTIONS'],
 };
 
 const EXACT = new Map<string, Route>([
@@ -41,13 +43,14 @@ const EXACT = new Map<string, Route>([
   [ROUTE_PATHS.health, 'health'],
   [ROUTE_PATHS.ready, 'ready'],
   [ROUTE_PATHS.metrics, 'metrics'],
+  [ROUTE_PATHS.migrate, 'migrate'],
 ]);
 
 /** The route of a URL path (`URL.pathname`, still percent-encoded), or null when it is none. */
 export function routeForPath(pathname: string): Route | null {
   const exact = EXACT.get(pathname);
   if (exact) return exact;
-  return LAYER_PATH.test(pathname) || pathname === LAYER_MIGRATE_PATH ? 'layers' : null;
+  return LAYER_PATH.test(pathname) ? 'layers' : null;
 }
 
 const decided = new WeakMap<Request, Route | null>();

@@ -18,7 +18,8 @@ export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): 
       yoga = instance;
     },
     async onRequest({ request, url, endResponse, serverContext, fetchAPI }) {
-      if (routeOf(request) !== 'layers' || !yoga) return;
+      const route = routeOf(request);
+      if ((route !== 'layers' && route !== 'migrate') || !yoga) return;
       const app = yoga;
       const execute: GraphQLExecutor = async (query, variables) => {
         const inner = new fetchAPI.Request(new URL(app.graphqlEndpoint, url), {

@@ -37,8 +37,8 @@ const run = (request: Request, r = recorder(), maxBytes = 10_000) =>
   handleLayerMigrate(request, r.execute, { maxBytes });
 
 describe('POST /layers/migrate', () => {
-  it('is a layers route, at its exact path only', () => {
-    expect(routeForPath('/layers/migrate')).toBe('layers');
+  it('is its own route, at its exact path only', () => {
+    expect(routeForPath('/layers/migrate')).toBe('migrate');
     for (const p of ['/layers/migrate/', '/layers/Migrate', '/layers/migrate.json'])
       expect(routeForPath(p)).toBeNull();
   });
