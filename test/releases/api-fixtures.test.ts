@@ -123,6 +123,20 @@ describe('migrate 18.0 -> 19.0 over GraphQL', () => {
   });
 });
 
+describe('the catalogs of a release pair', () => {
+  it('are read once per data version: a later question on the same pair only reads the data version', async () => {
+    const ask = (items: string[]) =>
+      app.gql(
+        `query M($items: [String!]!) { migrate(from: "18.0", to: "19.0", items: $items) { outcome } }`,
+        { items },
+      );
+    await ask(['T1003']);
+    const again = await ask(['T1027', 'T1070']);
+    expect(again.errors).toBeUndefined();
+    expect(again.extensions?.dbRoundTrips).toBe(1);
+  });
+});
+
 describe('releaseDiff 18.0 -> 19.0 over GraphQL', () => {
   it('shows the tactic renamed in place, the new tactic and techniques, and the replacements', async () => {
     const res = await app.gql<{
