@@ -4,11 +4,17 @@ import { ConfigError, loadConfig } from '../src/env.ts';
 import { ensureNeo4j } from '../src/local-neo4j/ensure.ts';
 import { NODE_LABELS, type NodeType } from '../src/model.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
-import { createExecutor } from '../src/neo4j/executor.ts';
+import { createExecutor, type Executor } from '../src/neo4j/executor.ts';
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
 import { formatDefect } from './references.ts';
+import { type RemoveReport, removeRelease } from './remove.ts';
 
 const USAGE = `Usage: npm run import -- [options] <source...>
+       npm run import -- --remove <domain>@<release>
+
+Each bundle is imported as its release (its ATT&CK version, e.g. 18.1), beside the releases already
+imported; the newest release is the API's default. Re-importing a release that is there writes
+nothing.
 
 Sources:
   ./path/to/bundle.json[.gz]         a STIX 2.0 or 2.1 bundle file (gzip accepted)
@@ -17,6 +23,8 @@ Sources:
   taxii+https://root/collections/ID  a TAXII 2.1 collection
 
 Options:
+  --remove D@R         remove release R of domain D (enterprise-attack@16.1 or enterprise@16.1),
+                       instead of importing; repeatable
   --relaxed            skip invalid objects (each listed) instead of refusing the bundle
   --strict             also refuse a bundle with a relationship whose end is in neither the
                        bundle nor the graph (by default such defects are reported and held)
@@ -74,12 +82,18 @@ async function main(): Promise<number> {
       refresh: { type: 'boolean', default: false },
       report: { type: 'string' },
       'added-after': { type: 'string' },
+      remove: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help || positionals.length === 0) {
+  const removals = values.remove ?? [];
+  if (removals.length && positionals.length) {
+    console.error('error: --remove takes no sources; import and remove in separate runs');
+    return 2;
+  }
+  if (values.help || (positionals.length === 0 && removals.length === 0)) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
@@ -88,6 +102,7 @@ async function main(): Promise<number> {
   const driver = createDriver(config.neo4j);
   await ensureNeo4j(config.neo4j, driver, say);
   const executor = createExecutor(driver, { database: config.neo4j.database });
+  if (removals.length) return remove(executor, removals, { json: values.json, say });
   const reports: ImportReport[] = [];
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   try {
@@ -133,6 +148,36 @@ async function main(): Promise<number> {
   } finally {
     if (values.json) console.log(JSON.stringify(reports, null, 2));
     if (values.report) await writeFile(values.report, JSON.stringify(reports, null, 2));
+    await executor.close();
+  }
+}
+
+/** `--remove`: each release in its own transaction, in order; stops at the first failure. */
+async function remove(
+  executor: Executor,
+  specs: string[],
+  { json, say }: { json: boolean; say: (text: string) => void },
+): Promise<number> {
+  const done: RemoveReport[] = [];
+  try {
+    for (const spec of specs) {
+      const r = await removeRelease(executor, spec);
+      done.push(r);
+      say(
+        `removed ${r.domain}@${r.release}: ${r.deletedObjects} objects deleted, ${r.keptObjects} kept for other domains of ${r.release}; current release: ${r.current ?? 'none'}`,
+      );
+    }
+    return 0;
+  } catch (err) {
+    const message = (err as Error).message;
+    console.error(
+      err instanceof ImportError
+        ? `error: ${message}`
+        : `error: removal failed; the graph is unchanged: ${message}`,
+    );
+    return 1;
+  } finally {
+    if (json) console.log(JSON.stringify(done, null, 2));
     await executor.close();
   }
 }

@@ -3,10 +3,20 @@ import type { Query } from '../src/neo4j/executor.ts';
 
 /* The load's named Cypher: the schema it needs, and the statements that write a plan. */
 
+/** The constraint the composite one replaces: one node per STIX id cannot hold two releases. */
+export const LEGACY_CONSTRAINT = 'attack_object_stix_id';
+export const DROP_LEGACY_CONSTRAINT = 'DROP CONSTRAINT attack_object_stix_id IF EXISTS';
+
 /** Created before any load, each in its own schema transaction; all idempotent. Keyed by name. */
 export const SCHEMA: Record<string, string> = {
-  attack_object_stix_id:
-    'CREATE CONSTRAINT attack_object_stix_id IF NOT EXISTS FOR (n:AttackObject) REQUIRE n.stixId IS UNIQUE',
+  // One node per object and release: each release is a snapshot of its own (docs/architecture.md).
+  attack_object_stix_release:
+    'CREATE CONSTRAINT attack_object_stix_release IF NOT EXISTS FOR (n:AttackObject) REQUIRE (n.stixId, n.release) IS UNIQUE',
+  // Lookups by STIX id across releases (the composite constraint's index needs both properties).
+  attack_object_stix: 'CREATE INDEX attack_object_stix IF NOT EXISTS FOR (n:AttackObject) ON (n.stixId)',
+  // Entry points of a given release: lists by label filtered by `release`, the import's own reads.
+  attack_object_release:
+    'CREATE INDEX attack_object_release IF NOT EXISTS FOR (n:AttackObject) ON (n.release)',
   attack_object_attack_id:
     'CREATE INDEX attack_object_attack_id IF NOT EXISTS FOR (n:AttackObject) ON (n.attackId)',
   attack_object_name: 'CREATE INDEX attack_object_name IF NOT EXISTS FOR (n:AttackObject) ON (n.name)',
@@ -16,6 +26,8 @@ export const SCHEMA: Record<string, string> = {
     // Lucene updates move off the commit path; searches catch up within moments of an import.
     ' OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}',
   import_run_id: 'CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.id IS UNIQUE',
+  release_domain_release:
+    'CREATE CONSTRAINT release_domain_release IF NOT EXISTS FOR (r:Release) REQUIRE (r.domain, r.release) IS UNIQUE',
   import_lock_domain:
     'CREATE CONSTRAINT import_lock_domain IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.domain IS UNIQUE',
 };
@@ -29,21 +41,22 @@ export const CREATE_NODES = Object.fromEntries(
     type,
     q(
       `import.createNodes.${type}`,
-      `UNWIND $rows AS r CREATE (n:AttackObject:${labels.join(':')}) SET n = r.props, n.hash = r.hash, n.domains = [$domain], n.versions = r.versions`,
+      `UNWIND $rows AS r CREATE (n:AttackObject:${labels.join(':')}) SET n = r.props, n.release = $release, n.hash = r.hash, n.domains = [$domain], n.versions = r.versions`,
     ),
   ]),
 ) as Record<NodeType, Query>;
 export const UPDATE_NODES = q(
   'import.updateNodes',
-  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n = r.props, n.hash = r.hash, n.domains = r.domains, n.versions = r.versions',
+  `UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId, release: $release})
+   SET n = r.props, n.release = $release, n.hash = r.hash, n.domains = r.domains, n.versions = r.versions`,
 );
 export const SET_DOMAINS = q(
   'import.setDomains',
-  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId}) SET n.domains = r.domains, n.versions = r.versions',
+  'UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId, release: $release}) SET n.domains = r.domains, n.versions = r.versions',
 );
 export const DELETE_NODES = q(
   'import.deleteNodes',
-  'UNWIND $ids AS id MATCH (n:AttackObject {stixId: id}) DETACH DELETE n',
+  'UNWIND $ids AS id MATCH (n:AttackObject {stixId: id, release: $release}) DETACH DELETE n',
 );
 export const CREATE_RELS = Object.fromEntries(
   REL_TYPES.map((type) => [
@@ -51,23 +64,63 @@ export const CREATE_RELS = Object.fromEntries(
     q(
       `import.createRels.${type}`,
       `UNWIND $rows AS r
-       MATCH (a:AttackObject {stixId: r.from}) MATCH (b:AttackObject {stixId: r.to})
+       MATCH (a:AttackObject {stixId: r.from, release: $release}) MATCH (b:AttackObject {stixId: r.to, release: $release})
        CREATE (a)-[x:${type}]->(b) SET x = r.props, x.hash = r.hash, x.domains = r.domains, x.versions = r.versions`,
     ),
   ]),
 ) as Record<RelType, Query>;
 export const UPDATE_RELS = q(
   'import.updateRels',
-  `UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->()
+  `UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from, release: $release})-[x {key: r.key}]->()
    SET x = r.props, x.hash = r.hash, x.domains = r.domains, x.versions = r.versions`,
 );
 export const SET_REL_DOMAINS = q(
   'import.setRelDomains',
-  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() SET x.domains = r.domains, x.versions = r.versions',
+  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from, release: $release})-[x {key: r.key}]->() SET x.domains = r.domains, x.versions = r.versions',
 );
 export const DELETE_RELS = q(
   'import.deleteRels',
-  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from})-[x {key: r.key}]->() DELETE x',
+  'UNWIND $rows AS r MATCH (:AttackObject {stixId: r.from, release: $release})-[x {key: r.key}]->() DELETE x',
+);
+/*
+ * A release's :Current label and :Release record, kept in the transaction of the import (or removal)
+ * that changes them (see import/releases.ts).
+ */
+export const READ_RELEASES = q(
+  'import.readReleases',
+  'MATCH (r:Release) RETURN r.domain AS domain, r.release AS release',
+);
+export const READ_DOMAIN_RELEASES = q(
+  'import.readDomainReleases',
+  'MATCH (r:Release {domain: $domain}) RETURN r.release AS release',
+);
+export const COUNT_RELEASE_NODES = q(
+  'import.countReleaseNodes',
+  `MATCH (n:AttackObject {release: $release}) WHERE $domain IN n.domains
+   RETURN n.stixType AS stixType, count(*) AS n`,
+);
+export const COUNT_RELEASE_RELS = q(
+  'import.countReleaseRels',
+  `MATCH (:AttackObject {release: $release})-[x]->() WHERE $domain IN x.domains RETURN count(x) AS n`,
+);
+export const WRITE_RELEASE = q(
+  'import.writeRelease',
+  `MERGE (r:Release {domain: $domain, release: $release})
+   ON CREATE SET r.importedAt = $importedAt
+   SET r.modified = coalesce($modified, r.modified), r.objectCount = $objectCount,
+       r.relationshipCount = $relationshipCount, r.countsJson = $countsJson`,
+);
+export const DELETE_RELEASE = q(
+  'import.deleteRelease',
+  'MATCH (r:Release {domain: $domain, release: $release}) DELETE r',
+);
+export const DROP_CURRENT = q(
+  'import.dropCurrent',
+  'MATCH (n:Current) WHERE $newest IS NULL OR n.release <> $newest REMOVE n:Current',
+);
+export const ADD_CURRENT = q(
+  'import.addCurrent',
+  'MATCH (n:AttackObject {release: $newest}) WHERE NOT n:Current SET n:Current',
 );
 export const RECORD_RUN = q('import.recordRun', 'CREATE (r:ImportRun) SET r = $run');
 export const SHOW_CONSTRAINTS = q('import.showConstraints', 'SHOW CONSTRAINTS YIELD name RETURN name');

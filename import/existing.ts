@@ -11,21 +11,21 @@ import type { KnownObject } from './transform.ts';
 
 export const READ_NODES = q(
   'import.readNodes',
-  `MATCH (n:AttackObject)
+  `MATCH (n:AttackObject {release: $release})
    RETURN n.stixId AS stixId, n.hash AS hash, coalesce(n.domains, []) AS domains, n.modified AS modified, n.attackId AS attackId,
           n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated,
           coalesce(n.versions, []) AS versions`,
 );
 export const READ_RELS = q(
   'import.readRels',
-  `MATCH (a:AttackObject)-[r]->(b:AttackObject) WHERE r.key IS NOT NULL
+  `MATCH (a:AttackObject {release: $release})-[r]->(b:AttackObject) WHERE r.key IS NOT NULL
    RETURN r.key AS key, type(r) AS type, r.hash AS hash, coalesce(r.domains, []) AS domains, r.modified AS modified,
           a.stixId AS from, b.stixId AS to, coalesce(r.versions, []) AS versions`,
 );
 /** What an incremental pull needs to know of the graph to resolve references to objects it lacks. */
 export const READ_KNOWN = q(
   'import.readKnown',
-  `MATCH (n:AttackObject) WHERE $domain IN n.domains
+  `MATCH (n:AttackObject {release: $release}) WHERE $domain IN n.domains
    RETURN n.stixId AS stixId, n.stixType AS stixType, n.attackId AS attackId, n.shortname AS shortname,
           n.revoked AS revoked, n.deprecated AS deprecated, EXISTS { (n)-[:SUBTECHNIQUE_OF]->() } AS hasParent`,
 );
@@ -93,13 +93,23 @@ export function parseRows<T>(schema: z.ZodType<T>, rows: Row[], query: Query): T
   throw new Error(`${query.name}: unexpected graph data at ${issue?.path.join('.')}: ${issue?.message}`);
 }
 
-/** The graph's nodes and keyed relationships, read inside the import's transaction (pipelined). */
-export async function readExisting(tx: WriteTx): Promise<{ nodes: ExistingNode[]; rels: ExistingRel[] }> {
-  const [nodes, rels] = await Promise.all([tx.run(READ_NODES), tx.run(READ_RELS)]);
+/**
+ * One release's snapshot: its nodes and keyed relationships, read inside the import's transaction
+ * (pipelined). Relationships never leave a snapshot, so its nodes' relationships are all of it.
+ */
+export async function readExisting(
+  tx: WriteTx,
+  release: string,
+): Promise<{ nodes: ExistingNode[]; rels: ExistingRel[] }> {
+  const [nodes, rels] = await Promise.all([tx.run(READ_NODES, { release }), tx.run(READ_RELS, { release })]);
   return { nodes: parseRows(existingNode, nodes, READ_NODES), rels: parseRows(existingRel, rels, READ_RELS) };
 }
 
-/** The domain's objects already in the graph, for an incremental pull. */
-export async function readKnown(executor: ReadExecutor, domain: string): Promise<KnownObject[]> {
-  return parseRows(knownObject, await executor.read(READ_KNOWN, { domain }), READ_KNOWN);
+/** The domain's objects already in the release's snapshot, for an incremental pull. */
+export async function readKnown(
+  executor: ReadExecutor,
+  domain: string,
+  release: string,
+): Promise<KnownObject[]> {
+  return parseRows(knownObject, await executor.read(READ_KNOWN, { domain, release }), READ_KNOWN);
 }

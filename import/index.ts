@@ -1,7 +1,10 @@
+import { z } from 'zod';
 import { type ChangeSummary, summarize } from '../src/change-log.ts';
 import type { Domain } from '../src/model.ts';
 import type { Executor } from '../src/neo4j/executor.ts';
+import { newestRelease } from '../src/releases/order.ts';
 import { findHolders, type Linked, linkReferences } from './cross-references.ts';
+import { READ_DOMAIN_RELEASES } from './cypher.ts';
 import type { ImportLimits } from './download.ts';
 import { ImportError } from './errors.ts';
 import { readKnown } from './existing.ts';
@@ -9,6 +12,7 @@ import { ensureSchema, type LoadResult, loadRows, type RunInfo } from './load.ts
 import type { OfficialOptions } from './official.ts';
 import { readSource, type SourceData } from './read.ts';
 import { asKnown, classify, type Defect, outsideReferences, type References } from './references.ts';
+import { releaseModified, UNVERSIONED } from './releases.ts';
 import { detectDomain } from './rows.ts';
 import { type GraphRows, transform } from './transform.ts';
 import { type Problem, type Validated, validateObjects } from './validate.ts';
@@ -110,16 +114,14 @@ export async function importSource(
   );
   for (const note of data.notes) options.onNote?.({ source, note });
   const { validated, domain } = await timed('validate', () => validateSource(data));
+  const release = await releaseOf(executor, data, domain, merge);
   const { rows, refs } = await timed('transform', async () => {
-    const known = merge ? await readKnown(executor, domain) : [];
+    const known = merge ? await readKnown(executor, domain, release) : [];
     // Relationships that point out of the bundle: their ends may be in the graph (another domain).
     const inBundle = new Set(data.objects.map((o) => (o as { id?: unknown } | null)?.id));
     for (const k of known) inBundle.add(k.stixId);
     const outside = outsideReferences(validated.objects, (id) => inBundle.has(id));
-    const holders = await findHolders({ run: (q, p) => executor.read(q, p) }, outside, {
-      domain,
-      release: data.attackVersion,
-    });
+    const holders = await findHolders({ run: (q, p) => executor.read(q, p) }, outside, { domain, release });
     const rows = transform(validated.objects, domain, [...known, ...asKnown(holders)]);
     return { rows, refs: classify(outside, holders, rows.problems) };
   });
@@ -134,11 +136,11 @@ export async function importSource(
       executor,
       rows,
       {
-        ...runInfo(data, options),
+        ...runInfo(data, options, release),
         afterWrites: async (tx) => {
           linked = await linkReferences(tx, {
             domain,
-            release: data.attackVersion,
+            release,
             merge,
             defects: refs.defects,
             records: refs.records,
@@ -174,12 +176,27 @@ function validateSource(data: SourceData): { validated: Validated; domain: Domai
   return { validated, domain };
 }
 
-function runInfo(data: SourceData, options: ImportOptions): RunInfo {
+/**
+ * The snapshot a bundle goes to: its ATT&CK version, else `0`. An incremental pull without one
+ * (TAXII pages rarely carry the collection) updates the domain's newest release instead.
+ */
+async function releaseOf(executor: Executor, data: SourceData, domain: Domain, merge: boolean) {
+  if (data.attackVersion) return data.attackVersion;
+  if (!merge) return UNVERSIONED;
+  const held = z
+    .array(z.object({ release: z.string() }))
+    .parse(await executor.read(READ_DOMAIN_RELEASES, { domain }));
+  return newestRelease(held.map((h) => h.release)) ?? UNVERSIONED;
+}
+
+function runInfo(data: SourceData, options: ImportOptions, release: string): RunInfo {
   return {
     source: data.source,
     location: data.location,
     sha256: data.sha256,
     attackVersion: data.attackVersion,
+    release,
+    modified: releaseModified(data.objects),
     startedAt: new Date().toISOString(),
     mode: options.strict ? 'strict' : options.relaxed ? 'relaxed' : 'default',
     merge: Boolean(options.addedAfter),

@@ -6,6 +6,8 @@ import {
   CREATE_RELS,
   DELETE_NODES,
   DELETE_RELS,
+  DROP_LEGACY_CONSTRAINT,
+  LEGACY_CONSTRAINT,
   LOCK,
   q,
   RECORD_RUN,
@@ -19,6 +21,8 @@ import {
 } from './cypher.ts';
 import { countRows, type Plan, planLoad, planSize } from './diff.ts';
 import { readExisting } from './existing.ts';
+import { migrateLegacy } from './legacy.ts';
+import { baselineRelease, moveCurrent, readReleases, writeRelease } from './releases.ts';
 import type { GraphRows } from './transform.ts';
 
 /**
@@ -58,6 +62,13 @@ function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]>
 export async function ensureSchema(executor: Executor): Promise<void> {
   const found = await executor.readBatch([{ query: SHOW_CONSTRAINTS }, { query: SHOW_INDEXES }]);
   const present = new Set(found.flat().map((r) => r.name));
+  // A graph from before releases: its nodes get a release, then the old constraint (and the index it
+  // owns on stixId, which would block the new one) goes, before the new schema is created.
+  if (present.has(LEGACY_CONSTRAINT)) {
+    await migrateLegacy(executor);
+    const drop = q('schema.dropLegacy', DROP_LEGACY_CONSTRAINT);
+    await executor.write(drop.name, (tx) => tx.run(drop));
+  }
   for (const [name, cypher] of Object.entries(SCHEMA)) {
     if (present.has(name)) continue;
     const statement = q(`schema.${name}`, cypher);
@@ -71,6 +82,10 @@ export interface RunInfo {
   sha256: string;
   attackVersion: string | null;
   startedAt: string;
+  /** The snapshot the bundle is written to: its ATT&CK version, or `0` (see releases.ts). */
+  release: string;
+  /** The bundle's `modified` (its collection's, else its newest object's), for the :Release record. */
+  modified: string | null;
   mode: 'default' | 'strict' | 'relaxed';
   /** An incremental pull: only what changed, so nothing absent from it is removed. */
   merge: boolean;
@@ -85,6 +100,7 @@ export interface LoadResult {
   runId: string | null;
   /** False when the graph already held exactly this bundle: nothing was written. */
   changed: boolean;
+  /** The writes, with the change set of the import run (against the baseline, see loadRows). */
   plan: Plan;
   counts: ReturnType<typeof countRows>;
 }
@@ -100,15 +116,13 @@ class Unchanged extends Error {
  * The plan's statements in the order they must run, each row cut to what its statement reads (the
  * driver encodes every value it is given).
  */
-export function loadPhases(plan: Plan, domain: string): Phase[] {
+export function loadPhases(plan: Plan, domain: string, release: string): Phase[] {
   const createNodes = [...groupBy(plan.createNodes, (n) => n.type)].flatMap(([type, rows]) =>
     chunked(
       CREATE_NODES[type],
       'rows',
       rows.map(({ props, hash, versions }) => ({ props, hash, versions })),
-      {
-        domain,
-      },
+      { domain, release },
     ),
   );
   const createRels = [...groupBy(plan.createRels, (r) => r.type)].flatMap(([type, rows]) =>
@@ -123,6 +137,7 @@ export function loadPhases(plan: Plan, domain: string): Phase[] {
         domains,
         versions,
       })),
+      { release },
     ),
   );
   const updateRels = plan.updateRels.map(({ key, from, props, hash, domains, versions }) => ({
@@ -137,15 +152,15 @@ export function loadPhases(plan: Plan, domain: string): Phase[] {
     {
       phase: 'delete relationships',
       detail: `${plan.deleteRels.length} relationships`,
-      statements: chunked(DELETE_RELS, 'rows', plan.deleteRels),
+      statements: chunked(DELETE_RELS, 'rows', plan.deleteRels, { release }),
     },
     {
       phase: 'write nodes',
       detail: `${plan.createNodes.length} new, ${plan.updateNodes.length} changed`,
       statements: [
         ...createNodes,
-        ...chunked(UPDATE_NODES, 'rows', plan.updateNodes),
-        ...chunked(SET_DOMAINS, 'rows', plan.setDomains),
+        ...chunked(UPDATE_NODES, 'rows', plan.updateNodes, { release }),
+        ...chunked(SET_DOMAINS, 'rows', plan.setDomains, { release }),
       ],
     },
     {
@@ -153,14 +168,14 @@ export function loadPhases(plan: Plan, domain: string): Phase[] {
       detail: `${plan.createRels.length} new, ${plan.updateRels.length} changed`,
       statements: [
         ...createRels,
-        ...chunked(UPDATE_RELS, 'rows', updateRels),
-        ...chunked(SET_REL_DOMAINS, 'rows', plan.setRelDomains),
+        ...chunked(UPDATE_RELS, 'rows', updateRels, { release }),
+        ...chunked(SET_REL_DOMAINS, 'rows', plan.setRelDomains, { release }),
       ],
     },
     {
       phase: 'delete nodes',
       detail: `${plan.deleteNodes.length} objects`,
-      statements: chunked(DELETE_NODES, 'ids', plan.deleteNodes),
+      statements: chunked(DELETE_NODES, 'ids', plan.deleteNodes, { release }),
     },
   ];
 }
@@ -170,9 +185,9 @@ export function loadPhases(plan: Plan, domain: string): Phase[] {
  * one transaction), so the client encodes the next batch while Neo4j writes the last. One ahead, not
  * all: the server then holds at most two statements' parameters besides the transaction's state.
  */
-async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: OnPhase) {
+export async function apply(tx: WriteTx, plan: Plan, domain: string, release: string, onPhase: OnPhase) {
   let running: Promise<unknown> = Promise.resolve();
-  for (const p of loadPhases(plan, domain)) {
+  for (const p of loadPhases(plan, domain, release)) {
     onPhase(p.phase, p.detail);
     for (const s of p.statements) {
       const next = tx.run(s.query, s.params);
@@ -186,8 +201,11 @@ async function apply(tx: WriteTx, plan: Plan, domain: string, onPhase: OnPhase) 
 }
 
 /**
- * Loads one domain's rows in a single write transaction: readers see the old graph until it
- * commits, and a killed importer or a dead server leaves the old graph as it was.
+ * Loads one domain's rows into the snapshot of `info.release`, in a single write transaction: readers
+ * see the old graph until it commits, and a killed importer or a dead server leaves it as it was.
+ * The writes are the diff against that snapshot (nothing when it holds the bundle already); the
+ * import run's change set is the diff against the domain's baseline release (baselineRelease), so
+ * 17.1 then 18.1 records what changed from 17.1 to 18.1 although 18.1 is written beside 17.1.
  */
 export async function loadRows(
   executor: Executor,
@@ -201,18 +219,40 @@ export async function loadRows(
       onPhase('lock');
       await tx.run(LOCK, { domain: rows.domain, token: randomUUID() });
       onPhase('diff');
-      const existing = await readExisting(tx);
+      const { release } = info;
+      const existing = await readExisting(tx, release);
       const plan = planLoad(rows, existing.nodes, existing.rels, { merge: info.merge });
       const size = planSize(plan);
-      if (size > 0) await apply(tx, plan, rows.domain, onPhase);
+      if (size > 0) await apply(tx, plan, rows.domain, release, onPhase);
       const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };
       if (size === 0 && after.written === 0) throw new Unchanged(plan);
+      const held = await readReleases(tx);
+      const baseline = baselineRelease(held, rows.domain, release);
+      // The change set: the writes themselves on a re-import, else the diff against the baseline.
+      let changes = plan;
+      let nodesBefore = existing.nodes.length;
+      if (baseline !== release) {
+        const before = baseline ? await readExisting(tx, baseline) : { nodes: [], rels: [] };
+        changes = planLoad(rows, before.nodes, before.rels, { merge: info.merge });
+        nodesBefore = before.nodes.length;
+      }
       onPhase('commit');
       const runId = randomUUID();
+      const finishedAt = new Date().toISOString();
+      await writeRelease(
+        tx,
+        { domain: rows.domain, release },
+        { modified: info.modified, importedAt: finishedAt },
+      );
+      await moveCurrent(tx);
       await tx.run(RECORD_RUN, {
-        run: { ...runRecord(runId, rows.domain, info, plan, counts, existing.nodes.length), ...after.run },
+        run: {
+          ...runRecord(runId, rows.domain, info, changes, counts, nodesBefore, finishedAt),
+          ...after.run,
+        },
       });
-      return { runId, changed: true, plan, counts };
+      const result = { ...plan, changes: changes.changes, relationshipChanges: changes.relationshipChanges };
+      return { runId, changed: true, plan: result, counts };
     });
   } catch (err) {
     if (err instanceof Unchanged) return { runId: null, changed: false, plan: err.plan, counts };
@@ -228,6 +268,7 @@ function runRecord(
   plan: Plan,
   counts: LoadResult['counts'],
   nodesBefore: number,
+  finishedAt: string,
 ) {
   // The first import of an empty graph adds everything; listing it all would say nothing.
   const initial = plan.changes.every((c) => c.change === 'added') && nodesBefore === 0;
@@ -235,12 +276,13 @@ function runRecord(
     id,
     domain,
     attackVersion: info.attackVersion,
+    release: info.release,
     source: info.source,
     location: info.location,
     sha256: info.sha256,
     mode: info.merge ? `${info.mode}, incremental` : info.mode,
     startedAt: info.startedAt,
-    finishedAt: new Date().toISOString(),
+    finishedAt,
     countsJson: JSON.stringify(counts),
     summaryJson: JSON.stringify(summarize(plan.changes)),
     changesJson: initial ? null : JSON.stringify(plan.changes),

@@ -55,10 +55,6 @@ export function outsideReferences(objects: StixObject[], has: (id: string) => bo
   return out;
 }
 
-/** Same release, or one of the two unknown (a bundle without a version cannot be told apart). */
-export const sameRelease = (a: string | null | undefined, b: string | null | undefined) =>
-  !a || !b || a === b;
-
 /** Holders as the transform takes objects it does not carry: for references only, never as tactics or parents. */
 export const asKnown = (holders: Map<string, Holder>): KnownObject[] =>
   [...holders.values()].map((h) => ({

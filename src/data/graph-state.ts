@@ -12,15 +12,20 @@ export const READY: Query = {
 };
 
 /**
- * Changes exactly when an import commits: every committed import records one ImportRun. `version`
- * is both in one value, the column a request's reader tracks (see `batching` in the executor).
+ * Changes exactly when an import or a release removal commits: each records one ImportRun or one
+ * ReleaseRemoval, so the count only grows (per-import sets rely on that). `version` is both in one
+ * value, the column a request's reader tracks (see `batching` in the executor).
  */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
   cypher: `
-    OPTIONAL MATCH (r:ImportRun)
-    WITH r ORDER BY r.finishedAt DESC, r.id DESC
-    WITH collect(r.id) AS ids
+    CALL () {
+      MATCH (r:ImportRun) RETURN r.finishedAt AS at, r.id AS id
+      UNION ALL
+      MATCH (x:ReleaseRemoval) RETURN x.at AS at, x.id AS id
+    }
+    WITH at, id ORDER BY at DESC, id DESC
+    WITH collect(id) AS ids
     RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') AS version`,
 };
 

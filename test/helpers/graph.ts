@@ -4,25 +4,29 @@ import type { ReadExecutor } from '../../src/neo4j/executor.ts';
 /**
  * A digest of the graph: every node's labels and properties, every relationship's type, endpoints
  * and properties. Equal digests mean an identical graph. `attackOnly` leaves out the importer's
- * bookkeeping (import runs and locks), for comparing graphs reached by different import histories.
+ * bookkeeping (import runs and locks), for comparing graphs reached by different import histories;
+ * `release` keeps only that release's snapshot (its objects and their relationships).
  */
 export async function graphDigest(
   db: ReadExecutor,
-  { attackOnly = false } = {},
+  { attackOnly = false, release = null as string | null } = {},
 ): Promise<{ nodes: number; rels: number; digest: string }> {
   const nodes = await db.read(
     {
       name: 'test.digestNodes',
-      cypher:
-        'MATCH (n) WHERE NOT $attackOnly OR n:AttackObject RETURN labels(n) AS labels, properties(n) AS props',
+      cypher: `MATCH (n) WHERE (NOT $attackOnly OR n:AttackObject) AND ($release IS NULL OR n.release = $release)
+               RETURN labels(n) AS labels, properties(n) AS props`,
     },
-    { attackOnly },
+    { attackOnly: attackOnly || release !== null, release },
   );
-  const rels = await db.read({
-    name: 'test.digestRels',
-    cypher:
-      'MATCH (a)-[r]->(b) RETURN type(r) AS type, coalesce(a.stixId, a.id) AS a, coalesce(b.stixId, b.id) AS b, properties(r) AS props',
-  });
+  const rels = await db.read(
+    {
+      name: 'test.digestRels',
+      cypher: `MATCH (a)-[r]->(b) WHERE $release IS NULL OR a.release = $release
+               RETURN type(r) AS type, coalesce(a.stixId, a.id) AS a, coalesce(b.stixId, b.id) AS b, properties(r) AS props`,
+    },
+    { release },
+  );
   const canon = (v: unknown): string =>
     JSON.stringify(v, (_k, x) =>
       x && typeof x === 'object' && !Array.isArray(x)
@@ -40,23 +44,28 @@ export async function graphDigest(
   };
 }
 
-/** Counts per label (active objects only: neither revoked nor deprecated) and per relationship type. */
-export async function graphCounts(db: ReadExecutor, domain: string) {
+/**
+ * Counts per label (active objects only: neither revoked nor deprecated) and per relationship type,
+ * of one domain; with `release`, of that release's snapshot only (else of every release held).
+ */
+export async function graphCounts(db: ReadExecutor, domain: string, release: string | null = null) {
   const labels = await db.read(
     {
       name: 'test.countLabels',
       cypher: `MATCH (n:AttackObject) WHERE $domain IN n.domains AND NOT n.revoked AND NOT n.deprecated
-               UNWIND labels(n) AS label WITH label, count(*) AS n WHERE label <> 'AttackObject'
+                 AND ($release IS NULL OR n.release = $release)
+               UNWIND labels(n) AS label WITH label, count(*) AS n WHERE NOT label IN ['AttackObject', 'Current']
                RETURN label, n`,
     },
-    { domain },
+    { domain, release },
   );
   const rels = await db.read(
     {
       name: 'test.countRels',
-      cypher: 'MATCH ()-[r]->() WHERE $domain IN r.domains RETURN type(r) AS type, count(*) AS n',
+      cypher: `MATCH (a)-[r]->() WHERE $domain IN r.domains AND ($release IS NULL OR a.release = $release)
+               RETURN type(r) AS type, count(*) AS n`,
     },
-    { domain },
+    { domain, release },
   );
   return {
     labels: Object.fromEntries(labels.map((r) => [r.label as string, r.n as number])),
@@ -72,8 +81,8 @@ export async function domainMembers(
   const rows = await db.read(
     {
       name: 'test.domainMembers',
-      cypher: `MATCH (n:AttackObject) WHERE $domain IN n.domains WITH collect(n.stixId) AS nodes
-               MATCH ()-[r]->() WHERE $domain IN r.domains RETURN nodes, collect(r.key) AS rels`,
+      cypher: `MATCH (n:AttackObject) WHERE $domain IN n.domains WITH collect(n.release + ' ' + n.stixId) AS nodes
+               MATCH (a)-[r]->() WHERE $domain IN r.domains RETURN nodes, collect(a.release + ' ' + r.key) AS rels`,
     },
     { domain },
   );

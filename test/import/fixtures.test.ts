@@ -18,13 +18,14 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 describe('graph shape from hand-written fixtures', () => {
-  it('gives every node :AttackObject and its type labels', async () => {
+  // Releases: every node of the newest release (here the only one) is also :Current.
+  it('gives every node :AttackObject, its type labels, and :Current in the newest release', async () => {
     const rows = await all('MATCH (n:AttackObject) RETURN n.attackId AS id, labels(n) AS labels');
     const labels = Object.fromEntries(rows.map((r) => [r.id, [...(r.labels as string[])].sort()]));
-    expect(labels.S0001).toEqual(['AttackObject', 'Malware', 'Software']);
-    expect(labels.S0003).toEqual(['AttackObject', 'Software', 'Tool']);
-    expect(labels.TA0006).toEqual(['AttackObject', 'Tactic']);
-    expect(labels.A0001).toEqual(['Asset', 'AttackObject']);
+    expect(labels.S0001).toEqual(['AttackObject', 'Current', 'Malware', 'Software']);
+    expect(labels.S0003).toEqual(['AttackObject', 'Current', 'Software', 'Tool']);
+    expect(labels.TA0006).toEqual(['AttackObject', 'Current', 'Tactic']);
+    expect(labels.A0001).toEqual(['Asset', 'AttackObject', 'Current']);
     expect(rows.filter((r) => r.id === 'T1003')).toHaveLength(2); // technique and deprecated mitigation
   });
 

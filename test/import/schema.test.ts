@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA } from '../../import/cypher.ts';
 import { importSource } from '../../import/index.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
@@ -22,7 +23,8 @@ describe('the schema step', () => {
 
   it('creates every constraint and index on an empty database', async () => {
     await importSource(executor, MINI_ENTERPRISE);
-    expect(schemaWrites()).toHaveLength(7);
+    expect(schemaWrites()).toHaveLength(Object.keys(SCHEMA).length);
+    expect(schemaWrites()).toContain('schema.attack_object_stix_release');
   });
 
   it('writes no schema statement when all of it is there', async () => {
@@ -38,5 +40,53 @@ describe('the schema step', () => {
     names.length = 0;
     await importSource(executor, MINI_ENTERPRISE);
     expect(schemaWrites()).toEqual(['schema.attack_object_name']);
+  });
+});
+
+/**
+ * A graph imported before releases (one node per STIX id, the old constraint) is migrated by the
+ * next import's schema step: its nodes get their domain's release, the old constraint goes, and
+ * the release it held is recorded and current, so a newer release imports beside it.
+ */
+describe('the schema step on a graph from before releases', () => {
+  let db: TestDb;
+  const read = (cypher: string) => db.executor.read({ name: 'test', cypher });
+  beforeAll(async () => {
+    db = await connectTestDb();
+    await db.reset({ dropSchema: true });
+  });
+  afterAll(() => db.close());
+
+  it('gives old nodes a release, drops the old constraint, and records the release', async () => {
+    await importSource(db.executor, MINI_ENTERPRISE);
+    // Turn the graph into the old shape: no release, no :Current, no :Release, the old constraint.
+    const legacy = [
+      'MATCH (n:AttackObject) REMOVE n.release, n:Current',
+      'MATCH (r:Release) DELETE r',
+      'MATCH (r:ImportRun) REMOVE r.release',
+      'DROP CONSTRAINT attack_object_stix_release',
+      'DROP INDEX attack_object_stix',
+      'CREATE CONSTRAINT attack_object_stix_id FOR (n:AttackObject) REQUIRE n.stixId IS UNIQUE',
+    ];
+    for (const cypher of legacy)
+      await db.driver.executeQuery(cypher, {}, { database: db.config.neo4j.database });
+
+    const report = await importSource(db.executor, MINI_ICS);
+    expect(report.changed).toBe(true);
+    const names = (await read('SHOW CONSTRAINTS YIELD name RETURN name')).map((r) => r.name);
+    expect(names).toContain('attack_object_stix_release');
+    expect(names).not.toContain('attack_object_stix_id');
+    expect(await read('MATCH (n:AttackObject) WHERE n.release IS NULL RETURN count(n) AS n')).toEqual([
+      { n: 0 },
+    ]);
+    const releases = await read(
+      'MATCH (r:Release) RETURN r.domain AS domain, r.release AS release ORDER BY domain',
+    );
+    expect(releases).toEqual([
+      { domain: 'enterprise-attack', release: '1.0' },
+      { domain: 'ics-attack', release: '1.0' },
+    ]);
+    const notCurrent = await read('MATCH (n:AttackObject) WHERE NOT n:Current RETURN count(n) AS n');
+    expect(notCurrent).toEqual([{ n: 0 }]);
   });
 });

@@ -11,7 +11,7 @@ import { stageBundle } from '../helpers/stages.ts';
 
 describe('the load statements of a first enterprise import', () => {
   const { rows } = stageBundle(bundlePath('enterprise-attack-18.1'));
-  const phases = loadPhases(planLoad(rows, [], []), rows.domain);
+  const phases = loadPhases(planLoad(rows, [], []), rows.domain, '18.1');
   const statements = phases.flatMap((p) => p.statements);
   const rowsOf = (name: string) =>
     statements
@@ -36,6 +36,14 @@ describe('the load statements of a first enterprise import', () => {
     expect(uses).toHaveLength(rows.rels.filter((r) => r.type === 'USES').length);
     expect(Object.keys(uses[0] ?? {}).sort()).toEqual(['domains', 'from', 'hash', 'props', 'to', 'versions']);
     for (const s of statements) expect(s.query.cypher).toMatch(/\$rows|\$ids/);
+  });
+
+  it('writes into the one release snapshot it is given, and matches nodes only there', () => {
+    // Without the release, a MATCH on stixId would reach the same object in every other release.
+    for (const s of statements) {
+      expect(s.params.release, s.query.name).toBe('18.1');
+      expect(s.query.cypher, s.query.name).toMatch(/release: \$release|n\.release = \$release/);
+    }
   });
 });
 

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { NODE_LABELS, type NodeType } from '../src/model.ts';
+import type { WriteTx } from '../src/neo4j/executor.ts';
+import { compareReleases, newestRelease } from '../src/releases/order.ts';
+import {
+  ADD_CURRENT,
+  COUNT_RELEASE_NODES,
+  COUNT_RELEASE_RELS,
+  DROP_CURRENT,
+  READ_RELEASES,
+  WRITE_RELEASE,
+} from './cypher.ts';
+
+/*
+ * The graph's releases (docs/architecture.md): one :Release record per imported (domain, release),
+ * and the :Current label on every node of the newest release. Both are kept inside the transaction
+ * of the import or removal that changes them, so a reader never sees them disagree with the nodes.
+ */
+
+/** What a bundle without a version (hand-written fixtures) is imported as. */
+export const UNVERSIONED = '0';
+
+export interface HeldRelease {
+  domain: string;
+  release: string;
+}
+
+const heldRow = z.object({ domain: z.string(), release: z.string() });
+const typeCount = z.object({ stixType: z.string(), n: z.number() });
+const countRow = z.object({ n: z.number() });
+
+export async function readReleases(tx: Pick<WriteTx, 'run'>): Promise<HeldRelease[]> {
+  return z.array(heldRow).parse(await tx.run(READ_RELEASES));
+}
+
+/**
+ * The release an import run's change set compares the bundle with: the release itself when the
+ * domain holds it (a re-import), else the domain's next-older release, else none (all added).
+ */
+export function baselineRelease(held: HeldRelease[], domain: string, release: string): string | null {
+  const mine = held.filter((h) => h.domain === domain).map((h) => h.release);
+  if (mine.includes(release)) return release;
+  return newestRelease(mine.filter((r) => compareReleases(r, release) < 0));
+}
+
+/** The GraphQL type name of a node type: its most specific label (`Malware`, not `Software`). */
+const typeName = (stixType: string) => {
+  const labels: readonly string[] | undefined = NODE_LABELS[stixType as NodeType];
+  return labels?.[labels.length - 1] ?? stixType;
+};
+
+/**
+ * Writes the :Release record of (domain, release) with the counts its snapshot now holds: read from
+ * the graph, so relationships another domain's import completed count too.
+ */
+export async function writeRelease(
+  tx: WriteTx,
+  held: HeldRelease,
+  meta: { modified: string | null; importedAt: string },
+): Promise<void> {
+  const [types, rels] = await Promise.all([
+    tx.run(COUNT_RELEASE_NODES, { ...held }),
+    tx.run(COUNT_RELEASE_RELS, { ...held }),
+  ]);
+  const counts: Record<string, number> = {};
+  for (const t of z.array(typeCount).parse(types))
+    counts[typeName(t.stixType)] = (counts[typeName(t.stixType)] ?? 0) + t.n;
+  const sorted = Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+  await tx.run(WRITE_RELEASE, {
+    ...held,
+    ...meta,
+    objectCount: Object.values(counts).reduce((a, b) => a + b, 0),
+    relationshipCount: countRow.parse(rels[0] ?? { n: 0 }).n,
+    countsJson: JSON.stringify(sorted),
+  });
+}
+
+/**
+ * Puts :Current on the nodes of the newest release held (over all domains) and nowhere else. When
+ * the newest release did not change, the first statement finds nothing to remove and the second
+ * labels only the nodes this transaction created.
+ */
+export async function moveCurrent(tx: WriteTx): Promise<string | null> {
+  const newest = newestRelease((await readReleases(tx)).map((r) => r.release));
+  await tx.run(DROP_CURRENT, { newest });
+  if (newest !== null) await tx.run(ADD_CURRENT, { newest });
+  return newest;
+}
+
+/** The `modified` a release records: its collection's, else its newest object's. */
+export function releaseModified(objects: unknown[]): string | null {
+  let newest: string | null = null;
+  for (const o of objects) {
+    const { type, modified } = (o ?? {}) as { type?: unknown; modified?: unknown };
+    if (typeof modified !== 'string') continue;
+    if (type === 'x-mitre-collection') return modified;
+    if (newest === null || modified > newest) newest = modified;
+  }
+  return newest;
+}
