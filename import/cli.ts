@@ -38,7 +38,7 @@ Options:
 function table(report: ImportReport): string {
   const lines = [
     // attack:<domain> may come from MITRE, the cache or a local fallback: say which.
-    `${report.source}${report.source.startsWith('attack:') ? ` (${report.location})` : ''} -> ${report.domain} ${report.attackVersion ?? ''} (sha256 ${report.sha256.slice(0, 12)}…)`,
+    `${report.source}${report.source.startsWith('attack:') ? ` (${report.location})` : ''} -> ${report.domain} ${report.release} (sha256 ${report.sha256.slice(0, 12)}…)`,
     `  objects: ${report.input} in, ${report.loaded} loaded, ${report.ignored} ignored, ${report.unknown} unknown, ${report.rejected} rejected, ${report.pending} pending`,
     report.changed
       ? `  changes: ${Object.entries(report.summary)

@@ -46,6 +46,8 @@ export interface ImportReport {
   location: string;
   domain: string | null;
   attackVersion: string | null;
+  /** The release snapshot the bundle was (or would have been) written to: see releaseOf. */
+  release: string;
   sha256: string;
   /** input = loaded + ignored + unknown + rejected + pending */
   input: number;
@@ -126,6 +128,7 @@ export async function importSource(
     return { rows, refs: classify(outside, holders, rows.problems) };
   });
   const report = buildReport(data, domain, validated, rows, refs, options, ms);
+  report.release = release;
   if (report.problems.length && !options.relaxed) throw new InvalidBundleError(report);
 
   let linked = null as Linked | null;
@@ -227,6 +230,7 @@ function buildReport(
     location: data.location,
     domain,
     attackVersion: data.attackVersion,
+    release: data.attackVersion ?? UNVERSIONED,
     sha256: data.sha256,
     input,
     loaded: input - ignored - unknown - rejectedIds.size - pending,
