@@ -31,3 +31,29 @@ describe('the README example queries', async () => {
     });
   }
 });
+
+describe('the README layer upload example', () => {
+  it('answers the migrated layer for the documented path and parameters', async () => {
+    const readme = await readFile(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const documented = /'http:\/\/localhost:4000(\/layers\/migrate\?[^']+)'/.exec(readme)?.[1];
+    expect(documented).toBeDefined();
+    const layer = {
+      name: 'my layer',
+      versions: { attack: '17', layer: '4.5' },
+      domain: 'enterprise-attack',
+      techniques: [{ techniqueID: 'T1003.001', tactic: 'credential-access', score: 5 }],
+    };
+    const response = await app.yoga.fetch(`http://test${documented}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(layer),
+    });
+    expect(response.status).toBe(200);
+    const migrated = (await response.json()) as {
+      versions: { layer: string; attack: string };
+      techniques: unknown[];
+    };
+    expect(migrated.versions).toMatchObject({ layer: '4.5', attack: '18' });
+    expect(migrated.techniques).toHaveLength(1);
+  });
+});

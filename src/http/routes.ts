@@ -1,4 +1,5 @@
 import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
+import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
 
 /**
  * The app's documented routes. Every plugin asks `routeOf` which one a request is for, so the
@@ -7,11 +8,12 @@ import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
  * The rule: a route is its exact path, compared as the URL parser leaves it. No trailing slash,
  * no repeated slash, no prefix, no percent-encoding (`/%67raphql` is not `/graphql`), case counts
  * (`/GraphQL` is not a route). The layer downloads are their three documented paths under
- * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part. The query
+ * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part; the layer
+ * upload (`migrate`) is `/layers/migrate` (src/http/layer-migrate.ts), POST only. The query
  * string plays no part in choosing a route. Everything else is not a route and gets 404 before
  * anything runs.
  */
-export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers';
+export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers' | 'migrate';
 
 export const ROUTE_PATHS = {
   graphql: '/graphql',
@@ -19,6 +21,7 @@ export const ROUTE_PATHS = {
   ready: '/ready',
   metrics: '/metrics',
   layers: LAYER_PATH_PREFIX,
+  migrate: LAYER_MIGRATE_PATH,
 } as const satisfies Record<Route, string>;
 
 /**
@@ -31,6 +34,8 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
   ready: ['GET', 'HEAD'],
   metrics: ['GET', 'HEAD'],
   layers: ['GET', 'HEAD', 'OPTIONS'],
+  // The upload answers its CORS preflight itself, as the downloads do.
+  migrate: ['POST', 'OPTIONS'],
 };
 
 const EXACT = new Map<string, Route>([
@@ -38,6 +43,7 @@ const EXACT = new Map<string, Route>([
   [ROUTE_PATHS.health, 'health'],
   [ROUTE_PATHS.ready, 'ready'],
   [ROUTE_PATHS.metrics, 'metrics'],
+  [ROUTE_PATHS.migrate, 'migrate'],
 ]);
 
 /** The route of a URL path (`URL.pathname`, still percent-encoded), or null when it is none. */

@@ -1,14 +1,16 @@
 import type { Plugin, YogaServer } from 'graphql-yoga';
-import { handleLayerRequest } from '../http/layer-downloads.ts';
+import { type GraphQLExecutor, handleLayerRequest } from '../http/layer-downloads.ts';
+import { handleLayerMigrate } from '../http/layer-migrate.ts';
 import { routeOf } from '../http/routes.ts';
 
 /**
  * Serves Navigator layer downloads (`/layers/...`, see src/http/layer-downloads.ts) from the same
- * app. Each download runs its GraphQL query through this Yoga instance (its `handle`), so the
+ * app, and the layer upload (`POST /layers/migrate`, src/http/layer-migrate.ts), whose body may
+ * be at most `maxUploadBytes`. Each download runs its GraphQL query through this Yoga instance (its `handle`), so the
  * schema's validation, limits and error masking apply to it.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the plugin works with any server and user context
-export function useLayerRoutes(): Plugin<any> {
+export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): Plugin<any> {
   // biome-ignore lint/suspicious/noExplicitAny: see above
   let yoga: YogaServer<any, any> | undefined;
   return {
@@ -16,9 +18,10 @@ export function useLayerRoutes(): Plugin<any> {
       yoga = instance;
     },
     async onRequest({ request, url, endResponse, serverContext, fetchAPI }) {
-      if (routeOf(request) !== 'layers' || !yoga) return;
+      const route = routeOf(request);
+      if ((route !== 'layers' && route !== 'migrate') || !yoga) return;
       const app = yoga;
-      const response = await handleLayerRequest(request, async (query, variables) => {
+      const execute: GraphQLExecutor = async (query, variables) => {
         const inner = new fetchAPI.Request(new URL(app.graphqlEndpoint, url), {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
@@ -26,7 +29,10 @@ export function useLayerRoutes(): Plugin<any> {
         });
         const answer = await app.handle(inner, serverContext);
         return answer.json();
-      });
+      };
+      const response =
+        (await handleLayerMigrate(request, execute, { maxBytes: maxUploadBytes })) ??
+        (await handleLayerRequest(request, execute));
       if (response) endResponse(response);
     },
   };

@@ -13,7 +13,8 @@ export const YOGA_HEALTH_CHECK_OFF = '<served by useRoutes>';
 const NOT_FOUND =
   `No such path. The API serves ${ROUTE_PATHS.graphql}, ${ROUTE_PATHS.health}, ${ROUTE_PATHS.ready}, ` +
   `${ROUTE_PATHS.metrics} and the layer downloads ${ROUTE_PATHS.layers}groups/<ids>.json, ` +
-  `${ROUTE_PATHS.layers}coverage.json and ${ROUTE_PATHS.layers}mitigation-plan.json, exactly as written.`;
+  `${ROUTE_PATHS.layers}coverage.json and ${ROUTE_PATHS.layers}mitigation-plan.json, and the layer upload ` +
+  `POST ${ROUTE_PATHS.migrate}, exactly as written.`;
 
 /**
  * The first plugin to answer (put it before every other plugin that has an onRequest hook):

@@ -72,7 +72,10 @@ export function followRevocations(l: Lookup, start: CatalogObject): Chain {
   while (at.revoked) {
     if (seen.has(at.stixId)) return { ok: false, hops, why: 'its revoked-by links form a cycle', ends: [] };
     seen.add(at.stixId);
-    const next = (l.revokedBy.get(at.stixId) ?? []).flatMap((id) => l.byStixId.get(id) ?? []);
+    // Sorted: a fork's ends come out in one order however the catalog was read (file or graph).
+    const next = (l.revokedBy.get(at.stixId) ?? [])
+      .flatMap((id) => l.byStixId.get(id) ?? [])
+      .sort((a, b) => (a.attackId ?? a.stixId).localeCompare(b.attackId ?? b.stixId));
     if (next.length === 0)
       return { ok: false, hops, why: `${label(at)} is revoked with no replacement in the release`, ends: [] };
     if (next.length > 1)

@@ -13,5 +13,7 @@ import './types/search.ts';
 import './types/release.ts';
 import './types/import-run.ts';
 import './types/analytics/index.ts';
+import './types/release-diff.ts';
+import './types/release-migrate.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -202,7 +202,7 @@ describe('an unknown release', () => {
     expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['UNKNOWN_RELEASE']);
     const message = body.errors?.[0]?.message ?? '';
     for (const name of ['9.9', OLD, NEW]) expect(message).toContain(name);
-    expect(body.errors?.[0]?.extensions?.imported).toEqual(expect.arrayContaining([OLD, NEW]));
+    expect(body.errors?.[0]?.extensions?.releases).toEqual(expect.arrayContaining([OLD, NEW]));
   });
 });
 

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type Catalog, catalogFromBundle, migrate, releaseDiff } from '../../src/releases/index.ts';
+import { byId, current, expectedOutcomes, type Raw } from '../helpers/migration-oracle.ts';
 import { bundlePath } from '../helpers/paths.ts';
-import { attackIdOf, type StixObject } from '../helpers/stix.ts';
+import { attackIdOf } from '../helpers/stix.ts';
 
-type Raw = StixObject & { modified?: string; x_mitre_version?: string };
 const loaded = new Map<string, { raw: Raw[]; catalog: Catalog }>();
 /** Each bundle is read once per file, however many tests use it. */
 function release(name: string) {
@@ -19,55 +19,6 @@ function release(name: string) {
   const made = { raw: json.objects, catalog: catalogFromBundle(json, name.replace(/^.*-/, '')) };
   loaded.set(name, made);
   return made;
-}
-
-const byId = (raw: Raw[]) => new Map(raw.map((o) => [o.id, o]));
-const current = (o: { revoked?: boolean; x_mitre_deprecated?: boolean }) =>
-  !o.revoked && !o.x_mitre_deprecated;
-
-/** The outcome of each old technique in the raw newer bundle: revoked-by hops, deprecation, tactics. */
-const expectedOutcomes = (olds: Raw[], oldRaw: Raw[], newRaw: Raw[]) => {
-  const now = byId(newRaw);
-  const revokedBy = new Map<string, string[]>();
-  for (const r of newRaw)
-    if (r.relationship_type === 'revoked-by' && current(r) && r.source_ref && r.target_ref)
-      revokedBy.set(r.source_ref, [...(revokedBy.get(r.source_ref) ?? []), r.target_ref]);
-  return olds.map((old) => expectedOutcome(old, oldRaw, newRaw, now, revokedBy));
-};
-
-function expectedOutcome(
-  old: Raw,
-  oldRaw: Raw[],
-  newRaw: Raw[],
-  now: Map<string, Raw>,
-  revokedBy: Map<string, string[]>,
-) {
-  const y = now.get(old.id);
-  if (!y) return { outcome: 'needs-review', to: [] as (string | null)[], hops: 0 };
-  if (y.revoked) {
-    let at = y;
-    let hops = 0;
-    while (at.revoked) {
-      const next = revokedBy.get(at.id) ?? [];
-      const target = next.length === 1 ? now.get(next[0] as string) : undefined;
-      if (!target) return { outcome: 'needs-review', to: [], hops };
-      at = target;
-      hops++;
-    }
-    return { outcome: at.x_mitre_deprecated ? 'deprecated' : 'replaced', to: [attackIdOf(at)], hops };
-  }
-  if (y.x_mitre_deprecated) return { outcome: 'deprecated', to: [attackIdOf(y)], hops: 0 };
-  const tacticIds = (raw: Raw[], o: Raw) => {
-    const tactics = raw.filter((t) => t.type === 'x-mitre-tactic' && current(t));
-    const ids = (o.kill_chain_phases ?? [])
-      .filter((p) => p.kill_chain_name === 'mitre-attack')
-      .map((p) => tactics.find((t) => t.x_mitre_shortname === p.phase_name)?.id ?? p.phase_name);
-    return [...new Set(ids)].sort().join();
-  };
-  if (tacticIds(oldRaw, old) !== tacticIds(newRaw, y))
-    return { outcome: 'moved', to: [attackIdOf(y)], hops: 0 };
-  const renamed = y.name !== old.name || attackIdOf(y) !== attackIdOf(old);
-  return { outcome: renamed ? 'renamed' : 'unchanged', to: [attackIdOf(y)], hops: 0 };
 }
 
 describe('migrating every technique ID of enterprise 6.3 to 18.1', () => {

@@ -24,6 +24,7 @@ const ROUTES = [
     encoded: '/%6Cayers/groups/G0001.json',
     cased: '/Layers/groups/G0001.json',
   },
+  { path: '/layers/migrate', encoded: '/layers/%6Digrate', cased: '/layers/Migrate' },
 ];
 
 /** Paths that look like a route but are not one. */
@@ -138,6 +139,10 @@ describe('the documented routes', () => {
     ['HEAD', '/layers/groups/G0001.json', 200, 401],
     ['OPTIONS', '/layers/groups/G0001.json', 204, 204],
     ['POST', '/layers/groups/G0001.json', 405, 405],
+    // The upload: its body here is no layer (400); it takes POST only.
+    ['POST', '/layers/migrate', 400, 401],
+    ['GET', '/layers/migrate', 405, 405],
+    ['OPTIONS', '/layers/migrate', 204, 204],
     // The query string is the route's own business: it never changes the route.
     ['GET', '/graphql?query=%7B__typename%7D&a=/health', 200, 401],
     ['GET', '/health?a=/graphql', 200, 200],

@@ -302,6 +302,12 @@ describe('migrate 18 -> 19 on the fixtures', () => {
     expect(none).toMatchObject({ outcome: 'needs-review', to: [], migrated: ['T1003'] });
   });
 
+  it('names the ends of a fork in one order, however the catalog lists its relationships', () => {
+    const reversed = { ...v19, relationships: [...v19.relationships].reverse() };
+    for (const to of [v19, reversed])
+      expect(one(migrate(['T1218'], v18, to), 'T1218').migrated).toEqual(['T1685', 'T1686']);
+  });
+
   it('migrates a release to itself as unchanged', () => {
     const same = migrate(['T1685', 'stealth', 'T1562.001', 'G0016'], v19, v19);
     expect(same.map((m) => m.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);

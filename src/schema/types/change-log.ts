@@ -82,6 +82,10 @@ export const RelationshipChange = builder.objectRef<RelationshipChangeRow>('Rela
       resolve: (c) => c.change,
     }),
     type: t.exposeString('type', { description: 'The relationship type, such as MITIGATES.' }),
+    key: t.exposeString('key', {
+      description:
+        "Its key: the STIX relationship id, or a key built from its ends for a link the data implies (such as a technique's tactic).",
+    }),
     from: t.exposeString('from', { description: 'The ATT&CK ID (or name) of its source.' }),
     to: t.exposeString('to', { description: 'The ATT&CK ID (or name) of its target.' }),
   }),

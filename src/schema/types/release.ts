@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.ts';
-import { fetchReleases, type ReleaseRow } from '../../data/releases.ts';
+import { fetchReleases, type ReleaseRow, UNKNOWN_RELEASE } from '../../data/releases.ts';
 import type { ReleaseArg } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 
@@ -38,7 +38,7 @@ export async function checkRelease(ctx: Context, release: ReleaseArg): Promise<v
   const names = [...new Set(imported.map((r) => r.release))];
   throw new GraphQLError(
     `Unknown release "${release}": imported are ${names.length ? names.join(', ') : 'none'}.`,
-    { extensions: { code: 'UNKNOWN_RELEASE', release, imported: names } },
+    { extensions: { code: UNKNOWN_RELEASE, release, releases: names } },
   );
 }
 

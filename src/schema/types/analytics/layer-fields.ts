@@ -30,7 +30,7 @@ const outputScalar = builder.scalarType.bind(builder) as unknown as (
   },
 ) => ScalarRef<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>, Layer, never>;
 
-const NavigatorLayerJson = outputScalar('NavigatorLayerJson', {
+export const NavigatorLayerJson = outputScalar('NavigatorLayerJson', {
   description:
     'An ATT&CK Navigator layer (layer format 4.5) as a JSON object: save it as a .json file and open ' +
     'it in the Navigator ("Open Existing Layer").',
