@@ -56,14 +56,19 @@ export async function wipe(driver: Driver, database: string): Promise<void> {
   }
 }
 
-export async function graphCounts(driver: Driver, database: string): Promise<GraphCounts> {
+/**
+ * Nodes per label and relationships per type: of the whole graph, or with `current` of the newest
+ * release's snapshot only (`:Current`; relationships never leave a snapshot).
+ */
+export async function graphCounts(driver: Driver, database: string, current = false): Promise<GraphCounts> {
+  const node = current ? '(n:Current)' : '(n)';
   const nodes = await driver.executeQuery(
-    'MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label',
+    `MATCH ${node} UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label`,
     {},
     { database },
   );
   const rels = await driver.executeQuery(
-    'MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n ORDER BY type',
+    `MATCH ${node}-[r]->() RETURN type(r) AS type, count(*) AS n ORDER BY type`,
     {},
     { database },
   );

@@ -89,7 +89,7 @@ const lookup: QueryClass = {
 }`,
   variables: { id: TECHNIQUE },
   twin: {
-    cypher: `MATCH (n:AttackObject:Technique {attackId: $id})
+    cypher: `MATCH (n:AttackObject:Technique:Current {attackId: $id})
 RETURN n.stixId AS stixId, n.attackId AS attackId, n.name AS name, n.platforms AS platforms
 ORDER BY CASE WHEN ${current('n')} THEN 0 ELSE 1 END, n.modified DESC LIMIT 1`,
     params: { id: TECHNIQUE },
@@ -123,7 +123,7 @@ const techniquePage: QueryClass = {
 }`,
   variables: { id: TECHNIQUE },
   twin: {
-    cypher: `MATCH (t:AttackObject:Technique {attackId: $id}) WHERE ${current('t')}
+    cypher: `MATCH (t:AttackObject:Technique:Current {attackId: $id}) WHERE ${current('t')}
 RETURN t.attackId AS attackId, t.name AS name,
   COLLECT { MATCH (t)-[:IN_TACTIC]->(n:Tactic) WHERE ${current('n')} RETURN n.attackId } AS tactics,
   COLLECT { MATCH (t)-[:SUBTECHNIQUE_OF]->(n:Technique) WHERE ${current('n')} RETURN n.attackId } AS parent,
@@ -208,7 +208,7 @@ const headline: QueryClass = {
 }`,
   variables: {},
   twin: {
-    cypher: `MATCH (ta:AttackObject:Tactic {shortname: $shortname}) WHERE 'enterprise-attack' IN ta.domains
+    cypher: `MATCH (ta:AttackObject:Tactic:Current {shortname: $shortname}) WHERE 'enterprise-attack' IN ta.domains
 MATCH (ta)<-[:IN_TACTIC]-(t:Technique)<-[r:USES]-(g:Group)
 WHERE ${current('t')} AND ${current('r')} AND ${current('g')}
 RETURN g.attackId AS group, collect(DISTINCT t.attackId) AS techniques
@@ -264,7 +264,7 @@ const groupTechniques: QueryClass = {
 }`,
   variables: { id: GROUP },
   twin: {
-    cypher: `MATCH (g:AttackObject:Group {attackId: $id}) WHERE ${current('g')}
+    cypher: `MATCH (g:AttackObject:Group:Current {attackId: $id}) WHERE ${current('g')}
 CALL (g) {
   MATCH (g)-[r:USES]->(t:Technique) WHERE ${current('r')}
   RETURN t, 'DIRECT' AS via
@@ -339,7 +339,7 @@ const matrix: QueryClass = {
 }`,
   variables: {},
   twin: {
-    cypher: `MATCH (m:Matrix)-[h:HAS_TACTIC]->(ta:Tactic)
+    cypher: `MATCH (m:Matrix:Current)-[h:HAS_TACTIC]->(ta:Tactic)
 WHERE 'enterprise-attack' IN ta.domains AND ${current('m')} AND ${current('ta')}
 WITH ta, min(h.order) AS position ORDER BY position
 RETURN ta.attackId AS attackId, ta.shortname AS shortname,
@@ -433,7 +433,7 @@ const overlap: QueryClass = {
   variables: { ids: OVERLAP_GROUPS },
   twin: {
     cypher: `UNWIND $ids AS id
-MATCH (g:AttackObject:Group {attackId: id}) WHERE ${current('g')}
+MATCH (g:AttackObject:Group:Current {attackId: id}) WHERE ${current('g')}
 MATCH (g)-[r:USES]->(t:Technique) WHERE ${current('r')} AND ${current('t')}
 WITH t, collect(DISTINCT g.attackId) AS users
 WITH collect({item: t.attackId, users: users}) AS items
