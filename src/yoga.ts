@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { PothosValidationError } from '@pothos/core';
 import { useCORS } from '@whatwg-node/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -99,6 +100,18 @@ query DetectLsassDumping {
   }
 }
 `;
+
+/**
+ * GraphiQL's page with its scripts, styles and editor workers inlined from the installed
+ * @graphql-yoga/render-graphiql: Yoga's default page loads them from a public CDN, which an offline
+ * or air-gapped browser cannot reach (it showed only "Loading..."). The page is about 9 MB and the
+ * same for every request, so it is built once, on first use.
+ */
+let graphiqlPage: string | undefined;
+const offlineGraphiQL = (): string => {
+  graphiqlPage ??= renderGraphiQL({ title: 'attack-graph', defaultQuery: DEFAULT_QUERY });
+  return graphiqlPage;
+};
 
 export interface AppOptions {
   config: Config;
@@ -259,6 +272,7 @@ export function createApp({
     graphiql: http.graphiql
       ? (request) => routeOf(request) === 'graphql' && { title: 'attack-graph', defaultQuery: DEFAULT_QUERY }
       : false,
+    renderGraphiQL: offlineGraphiQL,
     landingPage: false,
     logging: log,
     maskedErrors: { maskError: createMaskError(http.requestTimeoutMs), isDev: false },
