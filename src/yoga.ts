@@ -23,6 +23,7 @@ import { useAccess } from './plugins/use-access.ts';
 import { useConsistentReads } from './plugins/use-consistent-reads.ts';
 import { useCsrfPrevention } from './plugins/use-csrf.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useExplorer } from './plugins/use-explorer.ts';
 import { useJsonParsing } from './plugins/use-json-parsing.ts';
 import { useLayerRoutes } from './plugins/use-layer-routes.ts';
 import { useLimits } from './plugins/use-limits.ts';
@@ -245,9 +246,11 @@ export function createApp({
     // Order matters: onRequest hooks run in this order, and the first to answer ends the request.
     useRequestLog({ log, metrics }),
     // Anything but a documented route is answered 404 here, before any other plugin can act on it.
-    useRoutes({ cors: cors !== false, metrics: http.metrics }),
+    useRoutes({ cors: cors !== false, metrics: http.metrics, explorer: config.explorer.enabled }),
     cors === false ? {} : useCORS<object>(cors),
     useReadiness(readiness ?? createReadiness(executor, { log })),
+    // Before the key check: the app's files are public; its data requests are not (see use-explorer.ts).
+    config.explorer.enabled ? useExplorer({ dir: config.explorer.dir }) : {},
     useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers'] }),
     http.metrics ? useMetricsEndpoint({ metrics }) : {},
     http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
