@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * The explorer's built files (web/dist), read once each and kept: the build is a few small files.
- * Every page path gets index.html (the app routes itself); `/assets/<name>` is the hashed file.
+ * The explorer's built files (web/dist). Every page path gets index.html (the app routes itself),
+ * read on each request: a rebuild while the API runs names new assets in it. `/assets/<name>` is a
+ * hashed file, whose content never changes under its name, so each is read once and kept.
  */
 export interface ExplorerFile {
   body: Buffer;
@@ -48,7 +49,8 @@ export function createExplorerFiles(dir: string) {
   return {
     /** The file for an explorer route's path (see EXPLORER_PATH), or null when the build lacks it. */
     forPath(pathname: string): Promise<ExplorerFile | null> {
-      const file = pathname.startsWith('/assets/') ? pathname.slice(1) : 'index.html';
+      if (!pathname.startsWith('/assets/')) return load('index.html');
+      const file = pathname.slice(1);
       let found = cache.get(file);
       if (!found) {
         found = load(file);

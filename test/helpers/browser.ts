@@ -1,5 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launchOffline, type OfflineBrowser } from '../../bench/browser.ts';
 import { importSource } from '../../import/index.ts';
@@ -11,14 +13,22 @@ import { type Api, startApi } from './start.ts';
 /** Where the browser tests leave their screenshots (git-ignored; CI keeps them as artifacts). */
 export const ARTIFACTS_DIR = path.join(PROJECT_ROOT, 'test-artifacts', 'browser');
 
+/** The few screenshots the README shows, taken by the tests from the real app. */
+export const DOCS_SCREENSHOTS_DIR = path.join(PROJECT_ROOT, 'docs', 'screenshots');
+
+/** Builds the explorer (web/ to web/dist) as `npm ci` and `npm start` do, so the tests see the current code. */
+export async function buildExplorer(): Promise<void> {
+  await promisify(execFile)('npm', ['run', 'build:web'], { cwd: PROJECT_ROOT });
+}
+
 export interface BrowserSession {
   api: Api;
   browser: OfflineBrowser;
   db: TestDb;
   /** A new tab at `pathAndQuery` of the API (such as `/graphql`). */
   open(pathAndQuery: string): Promise<Page>;
-  /** Saves the page as test-artifacts/browser/<name>.png and returns the file's path. */
-  screenshot(page: Page, name: string): Promise<string>;
+  /** Saves the page as test-artifacts/browser/<name>.png (and docs/screenshots/ with `docs`). */
+  screenshot(page: Page, name: string, options?: { docs?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -41,6 +51,7 @@ export async function browseRealApi(
   const api = await startApi({ GRAPHIQL: 'true', ...env });
   const browser = await launchOffline(api.base);
   await mkdir(ARTIFACTS_DIR, { recursive: true });
+  await mkdir(DOCS_SCREENSHOTS_DIR, { recursive: true });
   return {
     api,
     browser,
@@ -50,9 +61,10 @@ export async function browseRealApi(
       await page.goto(`${api.base}${pathAndQuery}`);
       return page;
     },
-    screenshot: async (page, name) => {
+    screenshot: async (page, name, { docs = false } = {}) => {
       const file = path.join(ARTIFACTS_DIR, `${name}.png`);
       await page.screenshot({ path: file, fullPage: false });
+      if (docs) await copyFile(file, path.join(DOCS_SCREENSHOTS_DIR, `${name}.png`));
       return file;
     },
     close: async () => {

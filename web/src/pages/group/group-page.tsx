@@ -40,7 +40,8 @@ export function GroupPage({ attackId, place }: { attackId: string; place: Place 
   const usages = useGroupUsages([attackId], via);
   const [downloadProblem, setDownloadProblem] = useState<string | null>(null);
   if (error) return <ErrorNote error={error} />;
-  if (fetching && !data) return <Loading />;
+  // On a move to another group, urql keeps the last answer while it fetches: never show it as this one.
+  if (fetching && data?.group?.attackId !== attackId) return <Loading />;
   const g = data?.group;
   if (!g) return <p role="alert">No group {attackId}.</p>;
   const tactics = toMatrix(matrix.data);

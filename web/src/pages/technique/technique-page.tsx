@@ -57,7 +57,8 @@ function UsageTable({
 export function TechniquePage({ attackId }: { attackId: string }) {
   const [{ data, fetching, error }] = useQuery({ query: TechniquePageQuery, variables: { id: attackId } });
   if (error) return <ErrorNote error={error} />;
-  if (fetching && !data) return <Loading />;
+  // On a move to another technique, urql keeps the last answer while it fetches: never show it as this one.
+  if (fetching && data?.technique?.attackId !== attackId) return <Loading />;
   const t = data?.technique;
   if (!t) return <p role="alert">No technique {attackId}.</p>;
   return (
