@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchOffline } from '../../bench/browser.ts';
 import { type BrowserSession, browseRealApi, buildExplorer } from '../helpers/browser.ts';
+import { startApi } from '../helpers/start.ts';
 import { attackIdOf, StixIndex } from '../helpers/stix.ts';
 
 /**
@@ -88,6 +90,29 @@ describe('the explorer, in headless Chromium with no network', () => {
     const either = new Set([...a, ...b]);
     expect(cells.filter((c) => c.background !== UNMARKED).every((c) => either.has(c.id))).toBe(true);
     await session.screenshot(page, 'matrix-compare-g0007-g0016', { docs: true });
+  });
+
+  it('the comparison of G0007 and G0016: the shared and unique techniques are those of the raw STIX', async () => {
+    const page = await session.open('/compare?groups=G0007,G0016');
+    const a = directTechniques('G0007');
+    const b = directTechniques('G0016');
+    const shared = [...a].filter((id) => b.has(id)).sort();
+    const region = page.getByRole('region', { name: 'Shared and unique techniques' });
+    await region
+      .getByRole('heading', { name: `Shared by all (${shared.length})` })
+      .waitFor({ timeout: 60_000 });
+    expect((await region.locator('p.technique-list a').allTextContents()).sort()).toEqual(shared);
+    for (const [group, mine, other] of [
+      ['G0007', a, b],
+      ['G0016', b, a],
+    ] as const) {
+      const row = region.locator('tbody tr', {
+        has: page.getByRole('rowheader', { name: new RegExp(`^${group} `) }),
+      });
+      const only = [...mine].filter((id) => !other.has(id)).sort();
+      expect((await row.locator('td.technique-list a').allTextContents()).sort(), group).toEqual(only);
+    }
+    await session.screenshot(page, 'compare-g0007-g0016');
   });
 
   it('keyboard: arrows move between cells, Space opens sub-techniques, Enter opens the technique', async () => {
@@ -193,5 +218,37 @@ describe('the explorer, in headless Chromium with no network', () => {
     expect(focused).toBe('A');
     await session.screenshot(page, 'search-lsass');
     expect(session.browser.outside).toEqual([]);
+  });
+
+  it('production with API keys: the pages load without a key, their data needs one, and the key box gives it', async () => {
+    const key = 'explorer-browser-key-0123456789';
+    // The same database, already holding the bundle; a second API in the production profile.
+    const api = await startApi({ APP_ENV: 'production', API_KEYS: key });
+    const browser = await launchOffline(api.base);
+    try {
+      const page = await browser.page();
+      const refused: number[] = [];
+      page.on('response', (r) => {
+        if (r.url().endsWith('/graphql') && r.status() === 401) refused.push(r.status());
+      });
+      await page.goto(`${api.base}/matrix?groups=G0016`);
+      await page.getByRole('alert').filter({ hasText: 'This API needs an API key' }).first().waitFor();
+      expect(refused.length).toBeGreaterThan(0);
+      expect(await page.locator('a.cell').count()).toBe(0);
+      await page.getByLabel('API key').fill(key);
+      await page.getByRole('button', { name: 'Use' }).click();
+      await matrixReady(page);
+      const cells = await cellsOf(page);
+      expect(coloured(cells, ONE_GROUP).size).toBeGreaterThan(0);
+      expect(await page.getByRole('alert').count()).toBe(0);
+      // The key lasts for the tab: a deep link opened in it works, with no key in the URL.
+      await page.goto(`${api.base}/techniques/T1003.001`);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('LSASS Memory');
+      expect(page.url()).not.toContain(key);
+      expect(browser.outside).toEqual([]);
+    } finally {
+      await browser.close();
+      await api.stop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { readApiKey, saveApiKey } from './api-key.ts';
+import { ComparePage } from './pages/compare/compare-page.tsx';
 import { GroupPage } from './pages/group/group-page.tsx';
 import { MatrixPage } from './pages/matrix/matrix-page.tsx';
 import { SearchPage } from './pages/search/search-page.tsx';
@@ -12,6 +13,7 @@ function route(place: Place) {
   if (first === 'techniques' && second) return <TechniquePage attackId={decodeURIComponent(second)} />;
   if (first === 'groups' && second) return <GroupPage attackId={decodeURIComponent(second)} place={place} />;
   if (first === 'search') return <SearchPage place={place} />;
+  if (first === 'compare') return <ComparePage place={place} />;
   return <MatrixPage place={place} />;
 }
 
@@ -26,6 +28,7 @@ export function App() {
         <strong>ATT&amp;CK Explorer</strong>
         <nav aria-label="Pages">
           <Link href="/matrix">Matrix</Link>
+          <Link href="/compare">Compare groups</Link>
           <Link href="/search">Search</Link>
           <a href="/graphql">GraphiQL</a>
         </nav>
