@@ -152,7 +152,8 @@ export function MatrixPage({ place }: { place: Place }) {
       ))}
       {error && <ErrorNote error={error} />}
       <Legend groups={usages.groups} />
-      {tactics.length > 0 && (
+      {/* Drawn once, with its overlay: drawing it bare first and again when the overlay came cost a second full render. */}
+      {tactics.length > 0 && !usages.fetching && (
         <Matrix
           label={`${domainKey} matrix`}
           tactics={tactics}
