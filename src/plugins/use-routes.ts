@@ -14,7 +14,7 @@ const NOT_FOUND =
   `No such path. The API serves ${ROUTE_PATHS.graphql}, ${ROUTE_PATHS.health}, ${ROUTE_PATHS.ready}, ` +
   `${ROUTE_PATHS.metrics} and the layer downloads ${ROUTE_PATHS.layers}groups/<ids>.json, ` +
   `${ROUTE_PATHS.layers}coverage.json and ${ROUTE_PATHS.layers}mitigation-plan.json, and the explorer's ` +
-  'pages (/, /matrix, /compare, /search, /techniques/<id>, /groups/<id>), exactly as written.';
+  'pages (/, /matrix, /compare, /coverage, /search, /techniques/<id>, /groups/<id>), exactly as written.';
 
 /**
  * The first plugin to answer (put it before every other plugin that has an onRequest hook):

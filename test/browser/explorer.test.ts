@@ -115,6 +115,68 @@ describe('the explorer, in headless Chromium with no network', () => {
     await session.screenshot(page, 'compare-g0007-g0016');
   });
 
+  it('coverage: a bad upload says why and changes nothing; a layer upload and the gaps export round-trip', async () => {
+    const page = await session.open('/coverage?detected=T1003.001');
+    const summary = page.locator('p.summary');
+    await summary.waitFor({ timeout: 60_000 });
+    const before = { url: page.url(), summary: await summary.textContent() };
+    const upload = (name: string, text: string) =>
+      page
+        .locator('input[type="file"]')
+        .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+
+    await upload('notes.json', 'this is not JSON');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not JSON');
+    await upload('other.json', JSON.stringify({ name: 'a layer without techniques' }));
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('no "techniques" list');
+    await upload('bad-id.json', JSON.stringify({ techniques: [{ techniqueID: 'not-an-id' }] }));
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('no valid techniqueID');
+    expect({ url: page.url(), summary: await summary.textContent() }).toEqual(before);
+    await session.screenshot(page, 'coverage-bad-upload');
+
+    // G0016's own techniques as the "detected" layer.
+    const detected = [...directTechniques('G0016')].sort();
+    await upload(
+      'g0016.json',
+      JSON.stringify({ name: 'mine', techniques: detected.map((techniqueID) => ({ techniqueID })) }),
+    );
+    await page.waitForURL((url) => url.searchParams.get('detected')?.split(',').length === detected.length);
+    expect(new URL(page.url()).searchParams.get('detected')?.split(',').sort()).toEqual(detected);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    const heading = page.getByRole('heading', { name: /^Gaps, by how many groups use them/ });
+    await page.waitForFunction(
+      () => !document.querySelector('main')?.getAttribute('aria-busy')?.includes('true'),
+    );
+    await heading.waitFor();
+    const gapCount = Number(/\((\d+)\)/.exec((await heading.textContent()) ?? '')?.[1]);
+    const shownGaps = await page
+      .locator('section[aria-label="Gaps"] tbody tr td:first-child')
+      .allTextContents();
+    for (const gap of shownGaps) expect(detected).not.toContain(gap.split(' ')[0]);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export the coverage and gaps as a layer' }).click(),
+    ]);
+    const layer = JSON.parse(await readFile((await download.path()) as string, 'utf8')) as {
+      techniques: { techniqueID: string; comment?: string }[];
+    };
+    const covered = new Set(
+      layer.techniques.filter((t) => t.comment === 'Covered').map((t) => t.techniqueID),
+    );
+    for (const id of detected) expect(covered.has(id), id).toBe(true);
+    // The page's gaps are the API's uncovered techniques; the layer colours the parents whose
+    // sub-techniques are partly covered yellow ("Partially covered") and scores the rest.
+    const gapsInLayer = new Set(
+      layer.techniques
+        .filter((t) => t.comment?.startsWith('Not covered') || t.comment?.startsWith('Partially covered'))
+        .map((t) => t.techniqueID),
+    );
+    expect(gapsInLayer.size).toBe(gapCount);
+    for (const gap of shownGaps) expect(gapsInLayer.has(gap.split(' ')[0] ?? '')).toBe(true);
+    await session.screenshot(page, 'coverage-g0016');
+  });
+
   it('keyboard: arrows move between cells, Space opens sub-techniques, Enter opens the technique', async () => {
     const page = await session.open('/matrix');
     await matrixReady(page);

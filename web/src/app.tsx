@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { readApiKey, saveApiKey } from './api-key.ts';
 import { ComparePage } from './pages/compare/compare-page.tsx';
+import { CoveragePage } from './pages/coverage/coverage-page.tsx';
 import { GroupPage } from './pages/group/group-page.tsx';
 import { MatrixPage } from './pages/matrix/matrix-page.tsx';
 import { SearchPage } from './pages/search/search-page.tsx';
@@ -14,6 +15,7 @@ function route(place: Place) {
   if (first === 'groups' && second) return <GroupPage attackId={decodeURIComponent(second)} place={place} />;
   if (first === 'search') return <SearchPage place={place} />;
   if (first === 'compare') return <ComparePage place={place} />;
+  if (first === 'coverage') return <CoveragePage place={place} />;
   return <MatrixPage place={place} />;
 }
 
@@ -29,6 +31,7 @@ export function App() {
         <nav aria-label="Pages">
           <Link href="/matrix">Matrix</Link>
           <Link href="/compare">Compare groups</Link>
+          <Link href="/coverage">Coverage</Link>
           <Link href="/search">Search</Link>
           <a href="/graphql">GraphiQL</a>
         </nav>
