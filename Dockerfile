@@ -1,11 +1,13 @@
 # The API (and the importer: same image, other command). TypeScript runs through tsx, a runtime
-# dependency, so there is no build step and `npm ci --omit=dev` installs all that runs.
+# dependency, so the API has no build step; `npm ci --omit=dev` installs all that runs and, through
+# the `prepare` script, builds the explorer web app (web/ to web/dist) with Vite.
 FROM node:20.20-slim
 
 ENV NODE_ENV=production
 WORKDIR /app
 
 COPY package.json package-lock.json ./
+COPY web/ web/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json ./

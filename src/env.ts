@@ -85,6 +85,9 @@ export const envSchema = z.object({
   APP_ENV: z.preprocess(unset, z.enum(['development', 'production']).optional()),
   GRAPHIQL: flag,
   INTROSPECTION: flag,
+  // The explorer web app (web/), served at `/` from its build.
+  EXPLORER: z.enum(['true', 'false']).default('true'),
+  EXPLORER_DIR: z.string().min(1).default('web/dist'),
   CORS_ORIGINS: list,
   CSRF_PREVENTION: flag,
   TRUST_PROXY_HOPS: count(0, 10).default(0),
@@ -279,6 +282,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       downloadTimeoutMs: e.IMPORT_DOWNLOAD_TIMEOUT_MS,
       maxPages: e.IMPORT_MAX_PAGES,
     },
+    /** The explorer's built files (`npm run build:web`), served at `/`; off: the API alone. */
+    explorer: { enabled: e.EXPLORER === 'true', dir: path.resolve(PROJECT_ROOT, e.EXPLORER_DIR) },
     persistedOperations: {
       file: e.PERSISTED_OPERATIONS_FILE ? path.resolve(PROJECT_ROOT, e.PERSISTED_OPERATIONS_FILE) : null,
       only: e.PERSISTED_OPERATIONS_ONLY === 'true',

@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { PothosValidationError } from '@pothos/core';
 import { useCORS } from '@whatwg-node/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -22,6 +23,7 @@ import { useAccess } from './plugins/use-access.ts';
 import { useConsistentReads } from './plugins/use-consistent-reads.ts';
 import { useCsrfPrevention } from './plugins/use-csrf.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useExplorer } from './plugins/use-explorer.ts';
 import { useJsonParsing } from './plugins/use-json-parsing.ts';
 import { useLayerRoutes } from './plugins/use-layer-routes.ts';
 import { useLimits } from './plugins/use-limits.ts';
@@ -99,6 +101,18 @@ query DetectLsassDumping {
   }
 }
 `;
+
+/**
+ * GraphiQL's page with its scripts, styles and editor workers inlined from the installed
+ * @graphql-yoga/render-graphiql: Yoga's default page loads them from a public CDN, which an offline
+ * or air-gapped browser cannot reach (it showed only "Loading..."). The page is about 9 MB and the
+ * same for every request, so it is built once, on first use.
+ */
+let graphiqlPage: string | undefined;
+const offlineGraphiQL = (): string => {
+  graphiqlPage ??= renderGraphiQL({ title: 'attack-graph', defaultQuery: DEFAULT_QUERY });
+  return graphiqlPage;
+};
 
 export interface AppOptions {
   config: Config;
@@ -232,9 +246,11 @@ export function createApp({
     // Order matters: onRequest hooks run in this order, and the first to answer ends the request.
     useRequestLog({ log, metrics }),
     // Anything but a documented route is answered 404 here, before any other plugin can act on it.
-    useRoutes({ cors: cors !== false, metrics: http.metrics }),
+    useRoutes({ cors: cors !== false, metrics: http.metrics, explorer: config.explorer.enabled }),
     cors === false ? {} : useCORS<object>(cors),
     useReadiness(readiness ?? createReadiness(executor, { log })),
+    // Before the key check: the app's files are public; its data requests are not (see use-explorer.ts).
+    config.explorer.enabled ? useExplorer({ dir: config.explorer.dir }) : {},
     useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers', 'migrate'] }),
     http.metrics ? useMetricsEndpoint({ metrics }) : {},
     http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
@@ -259,6 +275,7 @@ export function createApp({
     graphiql: http.graphiql
       ? (request) => routeOf(request) === 'graphql' && { title: 'attack-graph', defaultQuery: DEFAULT_QUERY }
       : false,
+    renderGraphiQL: offlineGraphiQL,
     landingPage: false,
     logging: log,
     maskedErrors: { maskError: createMaskError(http.requestTimeoutMs), isDev: false },

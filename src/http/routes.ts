@@ -13,7 +13,7 @@ import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
  * string plays no part in choosing a route. Everything else is not a route and gets 404 before
  * anything runs.
  */
-export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers' | 'migrate';
+export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers' | 'migrate' | 'explorer';
 
 export const ROUTE_PATHS = {
   graphql: '/graphql',
@@ -22,6 +22,7 @@ export const ROUTE_PATHS = {
   metrics: '/metrics',
   layers: LAYER_PATH_PREFIX,
   migrate: LAYER_MIGRATE_PATH,
+  explorer: '/',
 } as const satisfies Record<Route, string>;
 
 /**
@@ -36,7 +37,16 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
   layers: ['GET', 'HEAD', 'OPTIONS'],
   // The upload answers its CORS preflight itself, as the downloads do.
   migrate: ['POST', 'OPTIONS'],
+  explorer: ['GET', 'HEAD'],
 };
+
+/**
+ * The explorer's pages (each a shareable URL the app routes itself) and its built assets. The page
+ * paths are the app's, exactly: `/`, `/matrix`, `/compare`, `/coverage`, `/search`, `/techniques/<ATT&CK ID>`,
+ * `/groups/<ATT&CK ID>`; the assets are Vite's hashed files under `/assets/`.
+ */
+export const EXPLORER_PATH =
+  /^\/(?:|matrix|search|compare|coverage|techniques\/T\d{4}(?:\.\d{3})?|groups\/G\d{4}|assets\/[\w.-]+\.(?:js|css|svg|png|woff2))$/;
 
 const EXACT = new Map<string, Route>([
   [ROUTE_PATHS.graphql, 'graphql'],
@@ -50,7 +60,8 @@ const EXACT = new Map<string, Route>([
 export function routeForPath(pathname: string): Route | null {
   const exact = EXACT.get(pathname);
   if (exact) return exact;
-  return LAYER_PATH.test(pathname) ? 'layers' : null;
+  if (LAYER_PATH.test(pathname)) return 'layers';
+  return EXPLORER_PATH.test(pathname) ? 'explorer' : null;
 }
 
 const decided = new WeakMap<Request, Route | null>();
@@ -65,8 +76,18 @@ export function routeOf(request: Request): Route | null {
   return route;
 }
 
+/**
+ * Marks a request's path as no route after all: the explorer's paths when EXPLORER=false, so its
+ * 404s are logged and counted as "other", like any path that is not a route.
+ */
+export function notARoute(request: Request): void {
+  decided.set(request, null);
+}
+
 /** The `route` label of logs and metrics: the documented path, or "other". */
 export function routeLabel(request: Request): string {
   const route = routeOf(request);
-  return route === null ? 'other' : route === 'layers' ? '/layers' : ROUTE_PATHS[route];
+  if (route === null) return 'other';
+  if (route === 'layers') return '/layers';
+  return route === 'explorer' ? '/explorer' : ROUTE_PATHS[route];
 }

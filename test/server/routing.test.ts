@@ -75,6 +75,8 @@ describe('only the documented paths are routes', () => {
   for (const keys of [false, true]) {
     it(`every lookalike of every route answers 404 NOT_FOUND, whatever the method (${keys ? 'with' : 'without'} API keys)`, async () => {
       const app = serve(mini.db, {
+        // The explorer owns `/` (so `/?a=/graphql` is its page): see the explorer test below.
+        EXPLORER: 'false',
         APP_ENV: 'production',
         RATE_LIMIT_PER_MINUTE: '60',
         RATE_LIMIT_BURST: '5',
@@ -185,8 +187,38 @@ describe('the documented routes', () => {
     const page = await app.get('/graphql', { accept: 'text/html' });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
-    for (const path of ['/x/graphql', '/graphql/', '/?a=/graphql', '/%67raphql']) {
+    for (const path of ['/x/graphql', '/graphql/', '/%67raphql']) {
       expect((await app.get(path, { accept: 'text/html' })).status, path).toBe(404);
+    }
+    // `/` is the explorer's page, whatever the query string says: never GraphiQL, never GraphQL.
+    const root = await app.get('/?a=/graphql', { accept: 'text/html' });
+    expect([200, 404]).toContain(root.status);
+    expect(await root.text()).not.toMatch(/YogaGraphiQL|"data"/);
+    expect((await app.post(BODY, {})).status).toBe(200);
+    const posted = await app.yoga.fetch('http://test/?a=/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: BODY,
+    });
+    expect(posted.status).toBe(405);
+  });
+
+  it("the explorer's pages and assets are routes of their own; lookalikes are not", async () => {
+    const app = serve(mini.db, { API_KEYS: KEY });
+    for (const path of [
+      '/matrix/',
+      '/techniques/T1003/x',
+      '/groups/G0016/',
+      '/assets/../index.html',
+      '/Matrix',
+    ]) {
+      expect((await app.get(path, { accept: 'text/html' })).status, path).toBe(404);
+    }
+    // Its files need no key (they hold no data); with the explorer off, its paths are not routes.
+    const off = serve(mini.db, { API_KEYS: KEY, EXPLORER: 'false' });
+    for (const path of ['/', '/matrix', '/groups/G0016', '/techniques/T1003.001']) {
+      expect((await app.get(path, { accept: 'text/html' })).status, path).not.toBe(401);
+      expect((await off.get(path, { accept: 'text/html' })).status, path).toBe(404);
     }
   });
 

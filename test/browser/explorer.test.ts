@@ -1,0 +1,316 @@
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchOffline } from '../../bench/browser.ts';
+import { type BrowserSession, browseRealApi, buildExplorer } from '../helpers/browser.ts';
+import { startApi } from '../helpers/start.ts';
+import { attackIdOf, StixIndex } from '../helpers/stix.ts';
+
+/**
+ * The explorer in headless Chromium against npm start's entry point on the real enterprise bundle,
+ * asserting what a person sees (cell text, names and colours), with the answers computed from the
+ * raw STIX.
+ */
+
+const BUNDLE = 'enterprise-attack-18.1';
+let session: BrowserSession;
+let stix: StixIndex;
+
+beforeAll(async () => {
+  stix = new StixIndex(BUNDLE);
+  await buildExplorer();
+  session = await browseRealApi([BUNDLE]);
+});
+afterAll(() => session?.close());
+
+/** ColorBrewer Blues as the browser reports them: the one-group colour, and "all of several". */
+const ONE_GROUP = 'rgb(49, 130, 189)';
+const ALL_GROUPS = 'rgb(8, 81, 156)';
+const UNMARKED = 'rgb(255, 255, 255)';
+
+interface SeenCell {
+  id: string;
+  background: string;
+  label: string;
+}
+
+/** Every technique cell on the page: its ATT&CK ID, its colour and its accessible name. */
+const cellsOf = (page: Page): Promise<SeenCell[]> =>
+  page.$$eval('a.cell', (cells) =>
+    cells.map((cell) => ({
+      id: cell.querySelector('.id')?.textContent ?? '',
+      background: getComputedStyle(cell).backgroundColor,
+      label: cell.getAttribute('aria-label') ?? '',
+    })),
+  );
+
+const matrixReady = (page: Page) =>
+  page.locator('#matrix-ready').waitFor({ state: 'attached', timeout: 60_000 });
+
+/** ATT&CK IDs of the techniques and sub-techniques a group uses directly, from the raw STIX. */
+function directTechniques(group: string): Set<string> {
+  const g = stix.byAttackId('intrusion-set', group);
+  return new Set([...stix.actorTechniques(g.id, ['DIRECT']).keys()].map((id) => stix.attackIdById(id) ?? ''));
+}
+
+const coloured = (cells: SeenCell[], colour: string) =>
+  new Set(cells.filter((c) => c.background === colour).map((c) => c.id));
+
+describe('the explorer, in headless Chromium with no network', () => {
+  it("G0016's overlay colours exactly the techniques the raw STIX says it uses, and names them", async () => {
+    const page = await session.open('/matrix?groups=G0016&expand=all');
+    await matrixReady(page);
+    const cells = await cellsOf(page);
+    const expected = directTechniques('G0016');
+    expect(expected.size).toBeGreaterThan(20);
+    expect([...coloured(cells, ONE_GROUP)].sort()).toEqual([...expected].sort());
+    // The colour is also said in words: the text alternative of every cell agrees with its colour.
+    for (const cell of cells) {
+      expect(cell.label.includes('used by APT29 (G0016)'), cell.label).toBe(expected.has(cell.id));
+      if (!expected.has(cell.id)) expect(cell.background, cell.id).toBe(UNMARKED);
+    }
+    // Every tactic of the matrix, in the domain's order, is a column.
+    const tactics = await page.locator('.tactic h3').allTextContents();
+    expect(tactics.length).toBe(stix.ofType('x-mitre-tactic').length);
+    await expect(page.getByRole('figure', { name: 'Legend' }).textContent()).resolves.toContain(
+      'Used by APT29',
+    );
+    await session.screenshot(page, 'matrix-g0016', { docs: true });
+  });
+
+  it('two groups: the darkest cells are exactly their shared techniques from the raw STIX', async () => {
+    const page = await session.open('/matrix?groups=G0007,G0016&expand=all');
+    await matrixReady(page);
+    const cells = await cellsOf(page);
+    const a = directTechniques('G0007');
+    const b = directTechniques('G0016');
+    const shared = [...a].filter((id) => b.has(id)).sort();
+    expect(shared.length).toBeGreaterThan(5);
+    expect([...coloured(cells, ALL_GROUPS)].sort()).toEqual(shared);
+    const either = new Set([...a, ...b]);
+    expect(cells.filter((c) => c.background !== UNMARKED).every((c) => either.has(c.id))).toBe(true);
+    await session.screenshot(page, 'matrix-compare-g0007-g0016', { docs: true });
+  });
+
+  it('the comparison of G0007 and G0016: the shared and unique techniques are those of the raw STIX', async () => {
+    const page = await session.open('/compare?groups=G0007,G0016');
+    const a = directTechniques('G0007');
+    const b = directTechniques('G0016');
+    const shared = [...a].filter((id) => b.has(id)).sort();
+    const region = page.getByRole('region', { name: 'Shared and unique techniques' });
+    await region
+      .getByRole('heading', { name: `Shared by all (${shared.length})` })
+      .waitFor({ timeout: 60_000 });
+    expect((await region.locator('p.technique-list a').allTextContents()).sort()).toEqual(shared);
+    for (const [group, mine, other] of [
+      ['G0007', a, b],
+      ['G0016', b, a],
+    ] as const) {
+      const row = region.locator('tbody tr', {
+        has: page.getByRole('rowheader', { name: new RegExp(`^${group} `) }),
+      });
+      const only = [...mine].filter((id) => !other.has(id)).sort();
+      expect((await row.locator('td.technique-list a').allTextContents()).sort(), group).toEqual(only);
+    }
+    await session.screenshot(page, 'compare-g0007-g0016');
+  });
+
+  it('coverage: a bad upload says why and changes nothing; a layer upload and the gaps export round-trip', async () => {
+    const page = await session.open('/coverage?detected=T1003.001');
+    const summary = page.locator('p.summary');
+    await summary.waitFor({ timeout: 60_000 });
+    const before = { url: page.url(), summary: await summary.textContent() };
+    const upload = (name: string, text: string) =>
+      page
+        .locator('input[type="file"]')
+        .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+
+    await upload('notes.json', 'this is not JSON');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not JSON');
+    await upload('other.json', JSON.stringify({ name: 'a layer without techniques' }));
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('no "techniques" list');
+    await upload('bad-id.json', JSON.stringify({ techniques: [{ techniqueID: 'not-an-id' }] }));
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('no valid techniqueID');
+    expect({ url: page.url(), summary: await summary.textContent() }).toEqual(before);
+    await session.screenshot(page, 'coverage-bad-upload');
+
+    // G0016's own techniques as the "detected" layer.
+    const detected = [...directTechniques('G0016')].sort();
+    await upload(
+      'g0016.json',
+      JSON.stringify({ name: 'mine', techniques: detected.map((techniqueID) => ({ techniqueID })) }),
+    );
+    await page.waitForURL((url) => url.searchParams.get('detected')?.split(',').length === detected.length);
+    expect(new URL(page.url()).searchParams.get('detected')?.split(',').sort()).toEqual(detected);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    const heading = page.getByRole('heading', { name: /^Gaps, by how many groups use them/ });
+    await page.waitForFunction(
+      () => !document.querySelector('main')?.getAttribute('aria-busy')?.includes('true'),
+    );
+    await heading.waitFor();
+    const gapCount = Number(/\((\d+)\)/.exec((await heading.textContent()) ?? '')?.[1]);
+    const shownGaps = await page
+      .locator('section[aria-label="Gaps"] tbody tr td:first-child')
+      .allTextContents();
+    for (const gap of shownGaps) expect(detected).not.toContain(gap.split(' ')[0]);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export the coverage and gaps as a layer' }).click(),
+    ]);
+    const layer = JSON.parse(await readFile((await download.path()) as string, 'utf8')) as {
+      techniques: { techniqueID: string; comment?: string }[];
+    };
+    const covered = new Set(
+      layer.techniques.filter((t) => t.comment === 'Covered').map((t) => t.techniqueID),
+    );
+    for (const id of detected) expect(covered.has(id), id).toBe(true);
+    // The page's gaps are the API's uncovered techniques; the layer colours the parents whose
+    // sub-techniques are partly covered yellow ("Partially covered") and scores the rest.
+    const gapsInLayer = new Set(
+      layer.techniques
+        .filter((t) => t.comment?.startsWith('Not covered') || t.comment?.startsWith('Partially covered'))
+        .map((t) => t.techniqueID),
+    );
+    expect(gapsInLayer.size).toBe(gapCount);
+    for (const gap of shownGaps) expect(gapsInLayer.has(gap.split(' ')[0] ?? '')).toBe(true);
+    await session.screenshot(page, 'coverage-g0016');
+  });
+
+  it('keyboard: arrows move between cells, Space opens sub-techniques, Enter opens the technique', async () => {
+    const page = await session.open('/matrix');
+    await matrixReady(page);
+    const first = page.locator('a.cell[tabindex="0"]');
+    await first.focus();
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.querySelector('.id')?.textContent ?? '');
+    const firstTactic = stix.ofType('x-mitre-tactic')[0];
+    expect(firstTactic).toBeDefined();
+    const start = await focused();
+    await page.keyboard.press('ArrowDown');
+    const second = await focused();
+    expect(second).not.toBe(start);
+    await page.keyboard.press('ArrowRight');
+    const right = await focused();
+    expect([start, second]).not.toContain(right);
+    // Find a technique with sub-techniques in the second column, open them with Space.
+    const parent = page.locator('a.cell[data-col="1"][data-parent]').first();
+    const parentId = (await parent.locator('.id').textContent()) ?? '';
+    await parent.focus();
+    await page.keyboard.press('Space');
+    await page.waitForURL(new RegExp(`expand=${parentId.replace('.', '\\.')}`));
+    const subs = stix
+      .ofType('attack-pattern')
+      .filter((t) => attackIdOf(t)?.startsWith(`${parentId}.`))
+      .map((t) => attackIdOf(t));
+    const shown = (await cellsOf(page)).map((c) => c.id).filter((id) => id.startsWith(`${parentId}.`));
+    expect(new Set(shown)).toEqual(new Set(subs));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/techniques/${parentId}`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain(parentId);
+  });
+
+  it('a cell opens its technique page with the groups the raw STIX names; Back restores the overlay', async () => {
+    const page = await session.open('/matrix?groups=G0016&expand=T1003');
+    await matrixReady(page);
+    await page.locator('a.cell', { hasText: 'T1003.001' }).click();
+    await page.waitForURL('**/techniques/T1003.001');
+    const heading = page.getByRole('heading', { level: 1 });
+    await expect(heading.textContent()).resolves.toContain('LSASS Memory');
+    const technique = stix.byAttackId('attack-pattern', 'T1003.001');
+    const groups = stix.related(technique.id, 'uses', 'in', ['intrusion-set']).map(attackIdOf).sort();
+    const table = page.getByRole('region', { name: 'Groups' });
+    await table.locator('tbody tr').first().waitFor();
+    const rows = await table.locator('tbody tr td:first-child').allTextContents();
+    expect(rows.sort()).toEqual(groups);
+    // Citations are numbered references.
+    expect(await page.locator('ol.references li').count()).toBeGreaterThan(0);
+    await session.screenshot(page, 'technique-t1003-001', { docs: true });
+    await page.goBack();
+    await page.waitForURL('**/matrix?groups=G0016&expand=T1003');
+    await matrixReady(page);
+    expect(coloured(await cellsOf(page), ONE_GROUP).has('T1003.001')).toBe(
+      directTechniques('G0016').has('T1003.001'),
+    );
+  });
+
+  it('the group page deep link: its techniques, similar groups, and a layer download that matches the STIX', async () => {
+    const page = await session.open('/groups/G0016');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('APT29');
+    const expected = directTechniques('G0016');
+    const techniques = page.getByRole('region', { name: 'Techniques' });
+    await techniques
+      .getByRole('heading', { name: `Techniques (${expected.size})` })
+      .waitFor({ timeout: 60_000 });
+    await techniques.locator('a.cell').first().waitFor();
+    const shown = coloured(await cellsOf(page), ONE_GROUP);
+    expect([...shown].sort()).toEqual([...expected].sort());
+    const similar = page.getByRole('region', { name: 'Similar groups' }).locator('li a');
+    await similar.first().waitFor({ timeout: 60_000 });
+    expect(await similar.count()).toBeGreaterThan(0);
+    await session.screenshot(page, 'group-g0016', { docs: true });
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download Navigator layer' }).click(),
+    ]);
+    const layer = JSON.parse(await readFile((await download.path()) as string, 'utf8')) as {
+      techniques: { techniqueID: string; score?: number }[];
+    };
+    const scored = new Set(layer.techniques.filter((t) => t.score !== undefined).map((t) => t.techniqueID));
+    expect([...scored].sort()).toEqual([...expected].sort());
+
+    // A similar group's link navigates in place, and its page is its own deep link.
+    const next = (await similar.first().textContent())?.split(' ')[0] ?? '';
+    await similar.first().click();
+    await page.waitForURL(`**/groups/${next}`);
+    await page.getByRole('heading', { level: 1, name: new RegExp(`^${next} `) }).waitFor();
+    // The first group's answer is never shown as the next group's while it loads.
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).not.toContain('APT29');
+  });
+
+  it('search groups results by type and the arrow keys walk them', async () => {
+    const page = await session.open('/search?q=LSASS');
+    const techniques = page.getByRole('region', { name: 'Technique' });
+    await techniques.locator('a').first().waitFor({ timeout: 30_000 });
+    expect(await techniques.locator('a').allTextContents()).toContain('T1003.001 LSASS Memory');
+    await page.locator('#search-box').focus();
+    await page.keyboard.press('ArrowDown');
+    const focused = await page.evaluate(() => document.activeElement?.tagName);
+    expect(focused).toBe('A');
+    await session.screenshot(page, 'search-lsass');
+    expect(session.browser.outside).toEqual([]);
+  });
+
+  it('production with API keys: the pages load without a key, their data needs one, and the key box gives it', async () => {
+    const key = 'explorer-browser-key-0123456789';
+    // The same database, already holding the bundle; a second API in the production profile.
+    const api = await startApi({ APP_ENV: 'production', API_KEYS: key });
+    const browser = await launchOffline(api.base);
+    try {
+      const page = await browser.page();
+      const refused: number[] = [];
+      page.on('response', (r) => {
+        if (r.url().endsWith('/graphql') && r.status() === 401) refused.push(r.status());
+      });
+      await page.goto(`${api.base}/matrix?groups=G0016`);
+      await page.getByRole('alert').filter({ hasText: 'This API needs an API key' }).first().waitFor();
+      expect(refused.length).toBeGreaterThan(0);
+      expect(await page.locator('a.cell').count()).toBe(0);
+      await page.getByLabel('API key').fill(key);
+      await page.getByRole('button', { name: 'Use' }).click();
+      await matrixReady(page);
+      const cells = await cellsOf(page);
+      expect(coloured(cells, ONE_GROUP).size).toBeGreaterThan(0);
+      expect(await page.getByRole('alert').count()).toBe(0);
+      // The key lasts for the tab: a deep link opened in it works, with no key in the URL.
+      await page.goto(`${api.base}/techniques/T1003.001`);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('LSASS Memory');
+      expect(page.url()).not.toContain(key);
+      expect(browser.outside).toEqual([]);
+    } finally {
+      await browser.close();
+      await api.stop();
+    }
+  });
+});

@@ -1,0 +1,30 @@
+import { graphql } from '../../graphql.ts';
+
+/** One domain's tactics in matrix order, each with its techniques and their sub-techniques. */
+export const MatrixQuery = graphql(`
+  query Matrix($domain: Domain!) {
+    tactics(domain: $domain) {
+      attackId
+      shortname
+      name
+      techniques(first: 1000) {
+        nodes {
+          attackId
+          name
+          subtechniques(first: 100) { nodes { attackId name } }
+        }
+      }
+    }
+  }
+`);
+
+/** The techniques one group uses along the chosen paths: one overlay layer. */
+export const GroupUsageQuery = graphql(`
+  query GroupUsage($id: String!, $via: [UsageVia!]) {
+    group(attackId: $id) {
+      attackId
+      name
+      techniques(first: 1000, via: $via) { edges { via node { attackId } } }
+    }
+  }
+`);
