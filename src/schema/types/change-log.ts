@@ -2,12 +2,13 @@
  * The public shape of what an import changed (src/change-log.ts), one type each, shared by
  * `ImportRun`, `changes` and `techniqueChanges`.
  */
+import type { ObjectFieldBuilder } from '@pothos/core';
 import type {
   ChangeKind,
   ObjectChange as ObjectChangeRow,
   RelationshipChange as RelationshipChangeRow,
 } from '../../change-log.ts';
-import { builder } from '../builder.ts';
+import { builder, type SchemaTypes } from '../builder.ts';
 
 export const ChangeKindEnum = builder.enumType('ChangeKind', {
   description: 'What an import did to an object.',
@@ -29,31 +30,40 @@ export const VersionChangeEnum = builder.enumType('VersionChange', {
   } as const,
 });
 
+/**
+ * The fields of one changed object: an import run's `ObjectChange`, and a release diff's
+ * `ReleaseObjectChange`, which adds the replacement, rename and tactic move.
+ */
+export const objectChangeFields = <T extends ObjectChangeRow>(
+  t: ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>, T>,
+  nameDescription: string,
+) => ({
+  change: t.field({ type: ChangeKindEnum, description: 'What happened to it.', resolve: (c) => c.change }),
+  stixId: t.string({ description: 'Its STIX id.', resolve: (c) => c.stixId }),
+  attackId: t.string({ nullable: true, description: 'Its ATT&CK ID.', resolve: (c) => c.attackId ?? null }),
+  name: t.string({ description: nameDescription, resolve: (c) => c.name }),
+  stixType: t.string({ description: 'Its STIX type, such as `attack-pattern`.', resolve: (c) => c.stixType }),
+  versionChange: t.field({
+    type: VersionChangeEnum,
+    nullable: true,
+    description: 'For modified objects: how the version moved.',
+    resolve: (c) => c.versionChange ?? null,
+  }),
+  fromVersion: t.string({
+    nullable: true,
+    description: 'For modified objects: the version before.',
+    resolve: (c) => c.fromVersion ?? null,
+  }),
+  toVersion: t.string({
+    nullable: true,
+    description: 'For modified objects: the version after.',
+    resolve: (c) => c.toVersion ?? null,
+  }),
+});
+
 export const ObjectChange = builder.objectRef<ObjectChangeRow>('ObjectChange').implement({
   description: 'One object an import added, modified, revoked, deprecated or removed.',
-  fields: (t) => ({
-    change: t.field({ type: ChangeKindEnum, description: 'What happened to it.', resolve: (c) => c.change }),
-    stixId: t.exposeString('stixId', { description: 'Its STIX id.' }),
-    attackId: t.string({ nullable: true, description: 'Its ATT&CK ID.', resolve: (c) => c.attackId ?? null }),
-    name: t.exposeString('name', { description: 'Its name.' }),
-    stixType: t.exposeString('stixType', { description: 'Its STIX type, such as `attack-pattern`.' }),
-    versionChange: t.field({
-      type: VersionChangeEnum,
-      nullable: true,
-      description: 'For modified objects: how the version moved.',
-      resolve: (c) => c.versionChange ?? null,
-    }),
-    fromVersion: t.string({
-      nullable: true,
-      description: 'For modified objects: the version before.',
-      resolve: (c) => c.fromVersion ?? null,
-    }),
-    toVersion: t.string({
-      nullable: true,
-      description: 'For modified objects: the version after.',
-      resolve: (c) => c.toVersion ?? null,
-    }),
-  }),
+  fields: (t) => objectChangeFields(t, 'Its name.'),
 });
 
 export const ChangeCount = builder.objectRef<{ change: ChangeKind; count: number }>('ChangeCount').implement({

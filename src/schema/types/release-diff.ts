@@ -15,7 +15,7 @@ import {
 import type { Focus, TechniqueGain, TechniqueLoss } from '../../releases/focus.ts';
 import type { ObjectRef } from '../../releases/lookup.ts';
 import { builder } from '../builder.ts';
-import { ChangeCount, ChangeKindEnum, RelationshipChange, VersionChangeEnum } from './change-log.ts';
+import { ChangeCount, ChangeKindEnum, objectChangeFields, RelationshipChange } from './change-log.ts';
 import { badInput, DomainEnum } from './common.ts';
 import { asUserError, catalogPair } from './release-catalogs.ts';
 
@@ -60,27 +60,7 @@ const ReleaseObjectChange = builder.objectRef<DiffObjectChange>('ReleaseObjectCh
   description:
     "One object added, modified, revoked, deprecated or removed between two releases: an import run's `ObjectChange`, with the replacement, rename and tactic move.",
   fields: (t) => ({
-    change: t.field({ type: ChangeKindEnum, description: 'What happened to it.', resolve: (c) => c.change }),
-    stixId: t.exposeString('stixId', { description: 'Its STIX id.' }),
-    attackId: t.string({ nullable: true, description: 'Its ATT&CK ID.', resolve: (c) => c.attackId ?? null }),
-    name: t.exposeString('name', { description: 'Its name (in the newer release, if it has it).' }),
-    stixType: t.exposeString('stixType', { description: 'Its STIX type, such as `attack-pattern`.' }),
-    versionChange: t.field({
-      type: VersionChangeEnum,
-      nullable: true,
-      description: 'For modified objects: how the version moved.',
-      resolve: (c) => c.versionChange ?? null,
-    }),
-    fromVersion: t.string({
-      nullable: true,
-      description: 'For modified objects: the version before.',
-      resolve: (c) => c.fromVersion ?? null,
-    }),
-    toVersion: t.string({
-      nullable: true,
-      description: 'For modified objects: the version after.',
-      resolve: (c) => c.toVersion ?? null,
-    }),
+    ...objectChangeFields(t, 'Its name (in the newer release, if it has it).'),
     replacedBy: t.field({
       type: [ReleaseObjectRef],
       description:
