@@ -178,6 +178,18 @@ export async function fetchCatalog(db: ReadExecutor, domain: Domain, release: st
 /** `extensions.code` of a release that is not imported (the storage contract's name for it). */
 export const UNKNOWN_RELEASE = 'UNKNOWN_RELEASE';
 
+/** The domain's imported releases, oldest first, and a sentence listing them for error messages. */
+export function domainReleases(imported: readonly Pick<ReleaseRow, 'domain' | 'release'>[], domain: Domain) {
+  const mine = imported
+    .filter((r) => r.domain === domain)
+    .map((r) => r.release)
+    .sort(compareReleases);
+  const listing = mine.length
+    ? `imported for ${domain}: ${mine.join(', ')}`
+    : `no release of ${domain} is imported`;
+  return { mine, listing };
+}
+
 /**
  * The release named, checked against what is imported for `domain`; absent, the domain's newest.
  * An unknown one is a GraphQL error naming it (and the argument) and listing the imported ones.
@@ -188,13 +200,7 @@ export function checkDomainRelease(
   release: string | null | undefined,
   argument: string,
 ): string {
-  const mine = imported
-    .filter((r) => r.domain === domain)
-    .map((r) => r.release)
-    .sort(compareReleases);
-  const listing = mine.length
-    ? `imported for ${domain}: ${mine.join(', ')}`
-    : `no release of ${domain} is imported`;
+  const { mine, listing } = domainReleases(imported, domain);
   if (release === null || release === undefined) {
     const newest = mine.at(-1);
     if (newest === undefined)

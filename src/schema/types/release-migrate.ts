@@ -5,12 +5,11 @@
 import type { ScalarRef } from '@pothos/core';
 import { GraphQLError, valueFromASTUntyped } from 'graphql';
 import type { Context } from '../../context.ts';
-import { UNKNOWN_RELEASE } from '../../data/releases.ts';
+import { domainReleases, UNKNOWN_RELEASE } from '../../data/releases.ts';
 import type { Domain } from '../../data/rows.ts';
 import type { Layer } from '../../navigator/layer.ts';
 import { LayerError, type MigratedLayer, migrateLayer, parseLayer } from '../../releases/layer.ts';
 import { type MigratedItem, migrate } from '../../releases/migrate.ts';
-import { compareReleases } from '../../releases/order.ts';
 import { builder, type SchemaTypes } from '../builder.ts';
 import { NavigatorLayerJson } from './analytics/layer-fields.ts';
 import { badInput, DomainEnum } from './common.ts';
@@ -167,13 +166,7 @@ builder.queryField('migrate', (t) =>
 
 /** The layer's own release: the newest imported one of the major release it names (`versions.attack`). */
 async function releaseOfLayer(ctx: Context, domain: Domain, attack: string | undefined): Promise<string> {
-  const mine = (await releasesOf(ctx))
-    .filter((r) => r.domain === domain)
-    .map((r) => r.release)
-    .sort(compareReleases);
-  const listing = mine.length
-    ? `imported for ${domain}: ${mine.join(', ')}`
-    : `no release of ${domain} is imported`;
+  const { mine, listing } = domainReleases(await releasesOf(ctx), domain);
   if (!attack)
     throw badInput(
       `from: the layer names no ATT&CK release (layer.versions.attack); give \`from\` (${listing})`,
