@@ -49,6 +49,11 @@ const DOMAIN_NAMES: Record<string, string> = {
   ics: 'ICS',
 };
 
+/** A `domain` query parameter as the GraphQL Domain enum value; undefined for no domain we know. */
+export function domainParam(domain: string): string | undefined {
+  return DOMAIN_NAMES[domain.toLowerCase()];
+}
+
 const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS' };
 
 function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
@@ -70,7 +75,7 @@ const list = (value: string | null) =>
 
 function commonVariables(params: URLSearchParams): Record<string, unknown> {
   const domain = params.get('domain');
-  const mapped = domain ? DOMAIN_NAMES[domain.toLowerCase()] : undefined;
+  const mapped = domain ? domainParam(domain) : undefined;
   if (domain && !mapped)
     throw new BadRequest(`domain: expected enterprise-attack, mobile-attack or ics-attack (got ${domain})`);
   const via = list(params.get('via'))?.map((v) => v.toUpperCase());

@@ -8,7 +8,7 @@
  * It runs the `migrateLayer` query through `execute`, as the layer downloads do
  * (layer-downloads.ts): the API's validation, limits and errors apply unchanged. Reads only.
  */
-import type { GraphQLExecutor } from './layer-downloads.ts';
+import { domainParam, type GraphQLExecutor } from './layer-downloads.ts';
 import { JSON_TYPES, mediaType } from './media-type.ts';
 
 export const LAYER_MIGRATE_PATH = '/layers/migrate';
@@ -16,15 +16,6 @@ export const LAYER_MIGRATE_PATH = '/layers/migrate';
 const QUERY = `query MigrateLayer($layer: NavigatorLayerInput!, $domain: Domain, $from: String, $to: String) {
   result: migrateLayer(layer: $layer, domain: $domain, from: $from, to: $to) { layer from to }
 }`;
-
-const DOMAINS: Record<string, string> = {
-  'enterprise-attack': 'ENTERPRISE',
-  'mobile-attack': 'MOBILE',
-  'ics-attack': 'ICS',
-  enterprise: 'ENTERPRISE',
-  mobile: 'MOBILE',
-  ics: 'ICS',
-};
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -93,7 +84,7 @@ export async function handleLayerMigrate(
     );
   const params = url.searchParams;
   const domain = params.get('domain');
-  const mapped = domain ? DOMAINS[domain.toLowerCase()] : undefined;
+  const mapped = domain ? domainParam(domain) : undefined;
   if (domain && !mapped)
     return failure(
       400,
