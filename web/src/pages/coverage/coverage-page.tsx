@@ -73,7 +73,9 @@ export function CoveragePage({ place }: { place: Place }) {
       if (id) gaps.set(id, { attackId: id, name: g.technique?.name ?? '', groupCount: g.groupCount ?? 0 });
     }
   }
-  const ranked = [...gaps.values()].sort((a, b) => b.groupCount - a.groupCount || a.attackId.localeCompare(b.attackId));
+  const ranked = [...gaps.values()].sort(
+    (a, b) => b.groupCount - a.groupCount || a.attackId.localeCompare(b.attackId),
+  );
   const query = new URLSearchParams({ detected: detected.join(',') });
   if (groups.length > 0) query.set('groups', groups.join(','));
   return (
@@ -89,7 +91,12 @@ export function CoveragePage({ place }: { place: Place }) {
       >
         <label>
           Detected technique IDs{' '}
-          <textarea rows={2} cols={60} value={draft} onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)} />
+          <textarea
+            rows={2}
+            cols={60}
+            value={draft}
+            onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
+          />
         </label>
         <button type="submit">Show gaps</button>
         <label>
@@ -117,7 +124,9 @@ export function CoveragePage({ place }: { place: Place }) {
           </p>
           <button
             type="button"
-            onClick={() => void download(`/layers/coverage.json?${query}`, 'coverage-layer.json').then(setProblem)}
+            onClick={() =>
+              void download(`/layers/coverage.json?${query}`, 'coverage-layer.json').then(setProblem)
+            }
           >
             Export the coverage and gaps as a layer
           </button>

@@ -8,7 +8,10 @@ export function readLayer(text: string): LayerRead {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { ok: false, problem: 'This file is not JSON, so it is not a Navigator layer. Nothing was changed.' };
+    return {
+      ok: false,
+      problem: 'This file is not JSON, so it is not a Navigator layer. Nothing was changed.',
+    };
   }
   const techniques = (parsed as { techniques?: unknown } | null)?.techniques;
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray(techniques)) {

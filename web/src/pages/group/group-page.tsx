@@ -5,6 +5,7 @@ import { Legend } from '../../components/legend.tsx';
 import { Description } from '../../components/markdown.tsx';
 import { Matrix } from '../../components/matrix.tsx';
 import { ErrorNote, Loading } from '../../components/status.tsx';
+import { ViaToggles } from '../../components/via-toggles.tsx';
 import { Link, navigate, type Place, withParams } from '../../router.tsx';
 import { MatrixQuery } from '../matrix/documents.ts';
 import { markFor, toMatrix } from '../matrix/matrix-page.tsx';
@@ -62,22 +63,7 @@ export function GroupPage({ attackId, place }: { attackId: string; place: Place 
       <section aria-label="Techniques">
         <h2>Techniques ({used})</h2>
         <div class="controls">
-          <fieldset>
-            <legend>Usage via</legend>
-            {ALL_VIA.map((v) => (
-              <label key={v}>
-                <input
-                  type="checkbox"
-                  checked={via.includes(v)}
-                  onChange={() => {
-                    const next = via.includes(v) ? via.filter((x) => x !== v) : [...via, v];
-                    set({ via: next.length > 0 ? next.join(',') : undefined });
-                  }}
-                />{' '}
-                {v.toLowerCase()}
-              </label>
-            ))}
-          </fieldset>
+          <ViaToggles via={via} onChange={(value) => set({ via: value })} />
           <button
             type="button"
             onClick={() => void downloadLayer(g.attackId ?? attackId, via).then(setDownloadProblem)}

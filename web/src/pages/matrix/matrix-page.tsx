@@ -4,6 +4,7 @@ import { Legend } from '../../components/legend.tsx';
 import { type CellMark, Matrix, type MatrixTactic } from '../../components/matrix.tsx';
 import { heatOf } from '../../components/palette.ts';
 import { ErrorNote } from '../../components/status.tsx';
+import { ViaToggles } from '../../components/via-toggles.tsx';
 import type { ResultOf } from '../../graphql.ts';
 import { navigate, type Place, withParams } from '../../router.tsx';
 import { MatrixQuery } from './documents.ts';
@@ -111,22 +112,7 @@ export function MatrixPage({ place }: { place: Place }) {
           />
         </label>
         <button type="submit">Add</button>
-        <fieldset>
-          <legend>Usage via</legend>
-          {ALL_VIA.map((v) => (
-            <label key={v}>
-              <input
-                type="checkbox"
-                checked={via.includes(v)}
-                onChange={() => {
-                  const next = via.includes(v) ? via.filter((x) => x !== v) : [...via, v];
-                  set({ via: next.length > 0 ? next.join(',') : undefined });
-                }}
-              />{' '}
-              {v.toLowerCase()}
-            </label>
-          ))}
-        </fieldset>
+        <ViaToggles via={via} onChange={(value) => set({ via: value })} />
         <button type="button" onClick={() => set({ expand: expandAll ? undefined : 'all' })}>
           {expandAll ? 'Collapse all' : 'Expand all sub-techniques'}
         </button>
