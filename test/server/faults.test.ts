@@ -278,11 +278,20 @@ function literal(type: GraphQLInputType, r: Rng, valid: boolean, depth = 0): str
   }
 }
 
+// Arguments that name a release: a valid query names the one imported (the mini bundle's), as a
+// client does; any other string is UNKNOWN_RELEASE, which the invalid half covers.
+const RELEASE_ARGS = new Set(['release', 'from', 'to']);
+const MINI_RELEASE = '"1.0"';
+
 function args(field: GraphQLField<unknown, unknown>, r: Rng, valid: boolean): string {
   const chosen = field.args.filter((a) => isNonNullType(a.type) || r.chance(0.4));
   if (!valid && r.chance(0.2)) chosen.push({ ...field.args[0], name: 'noSuchArgument' } as never);
   if (chosen.length === 0) return '';
-  return `(${chosen.map((a) => `${a.name}: ${literal(a.type ?? ({} as GraphQLInputType), r, valid)}`).join(', ')})`;
+  const value = (a: (typeof chosen)[number]) =>
+    valid && RELEASE_ARGS.has(a.name) && getNamedType(a.type).name === 'String'
+      ? MINI_RELEASE
+      : literal(a.type ?? ({} as GraphQLInputType), r, valid);
+  return `(${chosen.map((a) => `${a.name}: ${value(a)}`).join(', ')})`;
 }
 
 function selection(type: GraphQLNamedType, r: Rng, valid: boolean, depth: number): string {
