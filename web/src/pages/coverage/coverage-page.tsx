@@ -5,6 +5,7 @@ import { ErrorNote } from '../../components/status.tsx';
 import { graphql } from '../../graphql.ts';
 import { Link, navigate, type Place, withParams } from '../../router.tsx';
 import { readLayer } from './layer-file.ts';
+import { MitigationPlan, planSize } from './mitigation-plan.tsx';
 
 export const CoverageQuery = graphql(`
   query Coverage($detected: [String!]!, $groups: [String!]) {
@@ -39,7 +40,10 @@ async function download(url: string, file: string): Promise<string | null> {
   return null;
 }
 
-/** /coverage?detected=T1003.001,T1059&groups=G0016 — the gaps, ranked by how many groups use them. */
+/**
+ * /coverage?detected=T1003.001,T1059&groups=G0016&steps=10 — the gaps, ranked by how many groups
+ * use them, and the mitigation plan (at most `steps` mitigations) that closes them.
+ */
 export function CoveragePage({ place }: { place: Place }) {
   const detected = list(place.params.get('detected'));
   const groups = list(place.params.get('groups'));
@@ -130,6 +134,7 @@ export function CoveragePage({ place }: { place: Place }) {
           >
             Export the coverage and gaps as a layer
           </button>
+          <MitigationPlan gaps={ranked.map((g) => g.attackId)} max={planSize(place.params.get('steps'))} />
           <h2>Gaps, by how many groups use them ({ranked.length})</h2>
           <table>
             <thead>
