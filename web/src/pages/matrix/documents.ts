@@ -28,3 +28,13 @@ export const GroupUsageQuery = graphql(`
     }
   }
 `);
+
+/** How many groups use each technique of the domain along the chosen paths: the prevalence overlay. */
+export const PrevalenceQuery = graphql(`
+  query Prevalence($domain: Domain!, $via: [UsageVia!]) {
+    techniquePrevalence(domain: $domain, actors: [GROUP], via: $via, limit: 1000) {
+      actorCount
+      techniques { count share technique { attackId } }
+    }
+  }
+`);
