@@ -4,6 +4,8 @@ export const TechniquePageQuery = graphql(`
   query TechniquePage($id: String!) {
     technique(attackId: $id) {
       attackId
+      stixId
+      domains
       name
       description
       url

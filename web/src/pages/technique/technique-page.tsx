@@ -2,6 +2,7 @@ import { useQuery } from '@urql/preact';
 import { Description } from '../../components/markdown.tsx';
 import { ErrorNote, Loading } from '../../components/status.tsx';
 import { Link } from '../../router.tsx';
+import { TechniqueChanges } from './changes.tsx';
 import { TechniquePageQuery } from './documents.ts';
 
 interface Usage {
@@ -133,6 +134,7 @@ export function TechniquePage({ attackId }: { attackId: string }) {
           </ul>
         </section>
       )}
+      {t.stixId && t.domains?.[0] && <TechniqueChanges domain={t.domains[0]} stixId={t.stixId} />}
     </main>
   );
 }
