@@ -97,7 +97,7 @@ export function MitigationPlan({ gaps, max }: { gaps: string[]; max: number }) {
                     {s.mitigation?.attackId} {s.mitigation?.name}
                   </th>
                   <td>
-                    {s.addedCount}
+                    <span class="added-count">{s.addedCount}</span>
                     <details>
                       <summary>which</summary>
                       <p class="technique-list">
