@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, browseRealApi, buildExplorer } from '../helpers/browser.ts';
-import { StixIndex, type StixObject } from '../helpers/stix.ts';
+import { cellsOf, coloured, directTechniques, matrixReady, ONE_GROUP } from '../helpers/explorer-page.ts';
+import { attackIdOf, StixIndex, type StixObject } from '../helpers/stix.ts';
 
 /**
  * The explorer over two enterprise releases imported side by side: the technique page's changes
@@ -83,5 +84,55 @@ describe('the explorer with two releases imported', () => {
       );
     for (const [, from, , to] of ends) expect([from, to]).toContain(TECHNIQUE);
     await session.screenshot(page, 'technique-releases-t1003-001', { docs: true });
+  });
+
+  it('release=<older> carries from page to page, and the picker goes back to the newest', async () => {
+    // A group whose direct techniques differ between the two raw bundles, so the colours tell the releases apart.
+    const group = newer
+      .ofType('intrusion-set')
+      .map((g) => attackIdOf(g) ?? '')
+      .find((id) => {
+        if (!older.ofType('intrusion-set').some((g) => attackIdOf(g) === id)) return false;
+        const a = [...directTechniques(older, id)].sort();
+        const b = [...directTechniques(newer, id)].sort();
+        return a.length > 0 && JSON.stringify(a) !== JSON.stringify(b);
+      });
+    expect(group).toBeDefined();
+    const id = group as string;
+    const then = directTechniques(older, id);
+    const now = directTechniques(newer, id);
+    const page = await session.open(`/matrix?release=${releaseOf(OLDER)}&groups=${id}&expand=all`);
+    await matrixReady(page);
+    expect([...coloured(await cellsOf(page), ONE_GROUP)].sort()).toEqual([...then].sort());
+    const picker = page.getByLabel('ATT&CK release');
+    expect(await picker.inputValue()).toBe(releaseOf(OLDER));
+
+    // A cell's link keeps the release: the technique page reads the older release too.
+    const used = [...then].sort()[0] as string;
+    const exactly = new RegExp(`^${used.replace('.', '\\.')}$`);
+    await page
+      .locator('a.cell')
+      .filter({ has: page.locator('.id', { hasText: exactly }) })
+      .first()
+      .click();
+    await page.waitForURL((url) => url.pathname === `/techniques/${used}`);
+    expect(new URL(page.url()).searchParams.get('release')).toBe(releaseOf(OLDER));
+    await page
+      .getByRole('heading', { level: 1, name: new RegExp(`^${used.replace('.', '\\.')} `) })
+      .waitFor();
+    const groupRows = page.getByRole('region', { name: 'Groups' }).locator('tbody tr td:first-child');
+    await groupRows.first().waitFor();
+    expect(await groupRows.allTextContents()).toContain(id);
+
+    // Back on the matrix, "newest" drops the parameter and the colours become the newer bundle's.
+    await page.goBack();
+    await matrixReady(page);
+    await page.getByLabel('ATT&CK release').selectOption('');
+    await page.waitForURL((url) => !url.searchParams.has('release'));
+    await matrixReady(page);
+    // The page redraws after the URL changed: wait for the newer colours rather than a marker still there.
+    await expect
+      .poll(async () => [...coloured(await cellsOf(page), ONE_GROUP)].sort(), { timeout: 60_000 })
+      .toEqual([...now].sort());
   });
 });

@@ -1,8 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchOffline } from '../../bench/browser.ts';
 import { type BrowserSession, browseRealApi, buildExplorer } from '../helpers/browser.ts';
+import {
+  ALL_GROUPS,
+  cellsOf,
+  coloured,
+  directTechniques as directOf,
+  matrixReady,
+  ONE_GROUP,
+  UNMARKED,
+} from '../helpers/explorer-page.ts';
 import { startApi } from '../helpers/start.ts';
 import { attackIdOf, StixIndex } from '../helpers/stix.ts';
 
@@ -23,38 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => session?.close());
 
-/** ColorBrewer Blues as the browser reports them: the one-group colour, and "all of several". */
-const ONE_GROUP = 'rgb(49, 130, 189)';
-const ALL_GROUPS = 'rgb(8, 81, 156)';
-const UNMARKED = 'rgb(255, 255, 255)';
-
-interface SeenCell {
-  id: string;
-  background: string;
-  label: string;
-}
-
-/** Every technique cell on the page: its ATT&CK ID, its colour and its accessible name. */
-const cellsOf = (page: Page): Promise<SeenCell[]> =>
-  page.$$eval('a.cell', (cells) =>
-    cells.map((cell) => ({
-      id: cell.querySelector('.id')?.textContent ?? '',
-      background: getComputedStyle(cell).backgroundColor,
-      label: cell.getAttribute('aria-label') ?? '',
-    })),
-  );
-
-const matrixReady = (page: Page) =>
-  page.locator('#matrix-ready').waitFor({ state: 'attached', timeout: 60_000 });
-
 /** ATT&CK IDs of the techniques and sub-techniques a group uses directly, from the raw STIX. */
-function directTechniques(group: string): Set<string> {
-  const g = stix.byAttackId('intrusion-set', group);
-  return new Set([...stix.actorTechniques(g.id, ['DIRECT']).keys()].map((id) => stix.attackIdById(id) ?? ''));
-}
-
-const coloured = (cells: SeenCell[], colour: string) =>
-  new Set(cells.filter((c) => c.background === colour).map((c) => c.id));
+const directTechniques = (group: string) => directOf(stix, group);
 
 describe('the explorer, in headless Chromium with no network', () => {
   it("G0016's overlay colours exactly the techniques the raw STIX says it uses, and names them", async () => {

@@ -2,12 +2,13 @@ import { useClient, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
 import { ErrorNote, Loading } from '../../components/status.tsx';
 import { graphql } from '../../graphql.ts';
+import { currentRelease } from '../../release.ts';
 import { Link } from '../../router.tsx';
 import { saveJson } from './save-file.ts';
 
 export const MitigationPlanQuery = graphql(`
-  query CoveragePlan($techniques: [String!]!, $max: Int!) {
-    mitigationPlan(techniques: $techniques, max: $max) {
+  query CoveragePlan($techniques: [String!]!, $max: Int!, $release: String) {
+    mitigationPlan(techniques: $techniques, max: $max, release: $release) {
       targetCount
       coveredCount
       percent
@@ -25,8 +26,8 @@ export const MitigationPlanQuery = graphql(`
 `);
 
 export const MitigationPlanLayerQuery = graphql(`
-  query CoveragePlanLayer($techniques: [String!]!, $max: Int!) {
-    mitigationPlanLayer(techniques: $techniques, max: $max) { layer }
+  query CoveragePlanLayer($techniques: [String!]!, $max: Int!, $release: String) {
+    mitigationPlanLayer(techniques: $techniques, max: $max, release: $release) { layer }
   }
 `);
 
@@ -45,12 +46,14 @@ export function MitigationPlan({ gaps, max }: { gaps: string[]; max: number }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [{ data, error, fetching }] = useQuery({
     query: MitigationPlanQuery,
-    variables: { techniques: gaps, max },
+    variables: { techniques: gaps, max, release: currentRelease() },
     pause: gaps.length === 0,
   });
   if (gaps.length === 0) return null;
   const exportLayer = async () => {
-    const result = await client.query(MitigationPlanLayerQuery, { techniques: gaps, max }).toPromise();
+    const result = await client
+      .query(MitigationPlanLayerQuery, { techniques: gaps, max, release: currentRelease() })
+      .toPromise();
     const layer = result.data?.mitigationPlanLayer?.layer;
     if (result.error || !layer) {
       setProblem(`The export failed: ${result.error?.message ?? 'no layer in the answer'}.`);

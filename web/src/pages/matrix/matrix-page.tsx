@@ -6,6 +6,7 @@ import { heatOf } from '../../components/palette.ts';
 import { ErrorNote } from '../../components/status.tsx';
 import { ViaToggles } from '../../components/via-toggles.tsx';
 import type { ResultOf } from '../../graphql.ts';
+import { currentRelease } from '../../release.ts';
 import { navigate, type Place, withParams } from '../../router.tsx';
 import { MatrixQuery } from './documents.ts';
 import { ALL_VIA, type GroupUsage, type UsageVia, useGroupUsages } from './overlay.ts';
@@ -69,7 +70,10 @@ export function MatrixPage({ place }: { place: Place }) {
   const expandAll = expandParam.includes('all');
   const showPrevalence = place.params.get('overlay') === 'prevalence';
 
-  const [{ data, fetching, error }] = useQuery({ query: MatrixQuery, variables: { domain } });
+  const [{ data, fetching, error }] = useQuery({
+    query: MatrixQuery,
+    variables: { domain, release: currentRelease() },
+  });
   const usages = useGroupUsages(showPrevalence ? [] : groupIds, via);
   const prevalence = usePrevalence(domain, via, showPrevalence);
   const tactics = toMatrix(data);

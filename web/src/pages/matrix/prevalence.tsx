@@ -1,6 +1,7 @@
 import { useQuery } from '@urql/preact';
 import type { CellMark } from '../../components/matrix.tsx';
 import { HEAT, type Heat } from '../../components/palette.ts';
+import { currentRelease } from '../../release.ts';
 import { PrevalenceQuery } from './documents.ts';
 import type { UsageVia } from './overlay.ts';
 
@@ -50,7 +51,7 @@ export function prevalenceMark(p: Prevalence, attackId: string, subIds: string[]
 export function usePrevalence(domain: 'ENTERPRISE' | 'MOBILE' | 'ICS', via: UsageVia[], active: boolean) {
   const [{ data, error, fetching }] = useQuery({
     query: PrevalenceQuery,
-    variables: { domain, via },
+    variables: { domain, via, release: currentRelease() },
     pause: !active,
   });
   const result = data?.techniquePrevalence;

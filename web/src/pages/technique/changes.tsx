@@ -1,12 +1,7 @@
 import { useQuery } from '@urql/preact';
+import { ReleasesQuery } from '../../components/release-picker.tsx';
 import { ErrorNote, Loading } from '../../components/status.tsx';
 import { graphql } from '../../graphql.ts';
-
-export const ReleasesQuery = graphql(`
-  query Releases {
-    releases { domain release }
-  }
-`);
 
 export const TechniqueDiffQuery = graphql(`
   query TechniqueDiff($domain: Domain!, $from: String!, $to: String!, $object: String!) {

@@ -1,6 +1,7 @@
 import { useQuery } from '@urql/preact';
 import { Description } from '../../components/markdown.tsx';
 import { ErrorNote, Loading } from '../../components/status.tsx';
+import { currentRelease } from '../../release.ts';
 import { Link } from '../../router.tsx';
 import { TechniqueChanges } from './changes.tsx';
 import { TechniquePageQuery } from './documents.ts';
@@ -56,7 +57,10 @@ function UsageTable({
 
 /** /techniques/T1003.001 */
 export function TechniquePage({ attackId }: { attackId: string }) {
-  const [{ data, fetching, error }] = useQuery({ query: TechniquePageQuery, variables: { id: attackId } });
+  const [{ data, fetching, error }] = useQuery({
+    query: TechniquePageQuery,
+    variables: { id: attackId, release: currentRelease() },
+  });
   if (error) return <ErrorNote error={error} />;
   // On a move to another technique, urql keeps the last answer while it fetches: never show it as this one.
   if (fetching && data?.technique?.attackId !== attackId) return <Loading />;
