@@ -83,6 +83,7 @@ describe('the explorer with two releases imported', () => {
         rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')),
       );
     for (const [, from, , to] of ends) expect([from, to]).toContain(TECHNIQUE);
+    await pair.scrollIntoViewIfNeeded();
     await session.screenshot(page, 'technique-releases-t1003-001', { docs: true });
   });
 

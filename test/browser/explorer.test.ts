@@ -223,7 +223,8 @@ describe('the explorer, in headless Chromium with no network', () => {
       .filter((t) => t.comment === 'Not covered by the plan')
       .map((t) => t.techniqueID);
     expect(new Set(open)).toEqual(new Set([...gaps].filter((t) => !covered.has(t))));
-    await session.screenshot(page, 'coverage-mitigation-plan');
+    await region.scrollIntoViewIfNeeded();
+    await session.screenshot(page, 'coverage-mitigation-plan', { docs: true });
   });
 
   it('prevalence: each cell says how many groups the raw STIX has using it, in the colour the legend gives that count', async () => {

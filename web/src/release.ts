@@ -11,10 +11,11 @@ export function currentRelease(): string | null {
 export function keepRelease(href: string): string {
   const release = currentRelease();
   if (!release || !href.startsWith('/') || href.startsWith('/graphql')) return href;
-  const url = new URL(href, location.origin);
-  if (url.searchParams.has('release')) return href;
-  url.searchParams.set('release', release);
-  return `${url.pathname}${url.search}${url.hash}`;
+  if (new URL(href, location.origin).searchParams.has('release')) return href;
+  // Appended as is, so the rest of the URL keeps its spelling (commas stay commas).
+  const [path = '', hash] = href.split('#');
+  const added = `${path}${path.includes('?') ? '&' : '?'}release=${encodeURIComponent(release)}`;
+  return hash === undefined ? added : `${added}#${hash}`;
 }
 
 /** A layer download's query string with the current release, as the /layers routes take it. */

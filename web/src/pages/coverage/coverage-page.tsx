@@ -137,7 +137,6 @@ export function CoveragePage({ place }: { place: Place }) {
           >
             Export the coverage and gaps as a layer
           </button>
-          <MitigationPlan gaps={ranked.map((g) => g.attackId)} max={planSize(place.params.get('steps'))} />
           <h2>Gaps, by how many groups use them ({ranked.length})</h2>
           <table>
             <thead>
@@ -160,6 +159,9 @@ export function CoveragePage({ place }: { place: Place }) {
             </tbody>
           </table>
         </section>
+      )}
+      {result && (
+        <MitigationPlan gaps={ranked.map((g) => g.attackId)} max={planSize(place.params.get('steps'))} />
       )}
     </main>
   );
