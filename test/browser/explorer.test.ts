@@ -1,8 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchOffline } from '../../bench/browser.ts';
 import { type BrowserSession, browseRealApi, buildExplorer } from '../helpers/browser.ts';
+import {
+  ALL_GROUPS,
+  cellsOf,
+  coloured,
+  directTechniques as directOf,
+  matrixReady,
+  ONE_GROUP,
+  UNMARKED,
+} from '../helpers/explorer-page.ts';
 import { startApi } from '../helpers/start.ts';
 import { attackIdOf, StixIndex } from '../helpers/stix.ts';
 
@@ -23,38 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => session?.close());
 
-/** ColorBrewer Blues as the browser reports them: the one-group colour, and "all of several". */
-const ONE_GROUP = 'rgb(49, 130, 189)';
-const ALL_GROUPS = 'rgb(8, 81, 156)';
-const UNMARKED = 'rgb(255, 255, 255)';
-
-interface SeenCell {
-  id: string;
-  background: string;
-  label: string;
-}
-
-/** Every technique cell on the page: its ATT&CK ID, its colour and its accessible name. */
-const cellsOf = (page: Page): Promise<SeenCell[]> =>
-  page.$$eval('a.cell', (cells) =>
-    cells.map((cell) => ({
-      id: cell.querySelector('.id')?.textContent ?? '',
-      background: getComputedStyle(cell).backgroundColor,
-      label: cell.getAttribute('aria-label') ?? '',
-    })),
-  );
-
-const matrixReady = (page: Page) =>
-  page.locator('#matrix-ready').waitFor({ state: 'attached', timeout: 60_000 });
-
 /** ATT&CK IDs of the techniques and sub-techniques a group uses directly, from the raw STIX. */
-function directTechniques(group: string): Set<string> {
-  const g = stix.byAttackId('intrusion-set', group);
-  return new Set([...stix.actorTechniques(g.id, ['DIRECT']).keys()].map((id) => stix.attackIdById(id) ?? ''));
-}
-
-const coloured = (cells: SeenCell[], colour: string) =>
-  new Set(cells.filter((c) => c.background === colour).map((c) => c.id));
+const directTechniques = (group: string) => directOf(stix, group);
 
 describe('the explorer, in headless Chromium with no network', () => {
   it("G0016's overlay colours exactly the techniques the raw STIX says it uses, and names them", async () => {
@@ -177,6 +155,116 @@ describe('the explorer, in headless Chromium with no network', () => {
     await session.screenshot(page, 'coverage-g0016');
   });
 
+  it('coverage: the mitigation plan closes the gaps greedily, as the raw STIX mitigations say, and exports as a layer', async () => {
+    // G0016's techniques detected, the gaps narrowed to what G0007 uses.
+    const detected = [...directTechniques('G0016')].sort();
+    const page = await session.open(`/coverage?detected=${detected.join(',')}&groups=G0007`);
+    // The gaps as the API answers them when asked directly, not through the page.
+    const answer = await session.gql<{
+      coverageGaps: { tactics: { uncovered: { technique: { attackId: string } }[] }[] };
+    }>(
+      'query($d: [String!]!, $g: [String!]) { coverageGaps(detected: $d, groups: $g) { tactics { uncovered { technique { attackId } } } } }',
+      { d: detected, g: ['G0007'] },
+    );
+    const gaps = new Set(
+      answer.coverageGaps.tactics.flatMap((t) => t.uncovered.map((u) => u.technique.attackId)),
+    );
+    expect(gaps.size).toBeGreaterThan(5);
+    const region = page.getByRole('region', { name: 'Mitigation plan' });
+    await region.locator('tbody tr').first().waitFor({ timeout: 60_000 });
+    const steps = await region.locator('tbody tr').evaluateAll((rows) =>
+      rows.map((row) => ({
+        mitigation: row.getAttribute('data-mitigation') ?? '',
+        added: [...row.querySelectorAll('.technique-list a')].map((a) => a.textContent ?? '').sort(),
+        addedCount: Number(row.querySelector('.added-count')?.textContent),
+      })),
+    );
+    // From the raw STIX: the gaps each current mitigation mitigates.
+    const mitigates = new Map(
+      stix
+        .ofType('course-of-action')
+        .map((m) => [
+          attackIdOf(m) ?? '',
+          stix.related(m.id, 'mitigates', 'out', ['attack-pattern']).map((t) => attackIdOf(t) ?? ''),
+        ]),
+    );
+    const covered = new Set<string>();
+    const closes = (m: string) =>
+      (mitigates.get(m) ?? []).filter((t) => gaps.has(t) && !covered.has(t)).sort();
+    const bestNext = () => Math.max(0, ...[...mitigates.keys()].map((m) => closes(m).length));
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      const closed = closes(step.mitigation);
+      expect(step.added, step.mitigation).toEqual(closed);
+      expect(step.addedCount, step.mitigation).toBe(closed.length);
+      // Greedy: no other mitigation would have closed more of the gaps still open.
+      expect(step.addedCount, step.mitigation).toBe(bestNext());
+      for (const t of closed) covered.add(t);
+    }
+    // The plan stops at its 10 steps, or when no mitigation closes anything more.
+    if (steps.length < 10) expect(bestNext()).toBe(0);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      region.getByRole('button', { name: 'Export the mitigation plan as a layer' }).click(),
+    ]);
+    const layer = JSON.parse(await readFile((await download.path()) as string, 'utf8')) as {
+      techniques: { techniqueID: string; score?: number; comment?: string }[];
+    };
+    const scores = new Map<string, Set<number>>();
+    for (const t of layer.techniques)
+      if (t.score !== undefined)
+        scores.set(t.techniqueID, (scores.get(t.techniqueID) ?? new Set()).add(t.score));
+    expect([...scores.keys()].sort()).toEqual([...covered].sort());
+    steps.forEach((step, i) => {
+      for (const t of step.added) expect([...(scores.get(t) ?? [])], t).toEqual([i + 1]);
+    });
+    const open = layer.techniques
+      .filter((t) => t.comment === 'Not covered by the plan')
+      .map((t) => t.techniqueID);
+    expect(new Set(open)).toEqual(new Set([...gaps].filter((t) => !covered.has(t))));
+    await region.scrollIntoViewIfNeeded();
+    await session.screenshot(page, 'coverage-mitigation-plan', { docs: true });
+  });
+
+  it('prevalence: each cell says how many groups the raw STIX has using it, in the colour the legend gives that count', async () => {
+    const page = await session.open('/matrix?overlay=prevalence&expand=all');
+    await matrixReady(page);
+    const cells = await cellsOf(page);
+    // From the raw STIX: how many current groups use each technique directly, and how many use any.
+    const users = new Map<string, number>();
+    let actors = 0;
+    for (const g of stix.ofType('intrusion-set')) {
+      const used = [...stix.actorTechniques(g.id, ['DIRECT']).keys()].map(
+        (id) => stix.attackIdById(id) ?? '',
+      );
+      if (used.length > 0) actors++;
+      for (const id of used) users.set(id, (users.get(id) ?? 0) + 1);
+    }
+    expect(users.size).toBeGreaterThan(100);
+    const legend = await page.locator('figure.legend li[data-low]').evaluateAll((items) =>
+      items.map((li) => ({
+        low: Number(li.getAttribute('data-low')),
+        high: Number(li.getAttribute('data-high')),
+        background: getComputedStyle(li.querySelector('.swatch') as Element).backgroundColor,
+      })),
+    );
+    // The legend's ranges run from 1 to the most used technique's count, without gaps or overlaps.
+    expect(legend[0]?.low).toBe(1);
+    expect(legend.at(-1)?.high).toBe(Math.max(...users.values()));
+    for (const [i, step] of legend.slice(1).entries()) expect(step.low).toBe((legend[i]?.high ?? 0) + 1);
+    expect(new Set(legend.map((s) => s.background)).size).toBe(legend.length);
+    for (const cell of cells) {
+      const said = /used by (\d+) of (\d+) groups/.exec(cell.label);
+      const count = users.get(cell.id) ?? 0;
+      expect(said ? Number(said[1]) : 0, cell.id).toBe(count);
+      if (said) expect(Number(said[2]), cell.id).toBe(actors);
+      const step = legend.find((s) => s.low <= count && count <= s.high);
+      expect(cell.background, cell.id).toBe(step?.background ?? UNMARKED);
+    }
+    await session.screenshot(page, 'matrix-prevalence', { docs: true });
+  });
+
   it('keyboard: arrows move between cells, Space opens sub-techniques, Enter opens the technique', async () => {
     const page = await session.open('/matrix');
     await matrixReady(page);
@@ -225,6 +313,10 @@ describe('the explorer, in headless Chromium with no network', () => {
     expect(rows.sort()).toEqual(groups);
     // Citations are numbered references.
     expect(await page.locator('ol.references li').count()).toBeGreaterThan(0);
+    // One release imported: nothing to compare, and the page says so.
+    await expect(
+      page.getByRole('region', { name: 'Changes between releases' }).textContent(),
+    ).resolves.toContain(`Only one release of this domain is imported (${BUNDLE.split('-').at(-1)})`);
     await session.screenshot(page, 'technique-t1003-001', { docs: true });
     await page.goBack();
     await page.waitForURL('**/matrix?groups=G0016&expand=T1003');

@@ -27,6 +27,8 @@ export interface BrowserSession {
   db: TestDb;
   /** A new tab at `pathAndQuery` of the API (such as `/graphql`). */
   open(pathAndQuery: string): Promise<Page>;
+  /** The API's own answer to one GraphQL query, asked directly (not through the page). */
+  gql<TData>(query: string, variables?: Record<string, unknown>): Promise<TData>;
   /** Saves the page as test-artifacts/browser/<name>.png (and docs/screenshots/ with `docs`). */
   screenshot(page: Page, name: string, options?: { docs?: boolean }): Promise<string>;
   close(): Promise<void>;
@@ -60,6 +62,16 @@ export async function browseRealApi(
       const page = await browser.page();
       await page.goto(`${api.base}${pathAndQuery}`);
       return page;
+    },
+    gql: async <TData>(query: string, variables?: Record<string, unknown>) => {
+      const response = await fetch(`${api.base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: TData; errors?: { message: string }[] };
+      if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
+      return body.data;
     },
     screenshot: async (page, name, { docs = false } = {}) => {
       const file = path.join(ARTIFACTS_DIR, `${name}.png`);

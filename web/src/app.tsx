@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { readApiKey, saveApiKey } from './api-key.ts';
+import { ReleasePicker } from './components/release-picker.tsx';
 import { ComparePage } from './pages/compare/compare-page.tsx';
 import { CoveragePage } from './pages/coverage/coverage-page.tsx';
 import { GroupPage } from './pages/group/group-page.tsx';
@@ -35,6 +36,7 @@ export function App() {
           <Link href="/search">Search</Link>
           <a href="/graphql">GraphiQL</a>
         </nav>
+        <ReleasePicker place={place} />
         <ApiKeyForm />
       </header>
       <div id="content">{route(place)}</div>

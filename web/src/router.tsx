@@ -1,5 +1,6 @@
 import type { AnchorHTMLAttributes, ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { keepRelease } from './release.ts';
 
 /**
  * URLs are state: every page reads what it shows from the path and query string, and changing a
@@ -11,7 +12,9 @@ const notify = () => {
 };
 window.addEventListener('popstate', notify);
 
-export function navigate(to: string, { replace = false } = {}): void {
+export function navigate(target: string, { replace = false, carryRelease = true } = {}): void {
+  // carryRelease: false is for the release picker, which may mean to drop the parameter.
+  const to = carryRelease ? keepRelease(target) : target;
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   notify();
@@ -49,7 +52,8 @@ type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href' | 'role'> 
 };
 
 /** An ordinary link (open in a new tab works) that navigates in place on a plain click. */
-export function Link({ href, children, ...rest }: LinkProps) {
+export function Link({ href: target, children, ...rest }: LinkProps) {
+  const href = keepRelease(target);
   const onClick = (event: MouseEvent) => {
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();

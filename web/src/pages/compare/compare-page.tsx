@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { Legend } from '../../components/legend.tsx';
 import { Matrix } from '../../components/matrix.tsx';
 import { ErrorNote } from '../../components/status.tsx';
+import { currentRelease } from '../../release.ts';
 import { Link, navigate, type Place, withParams } from '../../router.tsx';
 import { MatrixQuery } from '../matrix/documents.ts';
 import { markFor, toMatrix } from '../matrix/matrix-page.tsx';
@@ -32,7 +33,10 @@ export function ComparePage({ place }: { place: Place }) {
     .map((s) => s.trim().toUpperCase())
     .filter(Boolean)
     .slice(0, MAX_GROUPS);
-  const [{ data, error }] = useQuery({ query: MatrixQuery, variables: { domain: 'ENTERPRISE' } });
+  const [{ data, error }] = useQuery({
+    query: MatrixQuery,
+    variables: { domain: 'ENTERPRISE', release: currentRelease() },
+  });
   const usages = useGroupUsages(ids, ['DIRECT']);
   const [draft, setDraft] = useState('');
   const tactics = toMatrix(data);

@@ -3,12 +3,14 @@ import { useState } from 'preact/hooks';
 import { authHeaders } from '../../api-key.ts';
 import { ErrorNote } from '../../components/status.tsx';
 import { graphql } from '../../graphql.ts';
+import { currentRelease, withRelease } from '../../release.ts';
 import { Link, navigate, type Place, withParams } from '../../router.tsx';
 import { readLayer } from './layer-file.ts';
+import { MitigationPlan, planSize } from './mitigation-plan.tsx';
 
 export const CoverageQuery = graphql(`
-  query Coverage($detected: [String!]!, $groups: [String!]) {
-    coverageGaps(detected: $detected, groups: $groups) {
+  query Coverage($detected: [String!]!, $groups: [String!], $release: String) {
+    coverageGaps(detected: $detected, groups: $groups, release: $release) {
       covered
       total
       percent
@@ -39,7 +41,10 @@ async function download(url: string, file: string): Promise<string | null> {
   return null;
 }
 
-/** /coverage?detected=T1003.001,T1059&groups=G0016 — the gaps, ranked by how many groups use them. */
+/**
+ * /coverage?detected=T1003.001,T1059&groups=G0016&steps=10 — the gaps, ranked by how many groups
+ * use them, and the mitigation plan (at most `steps` mitigations) that closes them.
+ */
 export function CoveragePage({ place }: { place: Place }) {
   const detected = list(place.params.get('detected'));
   const groups = list(place.params.get('groups'));
@@ -47,7 +52,7 @@ export function CoveragePage({ place }: { place: Place }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [{ data, error, fetching }] = useQuery({
     query: CoverageQuery,
-    variables: { detected, groups: groups.length > 0 ? groups : null },
+    variables: { detected, groups: groups.length > 0 ? groups : null, release: currentRelease() },
     pause: detected.length === 0,
   });
   const use = (ids: string[]) => navigate(withParams(place, { detected: ids.join(',') }));
@@ -125,7 +130,9 @@ export function CoveragePage({ place }: { place: Place }) {
           <button
             type="button"
             onClick={() =>
-              void download(`/layers/coverage.json?${query}`, 'coverage-layer.json').then(setProblem)
+              void download(`/layers/coverage.json?${withRelease(query)}`, 'coverage-layer.json').then(
+                setProblem,
+              )
             }
           >
             Export the coverage and gaps as a layer
@@ -152,6 +159,9 @@ export function CoveragePage({ place }: { place: Place }) {
             </tbody>
           </table>
         </section>
+      )}
+      {result && (
+        <MitigationPlan gaps={ranked.map((g) => g.attackId)} max={planSize(place.params.get('steps'))} />
       )}
     </main>
   );

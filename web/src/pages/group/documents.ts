@@ -1,8 +1,8 @@
 import { graphql } from '../../graphql.ts';
 
 export const GroupPageQuery = graphql(`
-  query GroupPage($id: String!) {
-    group(attackId: $id) {
+  query GroupPage($id: String!, $release: String) {
+    group(attackId: $id, release: $release) {
       attackId
       name
       aliases
@@ -12,7 +12,7 @@ export const GroupPageQuery = graphql(`
       software(first: 1000) { edges { node { attackId name } } }
       campaigns(first: 1000) { nodes { attackId name } }
     }
-    similarGroups(group: $id, limit: 5) {
+    similarGroups(group: $id, limit: 5, release: $release) {
       similar { group { attackId name } score sharedCount }
     }
   }

@@ -6,6 +6,7 @@ import { Description } from '../../components/markdown.tsx';
 import { Matrix } from '../../components/matrix.tsx';
 import { ErrorNote, Loading } from '../../components/status.tsx';
 import { ViaToggles } from '../../components/via-toggles.tsx';
+import { currentRelease, withRelease } from '../../release.ts';
 import { Link, navigate, type Place, withParams } from '../../router.tsx';
 import { MatrixQuery } from '../matrix/documents.ts';
 import { markFor, toMatrix } from '../matrix/matrix-page.tsx';
@@ -17,9 +18,12 @@ import { GroupPageQuery } from './documents.ts';
  * API key when one is set, saved as a file.
  */
 async function downloadLayer(attackId: string, via: UsageVia[]): Promise<string | null> {
-  const response = await fetch(`/layers/groups/${encodeURIComponent(attackId)}.json?via=${via.join(',')}`, {
-    headers: authHeaders(),
-  });
+  const response = await fetch(
+    `/layers/groups/${encodeURIComponent(attackId)}.json?${withRelease(new URLSearchParams({ via: via.join(',') }))}`,
+    {
+      headers: authHeaders(),
+    },
+  );
   if (!response.ok) return `The layer download failed (HTTP ${response.status}).`;
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement('a');
@@ -36,8 +40,14 @@ export function GroupPage({ attackId, place }: { attackId: string; place: Place 
     .split(',')
     .filter((v): v is UsageVia => ALL_VIA.includes(v as UsageVia));
   const via: UsageVia[] = viaParam.length > 0 ? viaParam : ['DIRECT'];
-  const [{ data, fetching, error }] = useQuery({ query: GroupPageQuery, variables: { id: attackId } });
-  const [matrix] = useQuery({ query: MatrixQuery, variables: { domain: 'ENTERPRISE' } });
+  const [{ data, fetching, error }] = useQuery({
+    query: GroupPageQuery,
+    variables: { id: attackId, release: currentRelease() },
+  });
+  const [matrix] = useQuery({
+    query: MatrixQuery,
+    variables: { domain: 'ENTERPRISE', release: currentRelease() },
+  });
   const usages = useGroupUsages([attackId], via);
   const [downloadProblem, setDownloadProblem] = useState<string | null>(null);
   if (error) return <ErrorNote error={error} />;

@@ -6,9 +6,11 @@ import { heatOf } from '../../components/palette.ts';
 import { ErrorNote } from '../../components/status.tsx';
 import { ViaToggles } from '../../components/via-toggles.tsx';
 import type { ResultOf } from '../../graphql.ts';
+import { currentRelease } from '../../release.ts';
 import { navigate, type Place, withParams } from '../../router.tsx';
 import { MatrixQuery } from './documents.ts';
 import { ALL_VIA, type GroupUsage, type UsageVia, useGroupUsages } from './overlay.ts';
+import { PrevalenceLegend, prevalenceMark, usePrevalence } from './prevalence.tsx';
 
 export const INTERACTIVE_MARK = 'explorer:matrix-interactive';
 
@@ -52,7 +54,10 @@ export function toMatrix(data: ResultOf<typeof MatrixQuery> | undefined): Matrix
   }));
 }
 
-/** /matrix?domain=enterprise&groups=G0016,G0007&via=DIRECT&expand=T1003 (or expand=all) */
+/**
+ * /matrix?domain=enterprise&groups=G0016,G0007&via=DIRECT&expand=T1003 (or expand=all), or
+ * /matrix?overlay=prevalence&via=DIRECT: how many groups use each technique instead of chosen groups.
+ */
 export function MatrixPage({ place }: { place: Place }) {
   const domainKey = (place.params.get('domain') ?? 'enterprise') as DomainKey;
   const domain = DOMAINS[domainKey] ?? 'ENTERPRISE';
@@ -63,9 +68,14 @@ export function MatrixPage({ place }: { place: Place }) {
   const via: UsageVia[] = viaParam.length > 0 ? viaParam : ['DIRECT'];
   const expandParam = list(place.params.get('expand'));
   const expandAll = expandParam.includes('all');
+  const showPrevalence = place.params.get('overlay') === 'prevalence';
 
-  const [{ data, fetching, error }] = useQuery({ query: MatrixQuery, variables: { domain } });
-  const usages = useGroupUsages(groupIds, via);
+  const [{ data, fetching, error }] = useQuery({
+    query: MatrixQuery,
+    variables: { domain, release: currentRelease() },
+  });
+  const usages = useGroupUsages(showPrevalence ? [] : groupIds, via);
+  const prevalence = usePrevalence(domain, via, showPrevalence);
   const tactics = toMatrix(data);
   const subsOf = new Map(
     tactics.flatMap((t) => t.techniques.map((x) => [x.attackId, x.subtechniques.map((s) => s.attackId)])),
@@ -84,7 +94,8 @@ export function MatrixPage({ place }: { place: Place }) {
     if (id && !groupIds.includes(id)) set({ groups: [...groupIds, id].join(',') });
     setDraft('');
   };
-  const ready = !fetching && !usages.fetching && tactics.length > 0;
+  const overlayFetching = usages.fetching || prevalence.fetching;
+  const ready = !fetching && !overlayFetching && tactics.length > 0;
   useEffect(() => {
     // The benchmark's "interactive" moment (bench/explorer.ts): the matrix and its overlay drawn.
     if (ready && performance.getEntriesByName(INTERACTIVE_MARK).length === 0)
@@ -104,6 +115,20 @@ export function MatrixPage({ place }: { place: Place }) {
           </select>
         </label>
         <label>
+          Overlay{' '}
+          <select
+            value={showPrevalence ? 'prevalence' : 'groups'}
+            onChange={(e) =>
+              set({
+                overlay: (e.target as HTMLSelectElement).value === 'prevalence' ? 'prevalence' : undefined,
+              })
+            }
+          >
+            <option value="groups">Chosen groups</option>
+            <option value="prevalence">Technique prevalence (all groups)</option>
+          </select>
+        </label>
+        <label>
           Overlay a group (ATT&amp;CK ID){' '}
           <input
             value={draft}
@@ -117,7 +142,7 @@ export function MatrixPage({ place }: { place: Place }) {
           {expandAll ? 'Collapse all' : 'Expand all sub-techniques'}
         </button>
       </form>
-      {groupIds.length > 0 && (
+      {!showPrevalence && groupIds.length > 0 && (
         <ul class="chips" aria-label="Overlaid groups">
           {groupIds.map((id) => (
             <li key={id}>
@@ -137,13 +162,22 @@ export function MatrixPage({ place }: { place: Place }) {
         <ErrorNote key={p} message={p} />
       ))}
       {error && <ErrorNote error={error} />}
-      <Legend groups={usages.groups} />
+      {prevalence.error && <ErrorNote error={prevalence.error} />}
+      {showPrevalence ? (
+        prevalence.prevalence && <PrevalenceLegend prevalence={prevalence.prevalence} />
+      ) : (
+        <Legend groups={usages.groups} />
+      )}
       {/* Drawn once, with its overlay: drawing it bare first and again when the overlay came cost a second full render. */}
-      {tactics.length > 0 && !usages.fetching && (
+      {tactics.length > 0 && !overlayFetching && (
         <Matrix
           label={`${domainKey} matrix`}
           tactics={tactics}
-          mark={(id) => markFor(usages.groups, id, subsOf.get(id) ?? [])}
+          mark={(id) =>
+            showPrevalence && prevalence.prevalence
+              ? prevalenceMark(prevalence.prevalence, id, subsOf.get(id) ?? [])
+              : markFor(usages.groups, id, subsOf.get(id) ?? [])
+          }
           isExpanded={(id) => expandAll || expandParam.includes(id)}
           toggleHref={toggleHref}
           onToggle={(id) => navigate(toggleHref(id), { replace: true })}

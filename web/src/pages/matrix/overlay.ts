@@ -1,6 +1,7 @@
 import { useClient } from '@urql/preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ResultOf } from '../../graphql.ts';
+import { currentRelease } from '../../release.ts';
 import { GroupUsageQuery } from './documents.ts';
 
 export type UsageVia = 'DIRECT' | 'CAMPAIGN' | 'SOFTWARE';
@@ -31,7 +32,8 @@ const toUsage = (group: Group): GroupUsage => ({
 /** The usage of each group in `ids` along `via`: one query per group, all in flight at once. */
 export function useGroupUsages(ids: readonly string[], via: readonly UsageVia[]): Usages {
   const client = useClient();
-  const key = `${ids.join(',')}|${via.join(',')}`;
+  const release = currentRelease();
+  const key = `${ids.join(',')}|${via.join(',')}|${release ?? ''}`;
   const [state, setState] = useState<Usages & { key: string }>({
     key: '',
     groups: [],
@@ -45,23 +47,23 @@ export function useGroupUsages(ids: readonly string[], via: readonly UsageVia[])
     }
     let live = true;
     setState((s) => ({ ...s, fetching: true }));
-    void Promise.all(ids.map((id) => client.query(GroupUsageQuery, { id, via: [...via] }).toPromise())).then(
-      (results) => {
-        if (!live) return;
-        const groups: GroupUsage[] = [];
-        const problems: string[] = [];
-        results.forEach((result, i) => {
-          if (result.error) problems.push(`${ids[i]}: ${result.error.message}`);
-          else if (!result.data?.group) problems.push(`No group ${ids[i]}.`);
-          else groups.push(toUsage(result.data.group));
-        });
-        setState({ key, groups, fetching: false, problems });
-      },
-    );
+    void Promise.all(
+      ids.map((id) => client.query(GroupUsageQuery, { id, via: [...via], release }).toPromise()),
+    ).then((results) => {
+      if (!live) return;
+      const groups: GroupUsage[] = [];
+      const problems: string[] = [];
+      results.forEach((result, i) => {
+        if (result.error) problems.push(`${ids[i]}: ${result.error.message}`);
+        else if (!result.data?.group) problems.push(`No group ${ids[i]}.`);
+        else groups.push(toUsage(result.data.group));
+      });
+      setState({ key, groups, fetching: false, problems });
+    });
     return () => {
       live = false;
     };
-    // `key` stands for ids and via.
+    // `key` stands for ids, via and release.
   }, [client, key]);
   return state.key === key ? state : { groups: [], fetching: true, problems: [] };
 }

@@ -2,11 +2,12 @@ import { useQuery } from '@urql/preact';
 import { useRef, useState } from 'preact/hooks';
 import { ErrorNote } from '../../components/status.tsx';
 import { graphql } from '../../graphql.ts';
+import { currentRelease } from '../../release.ts';
 import { Link, navigate, type Place } from '../../router.tsx';
 
 export const SearchQuery = graphql(`
-  query Search($text: String!) {
-    search(text: $text, first: 60) {
+  query Search($text: String!, $release: String) {
+    search(text: $text, first: 60, release: $release) {
       totalCount
       edges { score node { __typename attackId name url } }
     }
@@ -25,7 +26,11 @@ export function SearchPage({ place }: { place: Place }) {
   const text = place.params.get('q') ?? '';
   const [draft, setDraft] = useState(text);
   const list = useRef<HTMLDivElement>(null);
-  const [{ data, fetching, error }] = useQuery({ query: SearchQuery, variables: { text }, pause: !text });
+  const [{ data, fetching, error }] = useQuery({
+    query: SearchQuery,
+    variables: { text, release: currentRelease() },
+    pause: !text,
+  });
   const groups = new Map<string, { attackId: string | null; name: string | null; url: string | null }[]>();
   for (const edge of data?.search.edges ?? []) {
     const type = edge.node.__typename;

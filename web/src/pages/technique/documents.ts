@@ -1,9 +1,11 @@
 import { graphql } from '../../graphql.ts';
 
 export const TechniquePageQuery = graphql(`
-  query TechniquePage($id: String!) {
-    technique(attackId: $id) {
+  query TechniquePage($id: String!, $release: String) {
+    technique(attackId: $id, release: $release) {
       attackId
+      stixId
+      domains
       name
       description
       url

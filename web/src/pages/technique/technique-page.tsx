@@ -1,7 +1,9 @@
 import { useQuery } from '@urql/preact';
 import { Description } from '../../components/markdown.tsx';
 import { ErrorNote, Loading } from '../../components/status.tsx';
+import { currentRelease } from '../../release.ts';
 import { Link } from '../../router.tsx';
+import { TechniqueChanges } from './changes.tsx';
 import { TechniquePageQuery } from './documents.ts';
 
 interface Usage {
@@ -55,7 +57,10 @@ function UsageTable({
 
 /** /techniques/T1003.001 */
 export function TechniquePage({ attackId }: { attackId: string }) {
-  const [{ data, fetching, error }] = useQuery({ query: TechniquePageQuery, variables: { id: attackId } });
+  const [{ data, fetching, error }] = useQuery({
+    query: TechniquePageQuery,
+    variables: { id: attackId, release: currentRelease() },
+  });
   if (error) return <ErrorNote error={error} />;
   // On a move to another technique, urql keeps the last answer while it fetches: never show it as this one.
   if (fetching && data?.technique?.attackId !== attackId) return <Loading />;
@@ -133,6 +138,7 @@ export function TechniquePage({ attackId }: { attackId: string }) {
           </ul>
         </section>
       )}
+      {t.stixId && t.domains?.[0] && <TechniqueChanges domain={t.domains[0]} stixId={t.stixId} />}
     </main>
   );
 }
