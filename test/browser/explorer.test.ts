@@ -103,12 +103,14 @@ describe('the explorer, in headless Chromium with no network', () => {
         .locator('input[type="file"]')
         .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
 
+    // Each upload replaces the alert of the one before: wait for this one's own words.
+    const alertSays = (words: string) => page.getByRole('alert').filter({ hasText: words }).waitFor();
     await upload('notes.json', 'this is not JSON');
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('not JSON');
+    await alertSays('not JSON');
     await upload('other.json', JSON.stringify({ name: 'a layer without techniques' }));
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('no "techniques" list');
+    await alertSays('no "techniques" list');
     await upload('bad-id.json', JSON.stringify({ techniques: [{ techniqueID: 'not-an-id' }] }));
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('no valid techniqueID');
+    await alertSays('no valid techniqueID');
     expect({ url: page.url(), summary: await summary.textContent() }).toEqual(before);
     await session.screenshot(page, 'coverage-bad-upload');
 
