@@ -15,3 +15,27 @@ export const MINI_ICS = fixturePath('mini-ics.json');
 
 /** The path of a real bundle, such as `enterprise-attack-18.1`, in the configured data folder. */
 export const bundlePath = (name: string) => path.join(loadConfig().attack.dataDir, `${name}.json`);
+
+/**
+ * What the v18-like -> v19-like fixtures' migration is asked about: every outcome the v19 shape
+ * produces (rename in place, split tactic, revocations, a chain, a fork, unknowns, Sigma tags).
+ */
+export const V19_MIGRATION_ITEMS = [
+  'T1003',
+  'T1070',
+  'T1134',
+  'T1562.001',
+  'T1027',
+  'T1600',
+  'T1218',
+  'T1112',
+  'T1685',
+  'T9999',
+  'TA0005',
+  'defense-evasion',
+  'credential-access',
+  'attack.t1027',
+  'attack.defense_evasion',
+  'attack.g0007',
+  'G0016',
+];

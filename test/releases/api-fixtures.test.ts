@@ -10,7 +10,7 @@ import { importSource } from '../../import/index.ts';
 import { fetchCatalog } from '../../src/data/releases.ts';
 import { type Catalog, catalogFromBundle, migrate } from '../../src/releases/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { fixturePath } from '../helpers/paths.ts';
+import { fixturePath, V19_MIGRATION_ITEMS } from '../helpers/paths.ts';
 import { serve } from '../helpers/server.ts';
 
 const V18 = fixturePath('v18-like-enterprise.json');
@@ -37,26 +37,6 @@ interface Item {
   chain: { attackId: string | null }[];
   migrated: string[];
 }
-
-const ITEMS = [
-  'T1003',
-  'T1070',
-  'T1134',
-  'T1562.001',
-  'T1027',
-  'T1600',
-  'T1218',
-  'T1112',
-  'T1685',
-  'T9999',
-  'TA0005',
-  'defense-evasion',
-  'credential-access',
-  'attack.t1027',
-  'attack.defense_evasion',
-  'attack.g0007',
-  'G0016',
-];
 
 describe('the catalog read from a snapshot (src/data/releases.ts)', () => {
   it.each([
@@ -95,11 +75,11 @@ describe('migrate 18.0 -> 19.0 over GraphQL', () => {
     const res = await app.gql<{ migrate: Item[] }>(
       `query M($items: [String!]!) { migrate(from: "18.0", items: $items) {
         item kind outcome reason to { attackId } chain { attackId } migrated } }`,
-      { items: ITEMS },
+      { items: V19_MIGRATION_ITEMS },
     );
     expect(res.errors).toBeUndefined();
     const got = res.data?.migrate ?? [];
-    const pure = migrate(ITEMS, catalog(V18, '18.0'), catalog(V19, '19.0'));
+    const pure = migrate(V19_MIGRATION_ITEMS, catalog(V18, '18.0'), catalog(V19, '19.0'));
     const view = (m: Pick<Item, 'item' | 'outcome' | 'to' | 'chain' | 'migrated' | 'reason'>) => [
       m.item,
       enumOf(m.outcome),

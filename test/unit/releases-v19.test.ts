@@ -18,7 +18,7 @@ import {
   migrateLayer,
   releaseDiff,
 } from '../../src/releases/index.ts';
-import { fixturePath } from '../helpers/paths.ts';
+import { fixturePath, V19_MIGRATION_ITEMS } from '../helpers/paths.ts';
 
 const V18 = fixturePath('v18-like-enterprise.json');
 const V19 = fixturePath('v19-like-enterprise.json');
@@ -201,25 +201,7 @@ describe('releaseDiff narrowed to a group', () => {
 });
 
 describe('migrate 18 -> 19 on the fixtures', () => {
-  const items = [
-    'T1003',
-    'T1070',
-    'T1134',
-    'T1562.001',
-    'T1027',
-    'T1600',
-    'T1218',
-    'T1112',
-    'T1685',
-    'T9999',
-    'TA0005',
-    'defense-evasion',
-    'credential-access',
-    'attack.t1027',
-    'attack.defense_evasion',
-    'attack.g0007',
-    'G0016',
-  ];
+  const items = V19_MIGRATION_ITEMS;
   const out = migrate(items, v18, v19);
 
   it('gives every item one outcome, in order', () => {
