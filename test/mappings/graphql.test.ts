@@ -1,0 +1,238 @@
+/**
+ * Control mappings over GraphQL, on the real enterprise 18.1 bundle and every real mapping file:
+ * answers equal what the raw files say, joined to 18.1 the way the raw bundle says (revocations
+ * followed, deprecated and unknown ids dropped), computed here from the JSON without our code.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importMappings } from '../../import/mappings/index.ts';
+import { appWithBundles, type TestApp } from '../helpers/app.ts';
+import { isRawMapping, rawCounts, rawEntries, rawMappingFiles, readRaw } from '../helpers/mapping-oracle.ts';
+import { bundlePath, MAPPINGS_DIR } from '../helpers/paths.ts';
+
+const NIST = 'nist_800_53-rev5_attack-16.1-enterprise.json';
+const AWS = 'aws-12.12.2024_attack-16.1-enterprise.json';
+
+interface StixObject {
+  id: string;
+  type: string;
+  revoked?: boolean;
+  x_mitre_deprecated?: boolean;
+  external_references?: { source_name: string; external_id?: string }[];
+  relationship_type?: string;
+  source_ref?: string;
+  target_ref?: string;
+}
+
+/** How enterprise 18.1 answers for an ATT&CK id, straight from the bundle. */
+function bundleOracle() {
+  const { objects } = JSON.parse(readFileSync(bundlePath('enterprise-attack-18.1'), 'utf8')) as {
+    objects: StixObject[];
+  };
+  const byId = new Map(objects.map((o) => [o.id, o]));
+  const attackIdOf = (o: StixObject) =>
+    o.external_references?.find((r) => r.source_name === 'mitre-attack')?.external_id;
+  const byAttackId = new Map<string, StixObject>();
+  for (const o of objects)
+    if (o.type === 'attack-pattern' && attackIdOf(o)) byAttackId.set(attackIdOf(o) as string, o);
+  const revokedBy = new Map<string, string>();
+  for (const o of objects)
+    if (o.type === 'relationship' && o.relationship_type === 'revoked-by')
+      revokedBy.set(o.source_ref as string, o.target_ref as string);
+  return (attackId: string): { now: string | null; reason: string } => {
+    let o = byAttackId.get(attackId);
+    if (!o) return { now: null, reason: 'unknown' };
+    for (let hops = 0; o?.revoked && hops < 10; hops++) o = byId.get(revokedBy.get(o.id) ?? '');
+    if (!o) return { now: null, reason: 'revoked' };
+    if (o.x_mitre_deprecated) return { now: null, reason: 'deprecated' };
+    const now = attackIdOf(o) as string;
+    return { now, reason: now === attackId ? 'direct' : 'revocation' };
+  };
+}
+
+let app: TestApp;
+let oracle: ReturnType<typeof bundleOracle>;
+beforeAll(async () => {
+  app = await appWithBundles(['enterprise-attack-18.1']);
+  await importMappings(app.db.executor, MAPPINGS_DIR);
+  oracle = bundleOracle();
+});
+afterAll(() => app.close());
+
+describe('frameworks', () => {
+  it('lists every imported file with the raw counts, and the ids revocation followed or dropped in 18.1', async () => {
+    const { data, errors } = await app.gql<{
+      frameworks: {
+        framework: string;
+        domain: string;
+        version: string;
+        mappingCount: number;
+        controlCount: number;
+        techniqueCount: number;
+        unmappableTechniques: string[];
+        revocationFollowed: { attackId: string; now: string }[];
+        dropped: { attackId: string; reason: string }[];
+      }[];
+    }>(`{ frameworks { framework domain version mappingCount controlCount techniqueCount unmappableTechniques
+          revocationFollowed { attackId now } dropped { attackId reason } } }`);
+    expect(errors).toBeUndefined();
+    const expected = rawMappingFiles().map((file) => {
+      const raw = rawCounts(file);
+      const ids = [
+        ...new Set(
+          readRaw(file)
+            .mapping_objects.filter(isRawMapping)
+            .map((o) => o.attack_object_id as string),
+        ),
+      ].sort();
+      const answers = ids.map((id) => ({ attackId: id, ...oracle(id) }));
+      return {
+        framework: raw.framework,
+        domain: raw.domain,
+        version: raw.version,
+        mappingCount: raw.mappings,
+        controlCount: raw.controls,
+        techniqueCount: raw.techniques,
+        unmappableTechniques: readRaw(file)
+          .mapping_objects.filter((o) => !o.capability_id && o.attack_object_id)
+          .map((o) => o.attack_object_id as string)
+          .sort(),
+        revocationFollowed: answers
+          .filter((a) => a.reason === 'revocation')
+          .map((a) => ({ attackId: a.attackId, now: a.now as string })),
+        dropped: answers
+          .filter((a) => a.reason !== 'revocation' && a.reason !== 'direct')
+          .map((a) => ({ attackId: a.attackId, reason: a.reason })),
+      };
+    });
+    const key = (r: { framework: string; domain: string }) => `${r.framework}|${r.domain}`;
+    expect([...(data?.frameworks ?? [])].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      expected.sort((a, b) => key(a).localeCompare(key(b))),
+    );
+    // The data holds both cases: mappings written for 16.1 name techniques revoked or gone since.
+    const all = data?.frameworks ?? [];
+    expect(all.some((f) => f.revocationFollowed.length > 0)).toBe(true);
+    expect(all.some((f) => f.dropped.length > 0)).toBe(true);
+  });
+});
+
+describe('control(framework:, id:)', () => {
+  it('NIST AC-2 (asked as AC-02) lists the techniques the raw file maps it to, as 18.1 knows them', async () => {
+    const { data, errors } = await app.gql<{
+      control: {
+        controlId: string;
+        name: string;
+        groupName: string;
+        techniques: {
+          totalCount: number;
+          edges: {
+            writtenFor: string;
+            viaRevocation: string | null;
+            mappingType: string;
+            node: { attackId: string };
+          }[];
+        };
+        dropped: { attackId: string; reason: string }[];
+      };
+    }>(`{ control(framework: "nist_800_53", id: "AC-02") { controlId name groupName
+          techniques(first: 1000) { totalCount edges { writtenFor viaRevocation mappingType node { attackId } } }
+          dropped { attackId reason } } }`);
+    expect(errors).toBeUndefined();
+    const control = data?.control;
+    const raw = rawEntries(NIST, { control: 'AC-2' });
+    expect(raw.length).toBeGreaterThan(10);
+    expect(control).toMatchObject({
+      controlId: 'AC-2',
+      name: raw[0]?.capability_description,
+      groupName: 'Access Control',
+    });
+    const kept = raw.filter((o) =>
+      ['direct', 'revocation'].includes(oracle(o.attack_object_id as string).reason),
+    );
+    expect(control?.techniques.totalCount).toBe(kept.length);
+    expect(
+      control?.techniques.edges.map((e) => [e.writtenFor, e.node.attackId, e.viaRevocation]).sort(),
+    ).toEqual(
+      kept
+        .map((o) => {
+          const id = o.attack_object_id as string;
+          const { now, reason } = oracle(id);
+          return [id, now, reason === 'revocation' ? id : null];
+        })
+        .sort(),
+    );
+    expect(control?.techniques.edges.every((e) => e.mappingType === 'MITIGATES')).toBe(true);
+    const dropped = [...new Set(raw.map((o) => o.attack_object_id as string))]
+      .filter((id) => !['direct', 'revocation'].includes(oracle(id).reason))
+      .map((id) => ({ attackId: id, reason: oracle(id).reason }));
+    expect([...(control?.dropped ?? [])].sort((a, b) => a.attackId.localeCompare(b.attackId))).toEqual(
+      dropped.sort((a, b) => a.attackId.localeCompare(b.attackId)),
+    );
+  });
+
+  it('AC-2, ac-2 and AC-02 are one control; an unknown id is null', async () => {
+    const { data } = await app.gql<Record<string, { controlId: string } | null>>(
+      `{ a: control(framework: "nist_800_53", id: "AC-2") { controlId } b: control(framework: "nist_800_53", id: "ac-2") { controlId }
+         c: control(framework: "nist_800_53", id: "ZZ-99") { controlId } }`,
+    );
+    expect(data).toEqual({ a: { controlId: 'AC-2' }, b: { controlId: 'AC-2' }, c: null });
+  });
+});
+
+describe('Technique.controls and vulnerabilities', () => {
+  it("T1078's AWS capabilities are the raw file's, with their scores", async () => {
+    const { data, errors } = await app.gql<{
+      technique: {
+        controls: {
+          totalCount: number;
+          edges: {
+            scoreCategory: string;
+            scoreValue: string;
+            viaRevocation: string | null;
+            node: { controlId: string; framework: string };
+          }[];
+        };
+      };
+    }>(`{ technique(attackId: "T1078") { controls(framework: "aws", first: 1000) { totalCount
+          edges { scoreCategory scoreValue viaRevocation node { controlId framework } } } } }`);
+    expect(errors).toBeUndefined();
+    const edges = data?.technique.controls.edges ?? [];
+    const direct = edges.filter((e) => e.viaRevocation === null);
+    const raw = rawEntries(AWS, { attackId: 'T1078' });
+    expect(raw.length).toBeGreaterThan(5);
+    expect(direct.map((e) => [e.node.controlId, e.scoreCategory, e.scoreValue]).sort()).toEqual(
+      raw.map((o) => [o.capability_id, o.score_category, o.score_value]).sort(),
+    );
+    // Anything else came from a technique 18.1 says T1078 revoked.
+    for (const e of edges.filter((x) => x.viaRevocation !== null))
+      expect(oracle(e.viaRevocation as string).now).toBe('T1078');
+    expect(edges.every((e) => e.node.framework === 'aws')).toBe(true);
+  });
+
+  it('vulnerabilities are the KEV CVEs mapped to T1190, batched over a list in one round trip per level', async () => {
+    const { data, errors, extensions } = await app.gql<{
+      techniques: {
+        nodes: {
+          attackId: string;
+          vulnerabilities: { totalCount: number; nodes: { controlId: string }[] };
+        }[];
+      };
+    }>(
+      `{ techniques(first: 50) { nodes { attackId vulnerabilities(first: 1000) { totalCount nodes { controlId } } } } }`,
+    );
+    expect(errors).toBeUndefined();
+    const kev = 'kev-07.28.2025_attack-16.1-enterprise.json';
+    for (const t of data?.techniques.nodes ?? []) {
+      const direct = rawEntries(kev, { attackId: t.attackId }).map((o) => o.capability_id as string);
+      expect(t.vulnerabilities.nodes.map((n) => n.controlId)).toEqual(expect.arrayContaining(direct));
+    }
+    const t1190 = await app.gql<{ technique: { vulnerabilities: { nodes: { controlId: string }[] } } }>(
+      `{ technique(attackId: "T1190") { vulnerabilities(first: 1000) { nodes { controlId } } } }`,
+    );
+    const cves = rawEntries(kev, { attackId: 'T1190' }).map((o) => o.capability_id as string);
+    expect(cves.length).toBeGreaterThan(50);
+    expect(t1190.data?.technique.vulnerabilities.nodes.map((n) => n.controlId).sort()).toEqual(cves.sort());
+    // The techniques and their vulnerabilities: two levels, two round trips (plus the data version).
+    expect(extensions?.dbRoundTrips).toBeLessThanOrEqual(3);
+  });
+});
