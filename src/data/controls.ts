@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { controlKey } from '../controls.ts';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
-import { CORE, inRelease, type NodeRef, type NodeRow, project, q, refKey } from './rows.ts';
+import { CORE, idOf, inRelease, type NodeRef, type NodeRow, project, q, refKey } from './rows.ts';
 
 /*
  * Control mappings (see docs/architecture.md "Control mappings"). They name techniques by ATT&CK
@@ -259,4 +259,36 @@ export async function fetchFrameworks(db: ReadExecutor, release: string | null):
         .sort(byId),
     };
   });
+}
+
+/** Every control of a framework with the techniques of the read release it covers (as analyst ids). */
+const coverage = (named: boolean): Query =>
+  q(
+    `controls.coverage${named ? '.release' : ''}`,
+    `MATCH (c:Control {framework: $framework})-[m:MAPS_TO]->(mt:MappedTechnique)
+     WHERE $mappingType IS NULL OR m.mappingType = $mappingType
+     WITH DISTINCT c, mt
+     ${resolve('mt.attackId', named)}
+     WITH c, target WHERE resolution IN ['direct', 'revocation']
+     WITH c, collect(DISTINCT ${idOf('target', named)}) AS techniques ORDER BY c.id
+     RETURN ${CONTROL} AS control, techniques`,
+  );
+
+export interface ControlCoverage {
+  control: ControlRow;
+  /** Technique ids as the analyst queries name them (`stixId`, or `stixId@release` in a named release). */
+  techniques: string[];
+}
+
+export async function fetchControlCoverage(
+  db: ReadExecutor,
+  framework: string,
+  mappingType: string | null,
+  release: string | null,
+): Promise<ControlCoverage[]> {
+  const rows = await db.read(coverage(release !== null), { framework, mappingType, release });
+  return rows.map((r) => ({
+    control: { ...controlRow.parse(r.control), release },
+    techniques: z.array(z.string()).parse(r.techniques),
+  }));
 }

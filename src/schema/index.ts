@@ -16,5 +16,6 @@ import './types/analytics/index.ts';
 import './types/release-diff.ts';
 import './types/release-migrate.ts';
 import './types/controls.ts';
+import './types/control-plan.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

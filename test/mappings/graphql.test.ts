@@ -236,3 +236,58 @@ describe('Technique.controls and vulnerabilities', () => {
     expect(extensions?.dbRoundTrips).toBeLessThanOrEqual(3);
   });
 });
+
+describe('controlPlan', () => {
+  it("covers APT28's techniques with NIST controls, each step adding what the raw file maps it to, and exports a layer", async () => {
+    const { data, errors } = await app.gql<{
+      controlPlan: {
+        targetCount: number;
+        coveredCount: number;
+        target: { attackId: string }[];
+        steps: {
+          rank: number;
+          addedCount: number;
+          control: { controlId: string };
+          added: { attackId: string }[];
+        }[];
+        uncovered: { attackId: string }[];
+        unmapped: { attackId: string }[];
+        layer: { techniques: { techniqueID: string; score?: number }[]; name: string };
+      };
+    }>(`{ controlPlan(framework: "nist_800_53", groups: ["G0007"], max: 100) { targetCount coveredCount
+          target { attackId } steps { rank addedCount control { controlId } added { attackId } }
+          uncovered { attackId } unmapped { attackId } layer } }`);
+    expect(errors).toBeUndefined();
+    const plan = data?.controlPlan;
+    if (!plan) throw new Error('no plan');
+    expect(plan.targetCount).toBeGreaterThan(50);
+    // What the raw NIST file maps each target technique to, through 18.1's revocations.
+    const raw = readRaw(NIST).mapping_objects.filter(isRawMapping);
+    const controlsOf = new Map<string, Set<string>>();
+    for (const o of raw) {
+      const now = oracle(o.attack_object_id as string);
+      if (now.reason !== 'direct' && now.reason !== 'revocation') continue;
+      const id = (o.capability_id as string).replace(/-0+(\d)/, '-$1');
+      controlsOf.set(now.now as string, (controlsOf.get(now.now as string) ?? new Set()).add(id));
+    }
+    const target = plan.target.map((t) => t.attackId);
+    expect(plan.unmapped.map((t) => t.attackId).sort()).toEqual(
+      target.filter((t) => !controlsOf.has(t)).sort(),
+    );
+    // With room for every step, the plan covers every mapped target technique, each once.
+    expect(plan.uncovered).toEqual(plan.unmapped);
+    const added = plan.steps.flatMap((s) => s.added.map((t) => t.attackId));
+    expect(new Set(added).size).toBe(added.length);
+    expect(added.sort()).toEqual(target.filter((t) => controlsOf.has(t)).sort());
+    expect(plan.coveredCount).toBe(added.length);
+    for (const step of plan.steps)
+      for (const t of step.added) expect(controlsOf.get(t.attackId)?.has(step.control.controlId)).toBe(true);
+    // Greedy: no step adds more than the one before it.
+    for (let i = 1; i < plan.steps.length; i++)
+      expect(plan.steps[i]?.addedCount).toBeLessThanOrEqual(plan.steps[i - 1]?.addedCount ?? 0);
+    expect(plan.layer.name).toBe('nist_800_53 control plan');
+    expect(plan.layer.techniques.filter((t) => t.score !== undefined).map((t) => t.techniqueID)).toEqual(
+      expect.arrayContaining(added),
+    );
+  });
+});

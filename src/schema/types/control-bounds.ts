@@ -11,4 +11,10 @@ export const CONTROL_LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'MappingFramework.revocationFollowed': MAPPED_IDS,
   'MappingFramework.dropped': MAPPED_IDS,
   'Control.dropped': MAPPED_IDS,
+  // A plan has at most `max` steps (MAX_PLAN_STEPS, 100) over techniques of one release.
+  'ControlPlan.steps': 100,
+  'ControlPlan.target': MAPPED_IDS,
+  'ControlPlan.uncovered': MAPPED_IDS,
+  'ControlPlan.unmapped': MAPPED_IDS,
+  'ControlStep.added': MAPPED_IDS,
 };
