@@ -292,3 +292,58 @@ export async function fetchControlCoverage(
     techniques: z.array(z.string()).parse(r.techniques),
   }));
 }
+
+/**
+ * Controls of a framework that share techniques with each mitigation (its current `mitigates`
+ * techniques, and mappings written for techniques they revoked), most shared first. Derived from
+ * the two mappings, not published by anyone.
+ */
+export const CONTROLS_OF_MITIGATIONS = q(
+  'controls.ofMitigations',
+  `UNWIND $refs AS ref
+   MATCH (mi:AttackObject {stixId: ref.stixId, release: ref.release})-[:MITIGATES]->(t:Technique)
+   WHERE NOT coalesce(t.revoked, false) AND NOT coalesce(t.deprecated, false)
+   WITH ref, collect(DISTINCT t) AS techniques
+   UNWIND techniques AS t
+   CALL (t) {
+     RETURN t.attackId AS written
+     UNION
+     MATCH (old:Technique)-[:REVOKED_BY*1..10]->(t) WHERE old.attackId IS NOT NULL
+     RETURN old.attackId AS written
+   }
+   MATCH (:MappedTechnique {attackId: written})<-[:MAPS_TO]-(c:Control {framework: $framework})
+   WITH ref, size(techniques) AS total, c, collect(DISTINCT t.attackId) AS shared
+   WITH ref, total, c, shared ORDER BY size(shared) DESC, c.id
+   RETURN ref.stixId AS stixId, ref.release AS release, total, ${CONTROL} AS control, shared`,
+);
+
+export interface DerivedControl {
+  node: ControlRow;
+  /** ATT&CK ids of the mitigation's techniques the control is mapped to. */
+  shared: string[];
+  /** How many techniques the mitigation addresses. */
+  total: number;
+}
+
+export async function fetchMitigationControls(
+  db: ReadExecutor,
+  refs: readonly NodeRef[],
+  framework: string,
+): Promise<DerivedControl[][]> {
+  const rows = await db.read(CONTROLS_OF_MITIGATIONS, {
+    refs: refs.map(({ stixId, release }) => ({ stixId, release })),
+    framework,
+  });
+  const out = new Map<string, DerivedControl[]>();
+  for (const r of rows) {
+    const key = refKey({ stixId: String(r.stixId), release: String(r.release) });
+    const list = out.get(key) ?? [];
+    list.push({
+      node: controlRow.parse(r.control),
+      shared: z.array(z.string()).parse(r.shared).sort(),
+      total: Number(r.total),
+    });
+    out.set(key, list);
+  }
+  return refs.map((ref) => out.get(refKey(ref)) ?? []);
+}

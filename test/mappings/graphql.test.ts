@@ -39,6 +39,18 @@ function bundleOracle() {
   for (const o of objects)
     if (o.type === 'relationship' && o.relationship_type === 'revoked-by')
       revokedBy.set(o.source_ref as string, o.target_ref as string);
+  mitigated = (mitigationId: string) => {
+    const m = objects.find(
+      (o) => o.type === 'course-of-action' && attackIdOf(o) === mitigationId && !o.revoked,
+    );
+    return objects
+      .filter(
+        (o) => o.type === 'relationship' && o.relationship_type === 'mitigates' && o.source_ref === m?.id,
+      )
+      .map((o) => byId.get(o.target_ref as string))
+      .filter((t): t is StixObject => !!t && !t.revoked && !t.x_mitre_deprecated)
+      .map((t) => attackIdOf(t) as string);
+  };
   return (attackId: string): { now: string | null; reason: string } => {
     let o = byAttackId.get(attackId);
     if (!o) return { now: null, reason: 'unknown' };
@@ -52,6 +64,8 @@ function bundleOracle() {
 
 let app: TestApp;
 let oracle: ReturnType<typeof bundleOracle>;
+/** The ATT&CK IDs of the active techniques a mitigation mitigates in 18.1, from the bundle. */
+let mitigated: (mitigationId: string) => string[] = () => [];
 beforeAll(async () => {
   app = await appWithBundles(['enterprise-attack-18.1']);
   await importMappings(app.db.executor, MAPPINGS_DIR);
@@ -289,5 +303,42 @@ describe('controlPlan', () => {
     expect(plan.layer.techniques.filter((t) => t.score !== undefined).map((t) => t.techniqueID)).toEqual(
       expect.arrayContaining(added),
     );
+  });
+});
+
+describe('Mitigation.derivedControls', () => {
+  it('ranks NIST controls by the techniques they share with M1032, as the raw files say, labelled derived', async () => {
+    const { data, errors } = await app.gql<{
+      mitigation: {
+        derivedControls: {
+          totalCount: number;
+          edges: {
+            derived: boolean;
+            sharedCount: number;
+            sharedTechniqueIds: string[];
+            mitigationTechniqueCount: number;
+            node: { controlId: string };
+          }[];
+        };
+      };
+    }>(`{ mitigation(attackId: "M1032") { derivedControls(framework: "nist_800_53", first: 1000) { totalCount
+          edges { derived sharedCount sharedTechniqueIds mitigationTechniqueCount node { controlId } } } } }`);
+    expect(errors).toBeUndefined();
+    const techniques = new Set(mitigated('M1032'));
+    expect(techniques.size).toBeGreaterThan(10);
+    const shared = new Map<string, Set<string>>();
+    for (const o of readRaw(NIST).mapping_objects.filter(isRawMapping)) {
+      const { now } = oracle(o.attack_object_id as string);
+      if (!now || !techniques.has(now)) continue;
+      const id = (o.capability_id as string).replace(/-0+(\d)/, '-$1');
+      shared.set(id, (shared.get(id) ?? new Set()).add(now));
+    }
+    const edges = data?.mitigation.derivedControls.edges ?? [];
+    expect(Object.fromEntries(edges.map((e) => [e.node.controlId, e.sharedTechniqueIds]))).toEqual(
+      Object.fromEntries([...shared].map(([id, set]) => [id, [...set].sort()])),
+    );
+    expect(edges.every((e) => e.derived && e.mitigationTechniqueCount === techniques.size)).toBe(true);
+    for (let i = 1; i < edges.length; i++)
+      expect(edges[i]?.sharedCount).toBeLessThanOrEqual(edges[i - 1]?.sharedCount ?? 0);
   });
 });
