@@ -155,6 +155,21 @@ export async function fetchTechniqueControls(
   return refs.map((ref) => out.get(refKey(ref)) ?? []);
 }
 
+/** Every control of a framework, by id. */
+export const CONTROLS_OF_FRAMEWORK = q(
+  'controls.ofFramework',
+  `MATCH (c:Control {framework: $framework}) WITH c ORDER BY c.id RETURN ${CONTROL} AS control`,
+);
+
+export async function fetchFrameworkControls(
+  db: ReadExecutor,
+  framework: string,
+  release: string | null,
+): Promise<ControlRow[]> {
+  const rows = await db.read(CONTROLS_OF_FRAMEWORK, { framework });
+  return rows.map((r) => ({ ...controlRow.parse(r.control), release }));
+}
+
 /** Controls by (framework, id in any accepted spelling); null where none. */
 export async function fetchControls(
   db: ReadExecutor,

@@ -342,3 +342,78 @@ describe('Mitigation.derivedControls', () => {
       expect(edges[i]?.sharedCount).toBeLessThanOrEqual(edges[i - 1]?.sharedCount ?? 0);
   });
 });
+
+/** RFC 4180 rows (quoted fields may hold commas, quotes and line breaks). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  return rows;
+}
+
+describe('downloads', () => {
+  it('/controls/nist_800_53/AC-02.json is AC-2 with the techniques the raw file maps it to', async () => {
+    const response = await app.yoga.fetch('http://test/controls/nist_800_53/AC-02.json');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      controlId: string;
+      techniques: { edges: { node: { attackId: string } }[] };
+    };
+    expect(body.controlId).toBe('AC-2');
+    const expected = rawEntries(NIST, { control: 'AC-2' })
+      .map((o) => oracle(o.attack_object_id as string).now)
+      .filter((x): x is string => x !== null);
+    expect(body.techniques.edges.map((e) => e.node.attackId).sort()).toEqual(expected.sort());
+    expect((await app.yoga.fetch('http://test/controls/nist_800_53/ZZ-99.json')).status).toBe(404);
+  });
+
+  it('/controls/aws.csv lists every AWS mapping that 18.1 can answer for, with technique names', async () => {
+    const response = await app.yoga.fetch('http://test/controls/aws.csv');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/csv');
+    const [header, ...rows] = parseCsv(await response.text());
+    expect(header?.slice(0, 8)).toEqual([
+      'control_id',
+      'control_name',
+      'control_group',
+      'mapping_type',
+      'score_category',
+      'score_value',
+      'technique_id',
+      'technique_name',
+    ]);
+    const kept = readRaw(AWS)
+      .mapping_objects.filter(isRawMapping)
+      .filter((o) => oracle(o.attack_object_id as string).now !== null);
+    expect(rows).toHaveLength(kept.length);
+    const col = (name: string) => header?.indexOf(name) ?? -1;
+    const t1078 = rows.filter((r) => r[col('technique_id')] === 'T1078' && r[col('via_revocation')] === '');
+    expect(t1078.map((r) => `${r[col('control_id')]} ${r[col('score_category')]}`).sort()).toEqual(
+      rawEntries(AWS, { attackId: 'T1078' })
+        .map((o) => `${o.capability_id} ${o.score_category}`)
+        .sort(),
+    );
+    expect(t1078.every((r) => r[col('technique_name')] === 'Valid Accounts')).toBe(true);
+  });
+});

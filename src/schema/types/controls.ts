@@ -7,6 +7,7 @@ import {
   type ControlTechniques,
   fetchControls,
   fetchControlTechniques,
+  fetchFrameworkControls,
   fetchFrameworks,
   fetchTechniqueControls,
   type MappingRow,
@@ -349,6 +350,30 @@ builder.queryFields((t) => ({
         controlLoader(ctx).load({ framework: args.framework, id: args.id, release: args.release ?? null }),
       ),
   }),
+  controls: t.connection(
+    {
+      type: Control,
+      description:
+        'The controls of one framework, by id (mapped or not); their `techniques` read the release given here.',
+      args: {
+        framework: t.arg.string({ required: true, description: 'The framework, such as `nist_800_53`.' }),
+        ...releaseArg,
+      },
+      resolve: (_root, args, ctx) =>
+        withRelease(ctx, args.release, async () =>
+          page(
+            (await fetchFrameworkControls(ctx.db, args.framework, args.release ?? null)).map((node) => ({
+              node,
+            })),
+            args,
+          ),
+        ),
+    },
+    builder.connectionObject(
+      { type: Control, name: 'ControlConnection', description: 'A page of controls, with the total count.' },
+      { name: 'ControlEdge', description: 'One control, with its cursor.' },
+    ),
+  ),
   frameworks: t.field({
     type: [MappingFramework],
     description:
