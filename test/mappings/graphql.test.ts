@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importSource } from '../../import/index.ts';
 import { importMappings } from '../../import/mappings/index.ts';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
 import { isRawMapping, rawCounts, rawEntries, rawMappingFiles, readRaw } from '../helpers/mapping-oracle.ts';
@@ -25,8 +26,8 @@ interface StixObject {
 }
 
 /** How enterprise 18.1 answers for an ATT&CK id, straight from the bundle. */
-function bundleOracle() {
-  const { objects } = JSON.parse(readFileSync(bundlePath('enterprise-attack-18.1'), 'utf8')) as {
+function bundleOracle(bundle = 'enterprise-attack-18.1') {
+  const { objects } = JSON.parse(readFileSync(bundlePath(bundle), 'utf8')) as {
     objects: StixObject[];
   };
   const byId = new Map(objects.map((o) => [o.id, o]));
@@ -415,5 +416,28 @@ describe('downloads', () => {
         .sort(),
     );
     expect(t1078.every((r) => r[col('technique_name')] === 'Valid Accounts')).toBe(true);
+  });
+});
+
+describe('an ATT&CK release imported after the mappings', () => {
+  it('answers for it at once, with no re-link: AC-2 in 17.1 is what the 17.1 bundle says; 18.1 is unchanged', async () => {
+    const query = `query ($release: String) { control(framework: "nist_800_53", id: "AC-2", release: $release) {
+      techniques(first: 1000) { edges { writtenFor viaRevocation node { attackId } } } dropped { attackId reason } } }`;
+    type Answer = {
+      control: { techniques: { edges: { node: { attackId: string } }[] }; dropped: { attackId: string }[] };
+    };
+    const before = await app.gql<Answer>(query, {});
+    await importSource(app.db.executor, bundlePath('enterprise-attack-17.1'));
+    const older = bundleOracle('enterprise-attack-17.1');
+    const raw = rawEntries(NIST, { control: 'AC-2' });
+    const { data, errors } = await app.gql<Answer>(query, { release: '17.1' });
+    expect(errors).toBeUndefined();
+    expect(data?.control.techniques.edges.map((e) => e.node.attackId).sort()).toEqual(
+      raw
+        .map((o) => older(o.attack_object_id as string).now)
+        .filter((x): x is string => x !== null)
+        .sort(),
+    );
+    expect(await app.gql<Answer>(query, {})).toEqual(before);
   });
 });
