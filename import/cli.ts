@@ -6,6 +6,13 @@ import { NODE_LABELS, type NodeType } from '../src/model.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { createExecutor, type Executor } from '../src/neo4j/executor.ts';
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
+import {
+  formatMappingReport,
+  importMappings,
+  isMappingSource,
+  type MappingReport,
+  removeMappings,
+} from './mappings/index.ts';
 import { formatDefect } from './references.ts';
 import { type RemoveReport, removeRelease } from './remove.ts';
 
@@ -21,10 +28,13 @@ Sources:
   https://host/bundle.json           a bundle over http(s)
   attack:enterprise[@18.1]           MITRE's published bundles (also attack:mobile, attack:ics)
   taxii+https://root/collections/ID  a TAXII 2.1 collection
+  mappings:<file | dir | URL>        control mappings (Mappings Explorer JSON); the prefix may be left out
+                                     for a directory, a file starting with "metadata", or a published URL
 
 Options:
   --remove D@R         remove release R of domain D (enterprise-attack@16.1 or enterprise@16.1),
                        instead of importing; repeatable
+  --remove mappings:F[@D]  remove framework F's control mappings (of domain D only, with @D)
   --relaxed            skip invalid objects (each listed) instead of refusing the bundle
   --strict             also refuse a bundle with a relationship whose end is in neither the
                        bundle nor the graph (by default such defects are reported and held)
@@ -103,10 +113,17 @@ async function main(): Promise<number> {
   await ensureNeo4j(config.neo4j, driver, say);
   const executor = createExecutor(driver, { database: config.neo4j.database });
   if (removals.length) return remove(executor, removals, { json: values.json, say });
-  const reports: ImportReport[] = [];
+  const reports: (ImportReport | MappingReport)[] = [];
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   try {
     for (const source of positionals) {
+      if (await isMappingSource(source)) {
+        const { reports: done, skipped } = await importMappings(executor, source, { limits: config.import });
+        for (const file of skipped) say(`note: ${file} is not a mapping file; skipped`);
+        for (const r of done) say(formatMappingReport(r));
+        reports.push(...done);
+        continue;
+      }
       const started = performance.now();
       const report = await importSource(executor, source, {
         relaxed: values.relaxed,
@@ -161,6 +178,10 @@ async function remove(
   const done: RemoveReport[] = [];
   try {
     for (const spec of specs) {
+      if (spec.startsWith('mappings:')) {
+        say(`removed control mappings: ${(await removeMappings(executor, spec)).join(', ')}`);
+        continue;
+      }
       const r = await removeRelease(executor, spec);
       done.push(r);
       say(

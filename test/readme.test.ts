@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importMappings } from '../import/mappings/index.ts';
 import { PROJECT_ROOT } from '../src/env.ts';
 import { appWithBundles, type TestApp } from './helpers/app.ts';
+import { MAPPINGS_DIR } from './helpers/paths.ts';
 
 /** Every ```graphql block of the README, so the documented queries keep working as written. */
 async function readmeQueries(): Promise<string[]> {
@@ -14,6 +16,8 @@ let app: TestApp;
 // 17.1 then 18.1, so that the change queries have a change set to show.
 beforeAll(async () => {
   app = await appWithBundles(['enterprise-attack-17.1', 'enterprise-attack-18.1']);
+  // The "Control mappings" examples read the published mapping files.
+  await importMappings(app.db.executor, MAPPINGS_DIR);
 });
 afterAll(() => app.close());
 

@@ -1,3 +1,4 @@
+import { CONTROL_PATH, CONTROL_PATH_PREFIX } from './control-downloads.ts';
 import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
 import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
 
@@ -13,7 +14,15 @@ import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
  * string plays no part in choosing a route. Everything else is not a route and gets 404 before
  * anything runs.
  */
-export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers' | 'migrate' | 'explorer';
+export type Route =
+  | 'graphql'
+  | 'health'
+  | 'ready'
+  | 'metrics'
+  | 'layers'
+  | 'migrate'
+  | 'controls'
+  | 'explorer';
 
 export const ROUTE_PATHS = {
   graphql: '/graphql',
@@ -22,6 +31,7 @@ export const ROUTE_PATHS = {
   metrics: '/metrics',
   layers: LAYER_PATH_PREFIX,
   migrate: LAYER_MIGRATE_PATH,
+  controls: CONTROL_PATH_PREFIX,
   explorer: '/',
 } as const satisfies Record<Route, string>;
 
@@ -37,6 +47,8 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
   layers: ['GET', 'HEAD', 'OPTIONS'],
   // The upload answers its CORS preflight itself, as the downloads do.
   migrate: ['POST', 'OPTIONS'],
+  // The control downloads (src/http/control-downloads.ts) answer their preflights too.
+  controls: ['GET', 'HEAD', 'OPTIONS'],
   explorer: ['GET', 'HEAD'],
 };
 
@@ -61,6 +73,7 @@ export function routeForPath(pathname: string): Route | null {
   const exact = EXACT.get(pathname);
   if (exact) return exact;
   if (LAYER_PATH.test(pathname)) return 'layers';
+  if (CONTROL_PATH.test(pathname)) return 'controls';
   return EXPLORER_PATH.test(pathname) ? 'explorer' : null;
 }
 
@@ -89,5 +102,6 @@ export function routeLabel(request: Request): string {
   const route = routeOf(request);
   if (route === null) return 'other';
   if (route === 'layers') return '/layers';
+  if (route === 'controls') return '/controls';
   return route === 'explorer' ? '/explorer' : ROUTE_PATHS[route];
 }

@@ -132,6 +132,9 @@ export interface PlanData {
   steps: { mitigation: Named; added: readonly string[] }[];
   uncovered: readonly string[];
   percent: number;
+  /** The layer's name and what a step is (default: "Mitigation plan", "mitigations"); a control plan names its framework. */
+  name?: string;
+  stepsAre?: string;
 }
 
 /** A mitigation plan: each target technique scored by the step that covers it; the rest red. */
@@ -151,8 +154,8 @@ export function mitigationPlanLayer(ctx: Context, data: PlanData): Layer {
       ...annotate(ctx.catalog, technique, { color: COLORS.red, comment: 'Not covered by the plan' }),
     );
   return buildLayer({
-    name: 'Mitigation plan',
-    description: `${data.steps.length} mitigations covering ${data.percent.toFixed(1)}% of the target techniques; score = the step that covers each.`,
+    name: data.name ?? 'Mitigation plan',
+    description: `${data.steps.length} ${data.stepsAre ?? 'mitigations'} covering ${data.percent.toFixed(1)}% of the target techniques; score = the step that covers each.`,
     domain: ctx.domain,
     attackVersion: ctx.attackVersion,
     annotations,

@@ -1,4 +1,5 @@
 import type { Plugin, YogaServer } from 'graphql-yoga';
+import { handleControlRequest } from '../http/control-downloads.ts';
 import { type GraphQLExecutor, handleLayerRequest } from '../http/layer-downloads.ts';
 import { handleLayerMigrate } from '../http/layer-migrate.ts';
 import { routeOf } from '../http/routes.ts';
@@ -19,7 +20,7 @@ export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): 
     },
     async onRequest({ request, url, endResponse, serverContext, fetchAPI }) {
       const route = routeOf(request);
-      if ((route !== 'layers' && route !== 'migrate') || !yoga) return;
+      if ((route !== 'layers' && route !== 'migrate' && route !== 'controls') || !yoga) return;
       const app = yoga;
       const execute: GraphQLExecutor = async (query, variables) => {
         const inner = new fetchAPI.Request(new URL(app.graphqlEndpoint, url), {
@@ -31,8 +32,10 @@ export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): 
         return answer.json();
       };
       const response =
-        (await handleLayerMigrate(request, execute, { maxBytes: maxUploadBytes })) ??
-        (await handleLayerRequest(request, execute));
+        route === 'controls'
+          ? await handleControlRequest(request, execute)
+          : ((await handleLayerMigrate(request, execute, { maxBytes: maxUploadBytes })) ??
+            (await handleLayerRequest(request, execute)));
       if (response) endResponse(response);
     },
   };

@@ -15,5 +15,8 @@ import './types/import-run.ts';
 import './types/analytics/index.ts';
 import './types/release-diff.ts';
 import './types/release-migrate.ts';
+import './types/controls.ts';
+import './types/control-plan.ts';
+import './types/derived-controls.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

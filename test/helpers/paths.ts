@@ -39,3 +39,9 @@ export const V19_MIGRATION_ITEMS = [
   'attack.g0007',
   'G0016',
 ];
+
+/** The Center for Threat-Informed Defense mapping files, beside the ATT&CK bundles (../shared/mappings). */
+export const MAPPINGS_DIR = path.join(path.dirname(loadConfig().attack.dataDir), 'mappings');
+
+/** A mapping file of MAPPINGS_DIR, such as `nist_800_53-rev5_attack-16.1-enterprise.json`. */
+export const mappingPath = (file: string) => path.join(MAPPINGS_DIR, file);

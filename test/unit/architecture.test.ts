@@ -23,6 +23,7 @@ const RULES: { from: string; may: string[] }[] = [
   { from: 'src/yoga.ts', may: ['src/'] },
   { from: 'src/model.ts', may: [] },
   { from: 'src/change-log.ts', may: [] },
+  { from: 'src/controls.ts', may: [] },
   { from: 'src/env.ts', may: [] },
   { from: 'src/logger.ts', may: ['src/env.ts', 'src/http/request-context.ts'] },
   { from: 'src/cluster.ts', may: ['src/env.ts', 'src/logger.ts'] },
@@ -35,7 +36,7 @@ const RULES: { from: string; may: string[] }[] = [
   {
     from: 'src/data/',
     // src/releases/ for the catalog a release snapshot is read into, and the order of releases.
-    may: ['src/data/', 'src/neo4j/', 'src/model.ts', 'src/change-log.ts', 'src/releases/'],
+    may: ['src/data/', 'src/neo4j/', 'src/model.ts', 'src/change-log.ts', 'src/releases/', 'src/controls.ts'],
   },
   {
     from: 'src/schema/',
@@ -48,9 +49,13 @@ const RULES: { from: string; may: string[] }[] = [
       'src/context.ts',
       'src/model.ts',
       'src/change-log.ts',
+      'src/controls.ts',
     ],
   },
-  { from: 'src/http/', may: ['src/http/', 'src/data/', 'src/neo4j/', 'src/env.ts', 'src/logger.ts'] },
+  {
+    from: 'src/http/',
+    may: ['src/http/', 'src/data/', 'src/neo4j/', 'src/env.ts', 'src/logger.ts', 'src/controls.ts'],
+  },
   {
     from: 'src/plugins/',
     may: [
@@ -72,6 +77,8 @@ const RULES: { from: string; may: string[] }[] = [
       'src/change-log.ts',
       // The one order of releases, shared with the API and the release diff.
       'src/releases/order.ts',
+      // The vocabulary of control mappings, shared with the API that reads them.
+      'src/controls.ts',
       'src/env.ts',
       'src/neo4j/',
       'src/local-neo4j/',

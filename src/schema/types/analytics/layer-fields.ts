@@ -62,7 +62,12 @@ const LayerResult = builder.objectRef<LayerResultShape>('LayerResult').implement
   }),
 });
 
-async function layerContext(ctx: Context, domain: Domain, platform: string | null, release: ReleaseArg) {
+export async function layerContext(
+  ctx: Context,
+  domain: Domain,
+  platform: string | null,
+  release: ReleaseArg,
+) {
   const [catalog, attackVersion] = await Promise.all([
     catalogOf(ctx, { domain, platform, release }),
     latestVersionOf(ctx, domain, release),

@@ -112,20 +112,21 @@ export interface PlanInput extends UsageFilterArgs {
 
 export const MAX_PLAN_STEPS = 100;
 
-/** The plan computation, shared by `mitigationPlan` and the plan layer. */
-export async function computePlan(ctx: Context, args: PlanInput): Promise<PlanShape> {
+/**
+ * A plan's target: every technique the groups use (along `via`) plus the techniques given, in the
+ * release and domain asked for, sorted by ATT&CK ID. Shared by the mitigation and control plans.
+ */
+export async function planTarget(ctx: Context, args: PlanInput) {
   await checkRelease(ctx, args.release);
-  const max = args.max ?? 10;
-  checkRange('max', max, 1, MAX_PLAN_STEPS);
+  checkRange('max', args.max ?? 10, 1, MAX_PLAN_STEPS);
   checkList('groups', args.groups, MAX_INPUT_IDS);
   checkList('techniques', args.techniques, MAX_TECHNIQUE_IDS);
   const filters = filtersOf(args);
-  const [groups, techniques, { byId: catalog }, usage, all] = await Promise.all([
+  const [groups, techniques, { byId: catalog }, usage] = await Promise.all([
     resolveKeys(ctx.db, args.groups ?? [], ['Group'], filters.domain, filters.release),
     resolveKeys(ctx.db, args.techniques ?? [], ['Technique'], filters.domain, filters.release),
     catalogOf(ctx, filters),
     args.groups?.length ? usageOf(ctx, ['GROUP'], filters) : null,
-    mitigationsOf(ctx, filters.domain, filters.release),
   ]);
   const target = new Set<string>();
   if (usage && groups.ids.length) {
@@ -133,7 +134,23 @@ export async function computePlan(ctx: Context, args: PlanInput): Promise<PlanSh
   }
   for (const t of techniques.ids) if (catalog.has(t)) target.add(t);
   const order = byAttackId(catalog);
-  const targetList = [...target].sort(order);
+  return {
+    filters,
+    target,
+    targetList: [...target].sort(order),
+    order,
+    catalog,
+    unknownIds: [...groups.unknown, ...techniques.unknown],
+  };
+}
+
+/** The plan computation, shared by `mitigationPlan` and the plan layer. */
+export async function computePlan(ctx: Context, args: PlanInput): Promise<PlanShape> {
+  const max = args.max ?? 10;
+  const [{ filters, target, targetList, order, catalog, unknownIds }, all] = await Promise.all([
+    planTarget(ctx, args),
+    mitigationsOf(ctx, args.domain ?? null, args.release ?? null),
+  ]);
   // Each mitigation with the target techniques it addresses (those addressing none left out).
   const mitigations = all.flatMap((m) => {
     const covered = m.techniques.filter((t) => target.has(t));
@@ -162,7 +179,7 @@ export async function computePlan(ctx: Context, args: PlanInput): Promise<PlanSh
     uncovered: uncovered.sort(order),
     unmitigable: targetList.filter((t) => !mitigable.has(t)),
     catalog,
-    unknownIds: [...groups.unknown, ...techniques.unknown],
+    unknownIds,
   };
 }
 
