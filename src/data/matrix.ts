@@ -11,6 +11,7 @@ import {
   project,
   q,
   type ReleaseArg,
+  refOf,
   releaseParams,
   rowsAs,
   shapes,
@@ -23,14 +24,26 @@ import {
  * techniques' page of sub-techniques. Read level by level it costs a round trip per level, and
  * each later one is a transaction of its own; here it is one statement, which is also trivially
  * one graph state. Each level runs its relation's own body (see `nestedPage`), so its pages are
- * those the level's loader would have read.
+ * those the level's loader would have read. A technique's page of sub-techniques is read from the
+ * technique's node as its item is listed and travels in that item (as @neo4j/graphql nests a
+ * level): the technique is not found again by its key, and its key is not sent twice.
  */
 
 /** Where the nested levels' parameters live in the statement. */
 const TECHNIQUES = 'techniques';
 const SUBTECHNIQUES = 'subtechniques';
+/** The item key that carries a technique's page of sub-techniques. */
+const SUB = 'sub';
 
 const levelKey = (level: Level | undefined) => (level ? `${level.of.name}|${level.reads.key}` : '-');
+
+/** For each listed technique `n`, its page of sub-techniques as `sub`. */
+const subtechniquesOf = (subtechniques: Level) => `
+  CALL (n) {
+    WITH n AS p
+    ${nestedPage(subtechniques, SUBTECHNIQUES, [], SUB)}
+    RETURN ${SUB}
+  }`;
 
 const matrixQuery = shapes(
   (named: boolean, keys: Projection, techniques: Level, subtechniques?: Level) =>
@@ -40,26 +53,24 @@ const matrixQuery = shapes(
       'objects.tactics.matrix',
       `${tactics(named)}
    WITH n, position, n AS p
-   ${nestedPage(techniques, TECHNIQUES, ['n', 'position'], 'page')}
-   ${
-     subtechniques
-       ? `CALL (page) {
-     UNWIND page.items AS item
-     MATCH (p:AttackObject {stixId: item.node.stixId, release: item.node.release})
-     ${nestedPage(subtechniques, SUBTECHNIQUES, ['p'], 'sub')}
-     RETURN collect({id: p.stixId, release: p.release, page: sub}) AS pages
-   }`
-       : 'WITH n, position, page, [] AS pages'
-   }
+   ${nestedPage(
+     techniques,
+     TECHNIQUES,
+     ['n', 'position'],
+     'page',
+     subtechniques && { clause: subtechniquesOf(subtechniques), as: SUB },
+   )}
    ${TACTICS_ORDER}
-   RETURN ${project('n', keys)} AS node, page, pages`,
+   RETURN ${project('n', keys)} AS node, page`,
     ),
 );
 
+/** A technique's item, with its page of sub-techniques when that level was read. */
+type TechniqueItem = RelatedItem & { [SUB]?: NestedPage };
+
 interface MatrixRow {
   node: NodeRow;
-  page: NestedPage;
-  pages: { id: string; release: string; page: NestedPage }[];
+  page: { totalCount?: number; items: TechniqueItem[] };
 }
 
 export interface Matrix {
@@ -89,8 +100,11 @@ export async function fetchMatrix(
     out.tactics.push(row.node);
     // The tactic's release is in its row: `projection` reads it with the STIX id.
     out.techniques.push([{ stixId: row.node.stixId, release: row.node.release ?? '' }, pageFrom(row.page)]);
-    for (const { id, release, page } of row.pages)
-      out.subtechniques.push([{ stixId: id, release }, pageFrom(page)]);
+    // A technique listed under two tactics has the same page under each: the first is kept.
+    for (const item of row.page.items) {
+      const sub = item[SUB];
+      if (sub) out.subtechniques.push([refOf(item.node), pageFrom(sub)]);
+    }
   }
   return out;
 }

@@ -118,17 +118,28 @@ export const useText = (reads: Reads) => ({
   referencesJson: reads.references && 'r.referencesJson',
 });
 
+/**
+ * A level nested in each item of a list (the matrix: each technique's sub-techniques): `clause`
+ * runs once per listed node `n`, keeps every variable and adds `as`, which the item then carries.
+ */
+export interface PerItem {
+  clause: string;
+  as: string;
+}
+
 /** Nodes `n` one `match` away from `p`; with `withText`, `r` is the relationship whose text an edge shows. */
 const simple =
   (match: string, withText = false, where = '') =>
-  (reads: Reads) => {
+  (reads: Reads, per?: PerItem) => {
     const text = withText && (reads.text || reads.references);
     const rel = withText ? ` AND ${active('r')}` : '';
+    const vars = [...(text ? ['n', 'r'] : ['n']), ...(per ? [per.as] : [])];
+    const extras = { ...(text ? useText(reads) : {}), ...(per ? { [per.as]: per.as } : {}) };
     return `
   MATCH ${match}
   WHERE ${visible('n')}${rel}${where ? ` AND ${where}` : ''}
-  WITH ${text ? 'n, head(collect(r)) AS r' : 'DISTINCT n'}
-  ${pageOf(reads, text ? ['n', 'r'] : ['n'], itemOf('n', reads, text ? useText(reads) : {}))}`;
+  WITH ${text ? 'n, head(collect(r)) AS r' : 'DISTINCT n'}${per ? per.clause : ''}
+  ${pageOf(reads, vars, itemOf('n', reads, extras))}`;
   };
 
 /** Distinct nodes `n` that any of the `branches` (each `MATCH ... RETURN n` from `p`) finds. */
@@ -175,7 +186,8 @@ const REVOCATION_CHAIN = (reads: Reads) => `
   WITH path ORDER BY length(path) DESC LIMIT 1
   RETURN CASE WHEN path IS NULL THEN [] ELSE [x IN tail(nodes(path)) | ${itemOf('x', reads)}] END AS items`;
 
-type Body = (reads: Reads) => string;
+/** A per-parent body; the bodies that can nest a level in their items (`simple`) take `per`. */
+type Body = (reads: Reads, per?: PerItem) => string;
 
 const SPECS = {
   'tactic.techniques': simple(
@@ -219,8 +231,11 @@ export type Relation = keyof typeof SPECS;
  */
 export interface Family {
   name: string;
-  /** The per-parent body for these reads (sees `p`, returns `items`): for statements that nest levels. */
-  body(reads: Reads): string;
+  /**
+   * The per-parent body for these reads (sees `p`, returns `items`): for statements that nest
+   * levels. A body that cannot nest one in its items ignores `per`, so its items lack `per.as`.
+   */
+  body(reads: Reads, per?: PerItem): string;
   /** The query for these reads; equal reads get the same query object. */
   shape(reads: Reads): Query;
 }
@@ -275,18 +290,29 @@ const scoped = (cypher: string, prefix: string) => cypher.replace(/\$(\w+)/g, `$
 export const nestedParams = (level: Level, prefix: string) =>
   Object.fromEntries(Object.entries(pageParams(level.options)).map(([k, v]) => [`${prefix}_${k}`, v]));
 
+/** Where `per`'s clause goes in a scoped body: it is scoped with its own level's prefix already. */
+const PER_ITEM = '/*per-item*/';
+
 /**
  * Clauses that read `level`'s page of parent `p` inside a bigger statement, as `as`: a map with
  * `items` and, when counted, `totalCount`, exactly as `fetchPages` pages it. `keep` are the
- * variables to carry on.
+ * variables to carry on; `per` nests a further level in each item (see `PerItem`).
  */
-export const nestedPage = (level: Level, prefix: string, keep: readonly string[], as: string) =>
+export const nestedPage = (
+  level: Level,
+  prefix: string,
+  keep: readonly string[],
+  as: string,
+  per?: PerItem,
+) =>
   scoped(
     `
-  CALL (p) {${level.of.body(level.reads)}}
+  CALL (p) {${level.of.body(level.reads, per && { clause: PER_ITEM, as: per.as })}}
   WITH ${keep.map((k) => `${k}, `).join('')}${level.reads.count ? `{totalCount: size(items), items: ${slice('items')}}` : '{items: items}'} AS ${as}`,
     prefix,
-  );
+  )
+    .split(PER_ITEM)
+    .join(per?.clause ?? '');
 
 /** A page as a nested statement returns it (see `nestedPage`). */
 export interface NestedPage {

@@ -4,6 +4,7 @@ import {
   type ExecutionResult,
   GraphQLError,
   type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   getNamedType,
   isLeafType,
@@ -44,8 +45,13 @@ class RequestGuard {
     return this.controller.signal;
   }
 
+  /** The signal's state as a plain field: every guarded field reads it. */
+  stopped = false;
+
   abort(reason: GraphQLError): void {
-    if (!this.signal.aborted) this.controller.abort(reason);
+    if (this.stopped) return;
+    this.stopped = true;
+    this.controller.abort(reason);
   }
 
   tick(): void {
@@ -83,7 +89,7 @@ async function* paced(items: readonly unknown[], guard: RequestGuard): AsyncGene
     if (guard.due) await guard.pause();
     // Stopped: end the list quietly. Throwing here would leave the executor holding the items
     // already handed over, whose rejections nobody would then observe.
-    if (guard.signal.aborted) return;
+    if (guard.stopped) return;
     yield item;
   }
 }
@@ -123,7 +129,31 @@ function guardOf(context: unknown): RequestGuard | undefined {
 
 type Resolver = GraphQLFieldResolver<unknown, unknown> & { [WRAPPED]?: true };
 
-/** A resolver that does nothing once its request stopped, counts what it returns, and paces long lists. */
+/** A stopped request's fields never settle (see `guarded`); a fresh promise each time, so nothing keeps it. */
+const never = (): Promise<never> => new Promise<never>(() => {});
+
+/** What a guarded field hands the executor: its value counted, long lists paced. */
+function measured(guard: RequestGuard, value: unknown, info: GraphQLResolveInfo, leaf: boolean): unknown {
+  if (guard.stopped) return never();
+  const key = info.path.key;
+  guard.add(fieldBytes(value, typeof key === 'string' ? key : '', leaf));
+  if (leaf || !Array.isArray(value)) return value;
+  const over = guard.calls >= YIELD_EVERY ? PACE_HEAVY_LISTS_OVER : PACE_LISTS_OVER;
+  return value.length > over ? paced(value, guard) : value;
+}
+
+/** A guarded field's failure: a database timeout ends the request, with one error, as the deadline does. */
+function failed(guard: RequestGuard, error: unknown): Promise<never> {
+  if (isTimeout(error)) guard.abort(guard.timeoutError());
+  if (guard.stopped) return never();
+  throw error;
+}
+
+/**
+ * A resolver that does nothing once its request stopped, counts what it returns, and paces long
+ * lists. It runs for every field of every answer (leaves too), so it makes no closure for a
+ * synchronous value: a matrix is some 1,500 of them.
+ */
 function guarded(resolve: GraphQLFieldResolver<unknown, unknown>, leaf: boolean): Resolver {
   const wrapper: Resolver = (source, args, context, info) => {
     const guard = guardOf(context);
@@ -131,30 +161,21 @@ function guarded(resolve: GraphQLFieldResolver<unknown, unknown>, leaf: boolean)
     // Once stopped, a field neither runs nor fails: it never settles. A failure would bubble
     // through non-null fields into list completions the executor no longer awaits (unhandled
     // rejections end a Node process); a promise that never settles is dropped with the rest of
-    // the abandoned operation by the garbage collector. A fresh one each time, so nothing keeps it.
-    if (guard.signal.aborted) return new Promise(() => {});
+    // the abandoned operation by the garbage collector.
+    if (guard.stopped) return never();
     guard.tick();
-    const key = typeof info.path.key === 'string' ? info.path.key : '';
-    const measure = (value: unknown) => {
-      if (guard.signal.aborted) return new Promise(() => {});
-      guard.add(fieldBytes(value, key, leaf));
-      if (leaf || !Array.isArray(value)) return value;
-      const over = guard.calls >= YIELD_EVERY ? PACE_HEAVY_LISTS_OVER : PACE_LISTS_OVER;
-      return value.length > over ? paced(value, guard) : value;
-    };
-    const fail = (error: unknown): Promise<never> => {
-      // A database timeout ends the request, with one error, as the deadline does.
-      if (isTimeout(error)) guard.abort(guard.timeoutError());
-      if (guard.signal.aborted) return new Promise<never>(() => {});
-      throw error;
-    };
     let result: unknown;
     try {
       result = resolve(source, args, context, info);
     } catch (error) {
-      return fail(error);
+      return failed(guard, error);
     }
-    return isThenable(result) ? result.then(measure, fail) : measure(result);
+    return isThenable(result)
+      ? result.then(
+          (value) => measured(guard, value, info, leaf),
+          (error: unknown) => failed(guard, error),
+        )
+      : measured(guard, result, info, leaf);
   };
   wrapper[WRAPPED] = true;
   return wrapper;

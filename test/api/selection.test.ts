@@ -263,3 +263,32 @@ describe('every level reads only what it selects', () => {
     expect(lookup.technique.description.length).toBeGreaterThan(100);
   });
 });
+
+describe('the matrix reads each level once', () => {
+  it("each technique's sub-techniques come in its own item: no second look-up by key, each key sent once", async () => {
+    const data = dataOf(
+      await gql<{
+        tactics: { techniques: { nodes: { attackId: string; subtechniques: { nodes: unknown[] } }[] } }[];
+      }>(
+        `{ tactics(domain: ENTERPRISE) { attackId techniques(first: 500) { totalCount nodes { attackId subtechniques { nodes { attackId } } } } } }`,
+      ),
+    );
+    const s = only('objects.tactics.matrix');
+    // The technique the level just listed is not found again by its STIX id to read its sub-techniques.
+    expect(s.cypher).not.toMatch(/stixId: item\.node\.stixId/);
+    const listed = s.rows.flatMap((r) => (r.page as { items: Item[] }).items);
+    const shown = data.tactics.flatMap((t) => t.techniques.nodes);
+    expect(listed).toHaveLength(shown.length);
+    for (const item of listed) {
+      expect(keysOf(item)).toEqual(['node', 'sub']);
+      expect(keysOf(item.node)).toEqual(['attackId', 'release', 'stixId']);
+    }
+    // Every technique's key travels once per listing (it was sent twice: with the item, and with its page).
+    const json = JSON.stringify(s.rows);
+    for (const item of listed) {
+      const times = json.split(`"${String(item.node.stixId)}"`).length - 1;
+      expect(times).toBe(listed.filter((i) => i.node.stixId === item.node.stixId).length);
+    }
+    expect(shown.reduce((n, t) => n + t.subtechniques.nodes.length, 0)).toBeGreaterThan(300);
+  });
+});

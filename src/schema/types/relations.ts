@@ -22,18 +22,23 @@ import {
   type Window,
 } from '../../data/rows.ts';
 import { connectionReads, singleReads } from '../selection.ts';
-import {
-  type PageArgs,
-  toConnection,
-  type VisibilityArgs,
-  visibilityArgs,
-  visibilityOf,
-  windowOf,
-} from './common.ts';
+import { type PageArgs, toConnection, type VisibilityArgs, visibilityArgs, windowOf } from './common.ts';
 
 const relatedLoaders = createContextCache(
   () => new Map<string, DataLoader<NodeRef, Page<RelatedItem>, string>>(),
 );
+
+/**
+ * Pages read ahead (see `primeRelated`), by loader key and then parent. A field whose page is here
+ * resolves synchronously: no DataLoader round, no promise. In the matrix that is every technique's
+ * sub-techniques (some 250 fields), and a list of synchronous fields completes without a promise
+ * per item.
+ */
+const primedPages = createContextCache(() => new Map<string, Map<string, Page<RelatedItem>>>());
+
+/** The key of one loader: family, reads and options (the options' JSON, in their fixed key order). */
+const loaderKey = (of: Family, reads: Reads, options: RelatedOptions) =>
+  `${of.name}|${reads.key}|${JSON.stringify(options)}`;
 
 /**
  * One page of `of` for one parent, batched: every parent asking for the same field with the same
@@ -46,11 +51,13 @@ export function loadRelated(
   parent: NodeRow | NodeRef,
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>> {
-  return loaderOf(ctx, of, reads, options).load(refOf(parent));
+  const key = loaderKey(of, reads, options);
+  const ref = refOf(parent);
+  const primed = primedPages(ctx).get(key)?.get(refKey(ref));
+  return primed ? Promise.resolve(primed) : loaderOf(ctx, key, of, reads, options).load(ref);
 }
 
-function loaderOf(ctx: Context, of: Family, reads: Reads, options: RelatedOptions) {
-  const key = `${of.name}|${reads.key}|${JSON.stringify(options)}`;
+function loaderOf(ctx: Context, key: string, of: Family, reads: Reads, options: RelatedOptions) {
   const loaders = relatedLoaders(ctx);
   let loader = loaders.get(key);
   if (!loader) {
@@ -63,17 +70,26 @@ function loaderOf(ctx: Context, of: Family, reads: Reads, options: RelatedOption
 }
 
 /**
- * Hands `level`'s loader pages read ahead (by a statement that read several levels at once), so
- * the fields of that level find them without a read. The loader is the one `loadRelated` uses for
- * the same family, reads and options: a field whose selection or arguments differ reads as usual.
+ * Hands `level`'s fields pages read ahead (by a statement that read several levels at once), so
+ * they find them without a read: the fields of the same family, reads and options as `level`; a
+ * field whose selection or arguments differ reads as usual. The first page given for a parent stays.
  */
 export function primeRelated(
   ctx: Context,
   level: Level,
   pages: Iterable<readonly [NodeRef, Page<RelatedItem>]>,
 ) {
-  const loader = loaderOf(ctx, level.of, level.reads, level.options);
-  for (const [ref, page] of pages) loader.prime(ref, page);
+  const key = loaderKey(level.of, level.reads, level.options);
+  const all = primedPages(ctx);
+  let byRef = all.get(key);
+  if (!byRef) {
+    byRef = new Map();
+    all.set(key, byRef);
+  }
+  for (const [ref, page] of pages) {
+    const k = refKey(ref);
+    if (!byRef.has(k)) byRef.set(k, page);
+  }
 }
 
 /** The first `limit` related nodes, revoked and deprecated ones included: for fields without filters. */
@@ -88,8 +104,11 @@ export const unfiltered = (limit: number): RelatedOptions => ({
   rollUp: null,
 });
 
-/** Resolves a connection field of `of` for its parent, from the field's arguments and selection. */
-export async function relatedConnection(
+/**
+ * Resolves a connection field of `of` for its parent, from the field's arguments and selection:
+ * at once when its page was read ahead, else through the field's loader.
+ */
+export function relatedConnection(
   ctx: Context,
   of: Family,
   parent: NodeRow | NodeRef,
@@ -98,20 +117,36 @@ export async function relatedConnection(
   extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
 ) {
   const options = relatedOptions(args, extra);
-  return toConnection(await loadRelated(ctx, of, connectionReads(info), parent, options), options);
+  const reads = connectionReads(info);
+  const key = loaderKey(of, reads, options);
+  const ref = refOf(parent);
+  const primed = primedPages(ctx).get(key)?.get(refKey(ref));
+  if (primed) return toConnection(primed, options);
+  return loaderOf(ctx, key, of, reads, options)
+    .load(ref)
+    .then((page) => toConnection(page, options));
 }
 
-/** What a connection field of a relation reads, from the field's arguments (and the relation's own). */
-export const relatedOptions = (
+/**
+ * What a connection field of a relation reads, from the field's arguments (and the relation's own).
+ * Written out, not spread: it runs for every parent of a list, and its JSON is a loader key.
+ */
+export function relatedOptions(
   args: PageArgs & VisibilityArgs,
   extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
-): RelatedOptions => ({
-  ...visibilityOf(args),
-  ...windowOf(args),
-  includeSubtechniques: extra.includeSubtechniques ?? null,
-  via: extra.via ?? null,
-  rollUp: extra.rollUp ?? null,
-});
+): RelatedOptions {
+  const { offset, limit } = windowOf(args);
+  return {
+    domain: args.domain ?? null,
+    includeRevoked: args.includeRevoked ?? false,
+    includeDeprecated: args.includeDeprecated ?? false,
+    offset,
+    limit,
+    includeSubtechniques: extra.includeSubtechniques ?? null,
+    via: extra.via ?? null,
+    rollUp: extra.rollUp ?? null,
+  };
+}
 
 /** The first related node, for single-valued relationships (a sub-technique's parent). */
 export async function relatedOne(ctx: Context, of: Family, parent: NodeRow, info: GraphQLResolveInfo) {
