@@ -5,6 +5,7 @@ import { ensureNeo4j } from '../src/local-neo4j/ensure.ts';
 import { NODE_LABELS, type NodeType } from '../src/model.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { createExecutor, type Executor } from '../src/neo4j/executor.ts';
+import { ATOMIC_PREFIX, type AtomicReport, formatAtomicReport, importAtomic } from './atomic/index.ts';
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
 import { formatDefect } from './references.ts';
 import { type RemoveReport, removeRelease } from './remove.ts';
@@ -21,6 +22,8 @@ Sources:
   https://host/bundle.json           a bundle over http(s)
   attack:enterprise[@18.1]           MITRE's published bundles (also attack:mobile, attack:ics)
   taxii+https://root/collections/ID  a TAXII 2.1 collection
+  atomic:<index.csv | dir>           an Atomic Red Team CSV index, or a directory of them
+                                     (index.csv and <platform>-index.csv); replaces the stored one
 
 Options:
   --remove D@R         remove release R of domain D (enterprise-attack@16.1 or enterprise@16.1),
@@ -103,10 +106,16 @@ async function main(): Promise<number> {
   await ensureNeo4j(config.neo4j, driver, say);
   const executor = createExecutor(driver, { database: config.neo4j.database });
   if (removals.length) return remove(executor, removals, { json: values.json, say });
-  const reports: ImportReport[] = [];
+  const reports: (ImportReport | AtomicReport)[] = [];
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   try {
     for (const source of positionals) {
+      if (source.startsWith(ATOMIC_PREFIX)) {
+        const report = await importAtomic(executor, source);
+        reports.push(report);
+        say(formatAtomicReport(report));
+        continue;
+      }
       const started = performance.now();
       const report = await importSource(executor, source, {
         relaxed: values.relaxed,

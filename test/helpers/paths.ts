@@ -39,3 +39,6 @@ export const V19_MIGRATION_ITEMS = [
   'attack.g0007',
   'G0016',
 ];
+
+/** The Atomic Red Team CSV indexes (index.csv and <platform>-index.csv), beside the ATT&CK bundles. */
+export const atomicDir = () => path.resolve(loadConfig().attack.dataDir, '..', 'atomic');
