@@ -39,3 +39,6 @@ export const V19_MIGRATION_ITEMS = [
   'attack.g0007',
   'G0016',
 ];
+
+/** The 349 real Sigma rules (SigmaHQ, see its README), beside the ATT&CK bundles: never copied here. */
+export const SIGMA_DIR = path.join(loadConfig().attack.dataDir, '..', 'sigma');
