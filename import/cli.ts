@@ -9,6 +9,7 @@ import { ATOMIC_PREFIX, type AtomicReport, formatAtomicReport, importAtomic } fr
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
 import { formatDefect } from './references.ts';
 import { type RemoveReport, removeRelease } from './remove.ts';
+import { formatSigmaReport, importSigma, removeSigmaPack, type SigmaImportReport } from './sigma/index.ts';
 
 const USAGE = `Usage: npm run import -- [options] <source...>
        npm run import -- --remove <domain>@<release>
@@ -22,12 +23,15 @@ Sources:
   https://host/bundle.json           a bundle over http(s)
   attack:enterprise[@18.1]           MITRE's published bundles (also attack:mobile, attack:ics)
   taxii+https://root/collections/ID  a TAXII 2.1 collection
+  sigma:<dir | file.yml | pack.zip>  Sigma detection rules, as one rule pack (named after the
+                                     folder or file, or --pack NAME); --remove sigma:<pack> removes it
   atomic:<index.csv | dir>           an Atomic Red Team CSV index, or a directory of them
                                      (index.csv and <platform>-index.csv); replaces the stored one
 
 Options:
   --remove D@R         remove release R of domain D (enterprise-attack@16.1 or enterprise@16.1),
-                       instead of importing; repeatable
+                       instead of importing; repeatable (sigma:<pack> removes a rule pack)
+  --pack NAME          sigma: the rule pack's name (default: the folder's or file's name)
   --relaxed            skip invalid objects (each listed) instead of refusing the bundle
   --strict             also refuse a bundle with a relationship whose end is in neither the
                        bundle nor the graph (by default such defects are reported and held)
@@ -86,6 +90,7 @@ async function main(): Promise<number> {
       report: { type: 'string' },
       'added-after': { type: 'string' },
       remove: { type: 'string', multiple: true },
+      pack: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -106,7 +111,7 @@ async function main(): Promise<number> {
   await ensureNeo4j(config.neo4j, driver, say);
   const executor = createExecutor(driver, { database: config.neo4j.database });
   if (removals.length) return remove(executor, removals, { json: values.json, say });
-  const reports: (ImportReport | AtomicReport)[] = [];
+  const reports: (ImportReport | SigmaImportReport | AtomicReport)[] = [];
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   try {
     for (const source of positionals) {
@@ -114,6 +119,15 @@ async function main(): Promise<number> {
         const report = await importAtomic(executor, source);
         reports.push(report);
         say(formatAtomicReport(report));
+        continue;
+      }
+      if (source.startsWith('sigma:')) {
+        const report = await importSigma(executor, source.slice('sigma:'.length), {
+          maxBytes: config.import.maxBytes,
+          pack: values.pack,
+        });
+        reports.push(report);
+        say(formatSigmaReport(report));
         continue;
       }
       const started = performance.now();
@@ -167,9 +181,15 @@ async function remove(
   specs: string[],
   { json, say }: { json: boolean; say: (text: string) => void },
 ): Promise<number> {
-  const done: RemoveReport[] = [];
+  const done: (RemoveReport | Awaited<ReturnType<typeof removeSigmaPack>>)[] = [];
   try {
     for (const spec of specs) {
+      if (spec.startsWith('sigma:')) {
+        const s = await removeSigmaPack(executor, spec.slice('sigma:'.length));
+        done.push(s);
+        say(`removed rule pack ${s.pack}: ${s.removedRules} rules deleted`);
+        continue;
+      }
       const r = await removeRelease(executor, spec);
       done.push(r);
       say(

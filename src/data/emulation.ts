@@ -4,13 +4,15 @@ import { type AtomicTestRow, atomicTestsByTechnique } from './atomic.ts';
 import { fetchCore, fetchTactics } from './objects.ts';
 import { fetchPages, fetchRelated, nodesOnly, readsOf } from './related.ts';
 import { type NodeRow, projection, type ReleaseArg, refOf, type Via } from './rows.ts';
+import { rulesByTechnique, type SigmaRuleRow } from './sigma.ts';
 import { USAGE } from './usage.ts';
 
 /*
  * The reads of an emulation plan (src/analytics/emulation-plan.ts orders and renders it). Every
  * read is an existing one: the actor's technique usage (the Group/Campaign `techniques` list, with
  * its procedure text), its software and the software's techniques (the same usage read), the
- * techniques' tactics, the matrix order of tactics, and the atomic tests by technique ID.
+ * techniques' tactics, the matrix order of tactics, the atomic tests and the Sigma rules by
+ * technique ID.
  */
 
 export type PlanActorKind = 'GROUP' | 'CAMPAIGN';
@@ -23,6 +25,8 @@ export interface PlanTechniqueRow {
   software: NodeRow[];
   tactics: string[];
   tests: AtomicTestRow[];
+  /** The imported Sigma rules whose tags name exactly this technique ID. */
+  rules: SigmaRuleRow[];
 }
 
 export interface PlanRows {
@@ -101,7 +105,8 @@ export async function fetchPlanRows(
   const kept = used.filter((i) => onPlatform(i.node, platform));
   const refs = kept.map((i) => ({ stixId: i.node.stixId, release: at }));
   const softwareNodes = (software?.items ?? []).map((i) => i.node);
-  const [techniqueTactics, softwareUsage, tests] = await Promise.all([
+  const attackIds = kept.flatMap((i) => i.node.attackId ?? []);
+  const [techniqueTactics, softwareUsage, tests, rules] = await Promise.all([
     fetchRelated(db, 'technique.tactics', refs, EVERY, nodesOnly(projection(['stixId', 'shortname']))),
     fetchPages(
       db,
@@ -110,11 +115,8 @@ export async function fetchPlanRows(
       softwareNodes.map((s) => ({ stixId: s.stixId, release: at })),
       { ...EVERY, via: ['DIRECT'], rollUp: false },
     ),
-    atomicTestsByTechnique(
-      db,
-      kept.flatMap((i) => i.node.attackId ?? []),
-      platform,
-    ),
+    atomicTestsByTechnique(db, attackIds, platform),
+    rulesByTechnique(db, attackIds, {}, ['ruleId', 'title', 'level', 'product', 'path']),
   ]);
   const performers = new Map<string, NodeRow[]>();
   softwareUsage.forEach((page, i) => {
@@ -134,6 +136,7 @@ export async function fetchPlanRows(
       software: performers.get(item.node.stixId) ?? [],
       tactics: (techniqueTactics[i]?.items ?? []).flatMap((t) => t.node.shortname ?? []),
       tests: tests.get(item.node.attackId ?? '') ?? [],
+      rules: rules.get(item.node.attackId ?? '') ?? [],
     })),
     offPlatform: used.filter((i) => !onPlatform(i.node, platform)).map((i) => i.node),
   };

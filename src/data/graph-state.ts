@@ -12,9 +12,10 @@ export const READY: Query = {
 };
 
 /**
- * Changes exactly when an import or a release removal commits: each records one ImportRun, one
- * ReleaseRemoval or one AtomicImportRun (an Atomic index import that changed something), so the count only grows (per-import sets rely on that). `version` is both in one
- * value, the column a request's reader tracks (see `batching` in the executor).
+ * Changes exactly when an import or a release removal commits: each records one ImportRun or one
+ * ReleaseRemoval (a Sigma rule pack's import or removal one RulePackRun, an Atomic index import
+ * that changed something one AtomicImportRun), so the count only grows (per-import sets rely on
+ * that). `version` is both in one value, the column a request's reader tracks (see `batching` in the executor).
  */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
@@ -23,6 +24,8 @@ export const DATA_VERSION: Query = {
       MATCH (r:ImportRun) RETURN r.finishedAt AS at, r.id AS id
       UNION ALL
       MATCH (x:ReleaseRemoval) RETURN x.at AS at, x.id AS id
+      UNION ALL
+      MATCH (s:RulePackRun) RETURN s.at AS at, s.id AS id
       UNION ALL
       MATCH (a:AtomicImportRun) RETURN a.at AS at, a.id AS id
     }

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importAtomic } from '../../import/atomic/index.ts';
+import { importSigma } from '../../import/sigma/index.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { appWithBundles } from '../helpers/app.ts';
 import { rawGuids, rawTestsByTechnique } from '../helpers/atomic.ts';
 import { dataOf } from '../helpers/gql-data.ts';
-import { atomicDir } from '../helpers/paths.ts';
+import { atomicDir, SIGMA_DIR } from '../helpers/paths.ts';
+import { rawRulesPerTechnique, readRawRules } from '../helpers/sigma-reference.ts';
 import { StixIndex } from '../helpers/stix.ts';
 
 /*
@@ -19,6 +21,7 @@ const BUNDLE = 'enterprise-attack-18.1';
 beforeAll(async () => {
   app = await appWithBundles([BUNDLE]);
   await importAtomic(app.db.executor, atomicDir());
+  await importSigma(app.db.executor, SIGMA_DIR, { maxBytes: app.db.config.import.maxBytes });
   stix = new StixIndex(BUNDLE);
   // A whole release's import on a loaded 2-core machine has taken over 300 s.
 }, 900_000);
@@ -93,6 +96,7 @@ interface Step {
   procedures: string[];
   software: { attackId: string }[];
   atomicTests: { guid: string; name: string; executor: string }[];
+  detectionRules: { title: string }[];
   untested: boolean;
 }
 interface Plan {
@@ -106,7 +110,7 @@ interface Plan {
 const PLAN = `query ($group: String, $campaign: String, $platform: String) {
   emulationPlan(group: $group, campaign: $campaign, platform: $platform) {
     actorAttackId
-    steps { technique { attackId } phase tactics procedures software { attackId } atomicTests { guid name executor } untested }
+    steps { technique { attackId } phase tactics procedures software { attackId } atomicTests { guid name executor } detectionRules { title } untested }
     offPlatform { attackId }
     markdown
     layer
@@ -131,7 +135,10 @@ describe('emulationPlan', () => {
     expect([...ids].sort()).toEqual(stix.ids(on).sort());
     expect(plan.offPlatform.map((t) => t.attackId).sort()).toEqual(stix.ids(off).sort());
     const windows = rawTestsByTechnique('windows-index.csv');
+    const rules = rawRulesPerTechnique(readRawRules(SIGMA_DIR));
+    expect(plan.steps.some((s) => s.detectionRules.length > 0)).toBe(true);
     for (const s of plan.steps) {
+      expect(s.detectionRules.length, s.technique.attackId).toBe(rules.get(s.technique.attackId) ?? 0);
       const expected = [...(windows.get(s.technique.attackId) ?? [])].sort();
       expect(s.atomicTests.map((t) => t.guid).sort()).toEqual(expected);
       expect(s.untested).toBe(expected.length === 0);

@@ -31,6 +31,7 @@ const RULES: { from: string; may: string[] }[] = [
   { from: 'src/local-neo4j/', may: ['src/local-neo4j/', 'src/env.ts'] },
   { from: 'src/analytics/', may: ['src/analytics/'] },
   { from: 'src/navigator/', may: ['src/navigator/'] },
+  { from: 'src/sigma/', may: ['src/sigma/'] },
   { from: 'src/releases/', may: ['src/releases/', 'src/model.ts', 'src/change-log.ts', 'src/navigator/'] },
   {
     from: 'src/data/',
@@ -45,12 +46,16 @@ const RULES: { from: string; may: string[] }[] = [
       'src/analytics/',
       'src/navigator/',
       'src/releases/',
+      'src/sigma/',
       'src/context.ts',
       'src/model.ts',
       'src/change-log.ts',
     ],
   },
-  { from: 'src/http/', may: ['src/http/', 'src/data/', 'src/neo4j/', 'src/env.ts', 'src/logger.ts'] },
+  {
+    from: 'src/http/',
+    may: ['src/http/', 'src/data/', 'src/neo4j/', 'src/sigma/', 'src/env.ts', 'src/logger.ts'],
+  },
   {
     from: 'src/plugins/',
     may: [
@@ -72,6 +77,8 @@ const RULES: { from: string; may: string[] }[] = [
       'src/change-log.ts',
       // The one order of releases, shared with the API and the release diff.
       'src/releases/order.ts',
+      // Sigma rules are parsed alike by the importer and the API's rule upload.
+      'src/sigma/',
       'src/env.ts',
       'src/neo4j/',
       'src/local-neo4j/',

@@ -21,4 +21,6 @@ export const ATOMIC_LIST_BOUNDS = {
   'EmulationPlan.offPlatform': TECHNIQUES,
   'EmulationStep.software': SOFTWARE_PER_STEP,
   'EmulationStep.atomicTests': TESTS_PER_TECHNIQUE,
+  // Sigma rules naming one technique (the 349 SigmaHQ sample rules name at most a few dozen each).
+  'EmulationStep.detectionRules': 1_000,
 } as const;

@@ -4,6 +4,7 @@ import type { AtomicTestRow } from '../../data/atomic.ts';
 import { fetchPlanRows, type PlanActorKind, type PlanRows } from '../../data/emulation.ts';
 import { DEFAULT_VIA } from '../../data/related.ts';
 import type { NodeRow } from '../../data/rows.ts';
+import type { SigmaRuleRow } from '../../data/sigma.ts';
 import { emulationPlanLayer } from '../../navigator/emulation-layer.ts';
 import { builder } from '../builder.ts';
 import { NavigatorLayerJson } from './analytics/layer-fields.ts';
@@ -20,6 +21,7 @@ import { viaArg } from './usage-args.ts';
 
 interface StepShape extends PlanStep {
   node: NodeRow;
+  ruleRows: SigmaRuleRow[];
   softwareNodes: NodeRow[];
   testRows: AtomicTestRow[];
 }
@@ -38,6 +40,7 @@ export function planOf(rows: PlanRows, kind: PlanActorKind, platform: string | n
       node: t.technique,
       softwareNodes: t.software,
       testRows: t.tests,
+      ruleRows: t.rules,
       technique: {
         stixId: t.technique.stixId,
         attackId: t.technique.attackId ?? null,
@@ -52,7 +55,7 @@ export function planOf(rows: PlanRows, kind: PlanActorKind, platform: string | n
         executor: x.executor,
         testNumber: x.testNumber,
       })),
-      rules: [],
+      rules: t.rules.map((r) => ({ id: r.ruleId ?? r.key, title: r.title, level: r.level })),
       untested: t.tests.length === 0,
     })),
     rows.tacticOrder,
@@ -64,6 +67,22 @@ const metaOf = (p: PlanShape) => ({
   actor: { attackId: p.rows.actor.attackId ?? null, name: p.rows.actor.name ?? '', kind: p.kind },
   platform: p.platform,
   release: p.rows.release,
+});
+
+const EmulationRule = builder.objectRef<SigmaRuleRow>('EmulationRule').implement({
+  description:
+    "An imported Sigma rule whose ATT&CK tags name the step's technique: it should fire when the step runs.",
+  fields: (t) => ({
+    ruleId: t.string({ nullable: true, description: "The rule's `id`.", resolve: (r) => r.ruleId }),
+    title: t.exposeString('title', { nullable: false, description: 'The rule title.' }),
+    level: t.string({ nullable: true, description: 'Its level (low to critical).', resolve: (r) => r.level }),
+    product: t.string({
+      nullable: true,
+      description: 'Its log source product (windows, linux...).',
+      resolve: (r) => r.product,
+    }),
+    path: t.exposeString('path', { nullable: false, description: 'Its file path in its rule pack.' }),
+  }),
 });
 
 const EmulationStep = builder.objectRef<StepShape>('EmulationStep').implement({
@@ -102,6 +121,13 @@ const EmulationStep = builder.objectRef<StepShape>('EmulationStep').implement({
       type: [AtomicTest],
       description: 'The Atomic Red Team tests of this technique on the plan platform (GUID, name, executor).',
       resolve: (s) => s.testRows,
+    }),
+    detectionRules: t.field({
+      nullable: false,
+      type: [EmulationRule],
+      description:
+        'The imported Sigma rules tagged with exactly this technique: what should fire when the step runs.',
+      resolve: (s) => s.ruleRows,
     }),
     untested: t.boolean({
       nullable: false,

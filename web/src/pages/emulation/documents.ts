@@ -14,6 +14,7 @@ export const EmulationPlanQuery = graphql(`
         technique { attackId name }
         software { attackId name }
         atomicTests { guid name executor }
+        detectionRules { title level }
         untested
       }
       offPlatform { attackId name }

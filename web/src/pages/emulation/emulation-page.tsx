@@ -81,6 +81,7 @@ export function EmulationPlanPage({ attackId, place }: { attackId: string; place
             <th scope="col">Technique</th>
             <th scope="col">Software</th>
             <th scope="col">Atomic tests</th>
+            <th scope="col">Sigma rules that should fire</th>
           </tr>
         </thead>
         <tbody>
@@ -113,6 +114,7 @@ export function EmulationPlanPage({ attackId, place }: { attackId: string; place
                     </ul>
                   )}
                 </td>
+                <td class="rules">{s.detectionRules.map((r) => r.title).join('; ')}</td>
               </tr>
             );
           })}
