@@ -75,4 +75,27 @@ describe('the emulation plan page', () => {
       .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-technique') ?? ''));
     expect(shown.sort()).toEqual(ids.flatMap((id) => [...(linux.get(id) ?? [])]).sort());
   });
+
+  it('the layer download colours the techniques the plan tests green and the others red', async () => {
+    const { emulationPlan } = await session.gql<{
+      emulationPlan: { steps: { technique: { attackId: string }; untested: boolean }[] };
+    }>(
+      '{ emulationPlan(group: "G0016", platform: "Windows") { steps { technique { attackId } untested } } }',
+    );
+    const response = await fetch(
+      `${session.api.base}/layers/emulation-plans/groups/G0016.json?platform=Windows`,
+    );
+    expect(response.status).toBe(200);
+    const layer = (await response.json()) as { techniques: { techniqueID: string; color?: string }[] };
+    const colourOf = new Map(layer.techniques.filter((t) => t.color).map((t) => [t.techniqueID, t.color]));
+    const green = new Set(
+      emulationPlan.steps.filter((s) => !s.untested).map((s) => colourOf.get(s.technique.attackId)),
+    );
+    const red = new Set(
+      emulationPlan.steps.filter((s) => s.untested).map((s) => colourOf.get(s.technique.attackId)),
+    );
+    expect([...green]).toEqual(['#8ec843']);
+    expect([...red]).toEqual(['#ff6666']);
+    expect((await fetch(`${session.api.base}/layers/emulation-plans/groups/G9999.json`)).status).toBe(404);
+  });
 });
