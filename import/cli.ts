@@ -5,6 +5,7 @@ import { ensureNeo4j } from '../src/local-neo4j/ensure.ts';
 import { NODE_LABELS, type NodeType } from '../src/model.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { createExecutor, type Executor } from '../src/neo4j/executor.ts';
+import { ATOMIC_PREFIX, type AtomicReport, formatAtomicReport, importAtomic } from './atomic/index.ts';
 import { formatProblem, ImportError, type ImportReport, InvalidBundleError, importSource } from './index.ts';
 import {
   formatMappingReport,
@@ -15,6 +16,7 @@ import {
 } from './mappings/index.ts';
 import { formatDefect } from './references.ts';
 import { type RemoveReport, removeRelease } from './remove.ts';
+import { formatSigmaReport, importSigma, removeSigmaPack, type SigmaImportReport } from './sigma/index.ts';
 
 const USAGE = `Usage: npm run import -- [options] <source...>
        npm run import -- --remove <domain>@<release>
@@ -30,11 +32,17 @@ Sources:
   taxii+https://root/collections/ID  a TAXII 2.1 collection
   mappings:<file | dir | URL>        control mappings (Mappings Explorer JSON); the prefix may be left out
                                      for a directory, a file starting with "metadata", or a published URL
+  sigma:<dir | file.yml | pack.zip>  Sigma detection rules, as one rule pack (named after the
+                                     folder or file, or --pack NAME); --remove sigma:<pack> removes it
+  atomic:<index.csv | dir>           an Atomic Red Team CSV index, or a directory of them
+                                     (index.csv and <platform>-index.csv); replaces the stored one
 
 Options:
   --remove D@R         remove release R of domain D (enterprise-attack@16.1 or enterprise@16.1),
                        instead of importing; repeatable
   --remove mappings:F[@D]  remove framework F's control mappings (of domain D only, with @D)
+  --remove sigma:P     remove the Sigma rule pack P
+  --pack NAME          sigma: the rule pack's name (default: the folder's or file's name)
   --relaxed            skip invalid objects (each listed) instead of refusing the bundle
   --strict             also refuse a bundle with a relationship whose end is in neither the
                        bundle nor the graph (by default such defects are reported and held)
@@ -93,6 +101,7 @@ async function main(): Promise<number> {
       report: { type: 'string' },
       'added-after': { type: 'string' },
       remove: { type: 'string', multiple: true },
+      pack: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -113,10 +122,25 @@ async function main(): Promise<number> {
   await ensureNeo4j(config.neo4j, driver, say);
   const executor = createExecutor(driver, { database: config.neo4j.database });
   if (removals.length) return remove(executor, removals, { json: values.json, say });
-  const reports: (ImportReport | MappingReport)[] = [];
+  const reports: (ImportReport | MappingReport | SigmaImportReport | AtomicReport)[] = [];
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   try {
     for (const source of positionals) {
+      if (source.startsWith(ATOMIC_PREFIX)) {
+        const report = await importAtomic(executor, source);
+        reports.push(report);
+        say(formatAtomicReport(report));
+        continue;
+      }
+      if (source.startsWith('sigma:')) {
+        const report = await importSigma(executor, source.slice('sigma:'.length), {
+          maxBytes: config.import.maxBytes,
+          pack: values.pack,
+        });
+        reports.push(report);
+        say(formatSigmaReport(report));
+        continue;
+      }
       if (await isMappingSource(source)) {
         const { reports: done, skipped } = await importMappings(executor, source, { limits: config.import });
         for (const file of skipped) say(`note: ${file} is not a mapping file; skipped`);
@@ -175,11 +199,17 @@ async function remove(
   specs: string[],
   { json, say }: { json: boolean; say: (text: string) => void },
 ): Promise<number> {
-  const done: RemoveReport[] = [];
+  const done: (RemoveReport | Awaited<ReturnType<typeof removeSigmaPack>>)[] = [];
   try {
     for (const spec of specs) {
       if (spec.startsWith('mappings:')) {
         say(`removed control mappings: ${(await removeMappings(executor, spec)).join(', ')}`);
+        continue;
+      }
+      if (spec.startsWith('sigma:')) {
+        const s = await removeSigmaPack(executor, spec.slice('sigma:'.length));
+        done.push(s);
+        say(`removed rule pack ${s.pack}: ${s.removedRules} rules deleted`);
         continue;
       }
       const r = await removeRelease(executor, spec);

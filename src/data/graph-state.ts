@@ -12,9 +12,11 @@ export const READY: Query = {
 };
 
 /**
- * Changes exactly when an import or a release removal commits: each records one ImportRun, one
- * ReleaseRemoval or one MappingImport (control mappings imported, replaced or removed), so the count only grows (per-import sets rely on that). `version` is both in one
- * value, the column a request's reader tracks (see `batching` in the executor).
+ * Changes exactly when an import or a removal commits: each records one run node (an ATT&CK
+ * ImportRun, a ReleaseRemoval, a MappingImport for control mappings imported, replaced or
+ * removed, a RulePackRun for a Sigma rule pack imported or removed, an AtomicImportRun for an Atomic
+ * index that changed), so the count only grows (per-import sets rely on that). `version` is both in
+ * one value, the column a request's reader tracks (see `batching` in the executor).
  */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
@@ -25,6 +27,10 @@ export const DATA_VERSION: Query = {
       MATCH (x:ReleaseRemoval) RETURN x.at AS at, x.id AS id
       UNION ALL
       MATCH (m:MappingImport) RETURN m.at AS at, m.id AS id
+      UNION ALL
+      MATCH (s:RulePackRun) RETURN s.at AS at, s.id AS id
+      UNION ALL
+      MATCH (a:AtomicImportRun) RETURN a.at AS at, a.id AS id
     }
     WITH at, id ORDER BY at DESC, id DESC
     WITH collect(id) AS ids

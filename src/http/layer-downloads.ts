@@ -4,6 +4,7 @@
  *   GET /layers/groups/G0016.json                 one group (also G0016,G0007 for several)
  *   GET /layers/coverage.json?detected=T1003,...  a coverage result (also groups=...)
  *   GET /layers/mitigation-plan.json?groups=...   a mitigation plan (also techniques=..., max=...)
+ *   GET /layers/emulation-plans/groups/G0016.json?platform=Windows   an emulation plan (also campaigns/C0024.json)
  *
  * Common query parameters: domain (enterprise-attack, mobile-attack, ics-attack), platform,
  * via (DIRECT,CAMPAIGN,SOFTWARE), release (such as 17.1; default the newest imported). Each route runs one GraphQL query through `execute`, so the
@@ -24,7 +25,8 @@ export const LAYER_PATH_PREFIX = '/layers/';
  * The layer download paths, as sent (still percent-encoded): the router's test of the layers
  * route. Only the group ids may be encoded (`G0016%2CG0007`); `route` below decodes them.
  */
-export const LAYER_PATH = /^\/layers\/(?:groups\/[^/]+\.json|coverage\.json|mitigation-plan\.json)$/;
+export const LAYER_PATH =
+  /^\/layers\/(?:groups\/[^/]+\.json|coverage\.json|mitigation-plan\.json|emulation-plans\/(?:groups|campaigns)\/[^/]+\.json)$/;
 
 const RESULT = 'layer unknownIds';
 
@@ -37,6 +39,10 @@ const QUERIES = {
   }`,
   plan: `query MitigationPlanLayer($groups: [String!], $techniques: [String!], $max: Int, $domain: Domain, $platform: String, $via: [UsageVia!], $release: String) {
     result: mitigationPlanLayer(groups: $groups, techniques: $techniques, max: $max, domain: $domain, platform: $platform, via: $via, release: $release) { ${RESULT} }
+  }`,
+  // An emulation plan has no unknown ids: an unknown actor is a null plan (404).
+  emulation: `query EmulationPlanLayer($group: String, $campaign: String, $platform: String, $via: [UsageVia!], $release: String) {
+    result: emulationPlan(group: $group, campaign: $campaign, platform: $platform, via: $via, release: $release) { layer }
   }`,
 } as const;
 
@@ -101,6 +107,15 @@ function route(
       query: QUERIES.groups,
       variables: { ...commonVariables(params), groups: ids },
       file: `${ids.join('_')}.json`,
+    };
+  }
+  const emulation = /^emulation-plans\/(groups|campaigns)\/([^/,]+)\.json$/.exec(rest);
+  if (emulation?.[1] && emulation[2]) {
+    const { domain: _domain, rollUp: _rollUp, ...common } = commonVariables(params);
+    return {
+      query: QUERIES.emulation,
+      variables: { ...common, [emulation[1] === 'groups' ? 'group' : 'campaign']: emulation[2] },
+      file: `${emulation[2]}-emulation-plan.json`,
     };
   }
   if (rest === 'coverage.json') {
@@ -168,11 +183,12 @@ export async function handleLayerRequest(
       firstError.extensions?.code === 'GRAPHQL_VALIDATION_FAILED';
     return json(bad ? 400 : 500, { error: firstError.message });
   }
-  const payload = result.data?.result as { layer: unknown; unknownIds: string[] } | null | undefined;
+  const payload = result.data?.result as { layer: unknown; unknownIds?: string[] } | null | undefined;
   if (!payload?.layer)
     return json(404, { error: 'none of the given ids were found', unknownIds: payload?.unknownIds ?? [] });
+  const unknownIds = payload.unknownIds ?? [];
   return json(200, payload.layer, {
     'content-disposition': `inline; filename="${spec.file.replace(/[^\w.,-]/g, '_')}"`,
-    ...(payload.unknownIds.length ? { 'x-unknown-ids': payload.unknownIds.join(',') } : {}),
+    ...(unknownIds.length ? { 'x-unknown-ids': unknownIds.join(',') } : {}),
   });
 }

@@ -55,10 +55,10 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
 /**
  * The explorer's pages (each a shareable URL the app routes itself) and its built assets. The page
  * paths are the app's, exactly: `/`, `/matrix`, `/compare`, `/coverage`, `/search`, `/techniques/<ATT&CK ID>`,
- * `/groups/<ATT&CK ID>`; the assets are Vite's hashed files under `/assets/`.
+ * `/groups/<ATT&CK ID>`, `/groups/<ATT&CK ID>/plan`; the assets are Vite's hashed files under `/assets/`.
  */
 export const EXPLORER_PATH =
-  /^\/(?:|matrix|search|compare|coverage|techniques\/T\d{4}(?:\.\d{3})?|groups\/G\d{4}|assets\/[\w.-]+\.(?:js|css|svg|png|woff2))$/;
+  /^\/(?:|matrix|search|compare|coverage|techniques\/T\d{4}(?:\.\d{3})?|groups\/G\d{4}(?:\/plan)?|assets\/[\w.-]+\.(?:js|css|svg|png|woff2))$/;
 
 const EXACT = new Map<string, Route>([
   [ROUTE_PATHS.graphql, 'graphql'],

@@ -18,5 +18,7 @@ import './types/release-migrate.ts';
 import './types/controls.ts';
 import './types/control-plan.ts';
 import './types/derived-controls.ts';
+import './types/atomic.ts';
+import './types/emulation.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

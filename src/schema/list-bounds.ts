@@ -1,6 +1,7 @@
 import { MAX_HOPS } from '../data/analytics/paths.ts';
 import { MAX_NODE_IDS } from './builder.ts';
 import { MAX_INPUT_IDS } from './types/analytics/common.ts';
+import { ATOMIC_LIST_BOUNDS } from './types/atomic-bounds.ts';
 import { CONTROL_LIST_BOUNDS } from './types/control-bounds.ts';
 import { RELEASE_LIST_BOUNDS } from './types/release-bounds.ts';
 
@@ -161,6 +162,7 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
 
   ...RELEASE_LIST_BOUNDS,
   ...CONTROL_LIST_BOUNDS,
+  ...ATOMIC_LIST_BOUNDS,
 };
 
 /** Used for a list field missing from LIST_BOUNDS, so that an oversight costs much, never 1. */

@@ -45,3 +45,8 @@ export const MAPPINGS_DIR = path.join(path.dirname(loadConfig().attack.dataDir),
 
 /** A mapping file of MAPPINGS_DIR, such as `nist_800_53-rev5_attack-16.1-enterprise.json`. */
 export const mappingPath = (file: string) => path.join(MAPPINGS_DIR, file);
+/** The Atomic Red Team CSV indexes (index.csv and <platform>-index.csv), beside the ATT&CK bundles. */
+export const atomicDir = () => path.resolve(loadConfig().attack.dataDir, '..', 'atomic');
+
+/** The 349 real Sigma rules (SigmaHQ, see its README), beside the ATT&CK bundles: never copied here. */
+export const SIGMA_DIR = path.join(loadConfig().attack.dataDir, '..', 'sigma');

@@ -32,6 +32,7 @@ const RULES: { from: string; may: string[] }[] = [
   { from: 'src/local-neo4j/', may: ['src/local-neo4j/', 'src/env.ts'] },
   { from: 'src/analytics/', may: ['src/analytics/'] },
   { from: 'src/navigator/', may: ['src/navigator/'] },
+  { from: 'src/sigma/', may: ['src/sigma/'] },
   { from: 'src/releases/', may: ['src/releases/', 'src/model.ts', 'src/change-log.ts', 'src/navigator/'] },
   {
     from: 'src/data/',
@@ -46,6 +47,7 @@ const RULES: { from: string; may: string[] }[] = [
       'src/analytics/',
       'src/navigator/',
       'src/releases/',
+      'src/sigma/',
       'src/context.ts',
       'src/model.ts',
       'src/change-log.ts',
@@ -54,7 +56,15 @@ const RULES: { from: string; may: string[] }[] = [
   },
   {
     from: 'src/http/',
-    may: ['src/http/', 'src/data/', 'src/neo4j/', 'src/env.ts', 'src/logger.ts', 'src/controls.ts'],
+    may: [
+      'src/http/',
+      'src/data/',
+      'src/neo4j/',
+      'src/sigma/',
+      'src/env.ts',
+      'src/logger.ts',
+      'src/controls.ts',
+    ],
   },
   {
     from: 'src/plugins/',
@@ -79,6 +89,8 @@ const RULES: { from: string; may: string[] }[] = [
       'src/releases/order.ts',
       // The vocabulary of control mappings, shared with the API that reads them.
       'src/controls.ts',
+      // Sigma rules are parsed alike by the importer and the API's rule upload.
+      'src/sigma/',
       'src/env.ts',
       'src/neo4j/',
       'src/local-neo4j/',
