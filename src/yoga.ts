@@ -251,7 +251,7 @@ export function createApp({
     useReadiness(readiness ?? createReadiness(executor, { log })),
     // Before the key check: the app's files are public; its data requests are not (see use-explorer.ts).
     config.explorer.enabled ? useExplorer({ dir: config.explorer.dir }) : {},
-    useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers', 'migrate'] }),
+    useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers', 'migrate', 'coverageUpload'] }),
     http.metrics ? useMetricsEndpoint({ metrics }) : {},
     http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
     useJsonParsing(),

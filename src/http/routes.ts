@@ -1,3 +1,4 @@
+import { COVERAGE_UPLOAD_PATH } from './coverage-upload.ts';
 import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
 import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
 
@@ -9,11 +10,20 @@ import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
  * no repeated slash, no prefix, no percent-encoding (`/%67raphql` is not `/graphql`), case counts
  * (`/GraphQL` is not a route). The layer downloads are their three documented paths under
  * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part; the layer
- * upload (`migrate`) is `/layers/migrate` (src/http/layer-migrate.ts), POST only. The query
+ * upload (`migrate`) is `/layers/migrate` (src/http/layer-migrate.ts), POST only, as is the Sigma
+ * rule upload (`coverageUpload`, `/layers/coverage-rules.json`, src/http/coverage-upload.ts). The query
  * string plays no part in choosing a route. Everything else is not a route and gets 404 before
  * anything runs.
  */
-export type Route = 'graphql' | 'health' | 'ready' | 'metrics' | 'layers' | 'migrate' | 'explorer';
+export type Route =
+  | 'graphql'
+  | 'health'
+  | 'ready'
+  | 'metrics'
+  | 'layers'
+  | 'migrate'
+  | 'coverageUpload'
+  | 'explorer';
 
 export const ROUTE_PATHS = {
   graphql: '/graphql',
@@ -22,6 +32,7 @@ export const ROUTE_PATHS = {
   metrics: '/metrics',
   layers: LAYER_PATH_PREFIX,
   migrate: LAYER_MIGRATE_PATH,
+  coverageUpload: COVERAGE_UPLOAD_PATH,
   explorer: '/',
 } as const satisfies Record<Route, string>;
 
@@ -37,6 +48,8 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
   layers: ['GET', 'HEAD', 'OPTIONS'],
   // The upload answers its CORS preflight itself, as the downloads do.
   migrate: ['POST', 'OPTIONS'],
+  // Sigma rule files for a coverage layer (src/http/coverage-upload.ts), as the layer upload.
+  coverageUpload: ['POST', 'OPTIONS'],
   explorer: ['GET', 'HEAD'],
 };
 
@@ -54,6 +67,7 @@ const EXACT = new Map<string, Route>([
   [ROUTE_PATHS.ready, 'ready'],
   [ROUTE_PATHS.metrics, 'metrics'],
   [ROUTE_PATHS.migrate, 'migrate'],
+  [ROUTE_PATHS.coverageUpload, 'coverageUpload'],
 ]);
 
 /** The route of a URL path (`URL.pathname`, still percent-encoded), or null when it is none. */

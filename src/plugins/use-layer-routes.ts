@@ -1,4 +1,5 @@
 import type { Plugin, YogaServer } from 'graphql-yoga';
+import { handleCoverageUpload } from '../http/coverage-upload.ts';
 import { type GraphQLExecutor, handleLayerRequest } from '../http/layer-downloads.ts';
 import { handleLayerMigrate } from '../http/layer-migrate.ts';
 import { routeOf } from '../http/routes.ts';
@@ -19,7 +20,7 @@ export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): 
     },
     async onRequest({ request, url, endResponse, serverContext, fetchAPI }) {
       const route = routeOf(request);
-      if ((route !== 'layers' && route !== 'migrate') || !yoga) return;
+      if ((route !== 'layers' && route !== 'migrate' && route !== 'coverageUpload') || !yoga) return;
       const app = yoga;
       const execute: GraphQLExecutor = async (query, variables) => {
         const inner = new fetchAPI.Request(new URL(app.graphqlEndpoint, url), {
@@ -32,6 +33,7 @@ export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): 
       };
       const response =
         (await handleLayerMigrate(request, execute, { maxBytes: maxUploadBytes })) ??
+        (await handleCoverageUpload(request, execute, { maxBytes: maxUploadBytes })) ??
         (await handleLayerRequest(request, execute));
       if (response) endResponse(response);
     },

@@ -15,5 +15,6 @@ import './types/import-run.ts';
 import './types/analytics/index.ts';
 import './types/release-diff.ts';
 import './types/release-migrate.ts';
+import './types/sigma.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
