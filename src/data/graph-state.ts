@@ -13,8 +13,9 @@ export const READY: Query = {
 
 /**
  * Changes exactly when an import or a release removal commits: each records one ImportRun or one
- * ReleaseRemoval (a Sigma rule pack's import or removal one RulePackRun), so the count only grows
- * (per-import sets rely on that). `version` is both in one value, the column a request's reader tracks (see `batching` in the executor).
+ * ReleaseRemoval (a Sigma rule pack's import or removal one RulePackRun, an Atomic index import
+ * that changed something one AtomicImportRun), so the count only grows (per-import sets rely on
+ * that). `version` is both in one value, the column a request's reader tracks (see `batching` in the executor).
  */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
@@ -25,6 +26,8 @@ export const DATA_VERSION: Query = {
       MATCH (x:ReleaseRemoval) RETURN x.at AS at, x.id AS id
       UNION ALL
       MATCH (s:RulePackRun) RETURN s.at AS at, s.id AS id
+      UNION ALL
+      MATCH (a:AtomicImportRun) RETURN a.at AS at, a.id AS id
     }
     WITH at, id ORDER BY at DESC, id DESC
     WITH collect(id) AS ids

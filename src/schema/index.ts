@@ -16,5 +16,7 @@ import './types/analytics/index.ts';
 import './types/release-diff.ts';
 import './types/release-migrate.ts';
 import './types/sigma.ts';
+import './types/atomic.ts';
+import './types/emulation.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

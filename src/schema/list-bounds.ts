@@ -1,6 +1,7 @@
 import { MAX_HOPS } from '../data/analytics/paths.ts';
 import { MAX_NODE_IDS } from './builder.ts';
 import { MAX_INPUT_IDS } from './types/analytics/common.ts';
+import { ATOMIC_LIST_BOUNDS } from './types/atomic-bounds.ts';
 import { RELEASE_LIST_BOUNDS } from './types/release-bounds.ts';
 
 export { MAX_NODE_IDS };
@@ -184,6 +185,7 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'TechniqueChanges.detections': MAX_ITEMS.objects,
 
   ...RELEASE_LIST_BOUNDS,
+  ...ATOMIC_LIST_BOUNDS,
 };
 
 /** Used for a list field missing from LIST_BOUNDS, so that an oversight costs much, never 1. */

@@ -40,5 +40,8 @@ export const V19_MIGRATION_ITEMS = [
   'G0016',
 ];
 
+/** The Atomic Red Team CSV indexes (index.csv and <platform>-index.csv), beside the ATT&CK bundles. */
+export const atomicDir = () => path.resolve(loadConfig().attack.dataDir, '..', 'atomic');
+
 /** The 349 real Sigma rules (SigmaHQ, see its README), beside the ATT&CK bundles: never copied here. */
 export const SIGMA_DIR = path.join(loadConfig().attack.dataDir, '..', 'sigma');

@@ -3,6 +3,7 @@ import { readApiKey, saveApiKey } from './api-key.ts';
 import { ReleasePicker } from './components/release-picker.tsx';
 import { ComparePage } from './pages/compare/compare-page.tsx';
 import { CoveragePage } from './pages/coverage/coverage-page.tsx';
+import { EmulationPlanPage } from './pages/emulation/emulation-page.tsx';
 import { GroupPage } from './pages/group/group-page.tsx';
 import { MatrixPage } from './pages/matrix/matrix-page.tsx';
 import { SearchPage } from './pages/search/search-page.tsx';
@@ -11,8 +12,10 @@ import { Link, type Place, usePlace } from './router.tsx';
 
 /** Path → page. Each page reads the rest of its state from the query string. */
 function route(place: Place) {
-  const [, first, second] = place.path.split('/');
+  const [, first, second, third] = place.path.split('/');
   if (first === 'techniques' && second) return <TechniquePage attackId={decodeURIComponent(second)} />;
+  if (first === 'groups' && second && third === 'plan')
+    return <EmulationPlanPage attackId={decodeURIComponent(second)} place={place} />;
   if (first === 'groups' && second) return <GroupPage attackId={decodeURIComponent(second)} place={place} />;
   if (first === 'search') return <SearchPage place={place} />;
   if (first === 'compare') return <ComparePage place={place} />;

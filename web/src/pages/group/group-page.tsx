@@ -81,6 +81,7 @@ export function GroupPage({ attackId, place }: { attackId: string; place: Place 
             Download Navigator layer
           </button>
           <Link href={`/matrix?groups=${g.attackId}&via=${via.join(',')}`}>Open on the full matrix</Link>
+          <Link href={`/groups/${g.attackId}/plan?platform=Windows`}>Emulation plan</Link>
         </div>
         {downloadProblem && <ErrorNote message={downloadProblem} />}
         <Legend groups={usages.groups} />
