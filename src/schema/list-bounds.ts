@@ -136,6 +136,8 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'CoveredTechnique.rules': MAX_ITEMS.rulesPerTechnique,
   'CoverageGap.logSources': MAX_ITEMS.perObject,
   'CoverageGap.dataComponents': MAX_ITEMS.perObject,
+  // Atomic tests of one technique: as many as Technique.atomicTests (atomic-bounds.ts).
+  'CoverageGap.atomicTests': 256,
   // Sigma rules (src/schema/types/sigma.ts): a page of `first` (at most 1000), a technique's rules.
   'SigmaRuleList.nodes': upToFirst(1_000),
   'Technique.detectionRules': MAX_ITEMS.rulesPerTechnique,

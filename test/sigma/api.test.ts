@@ -6,9 +6,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importAtomic } from '../../import/atomic/index.ts';
 import { importSigma } from '../../import/sigma/index.ts';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
-import { SIGMA_DIR } from '../helpers/paths.ts';
+import { rawTestsByTechnique } from '../helpers/atomic.ts';
+import { atomicDir, SIGMA_DIR } from '../helpers/paths.ts';
 import { attackIdOf, type Obj, Reference } from '../helpers/reference.ts';
 import { type RawRule, rawRulesPerTechnique, readRawRules } from '../helpers/sigma-reference.ts';
 
@@ -20,6 +22,7 @@ const sorted = (xs: Iterable<string>) => [...xs].sort();
 beforeAll(async () => {
   app = await appWithBundles(['enterprise-attack-18.1']);
   await importSigma(app.db.executor, SIGMA_DIR, { maxBytes: 50_000_000 });
+  await importAtomic(app.db.executor, `atomic:${atomicDir()}`);
 }, 900_000);
 afterAll(() => app.close());
 
@@ -202,6 +205,24 @@ describe('coverage from the imported rules', () => {
     expect(sorted(new Set(gap?.logSources.map(key)))).toEqual(
       sorted(new Set(chain.data.detectionChain.logSources.map(key))),
     );
+  });
+});
+
+describe('the Atomic tests of each gap', () => {
+  it('are the tests the raw Windows index gives for exactly that technique', async () => {
+    const { data } = await ok<{
+      coverageGaps: {
+        tactics: { uncovered: { technique: { attackId: string }; atomicTests: { guid: string }[] }[] }[];
+      };
+    }>(`{ coverageGaps(rules: {}, groups: ["G0016"], platform: "Windows") { tactics { uncovered {
+         technique { attackId } atomicTests { guid } } } } }`);
+    const raw = rawTestsByTechnique('windows-index.csv');
+    const gaps = data.coverageGaps.tactics.flatMap((t) => t.uncovered);
+    expect(gaps.some((g) => g.atomicTests.length > 0)).toBe(true);
+    for (const g of gaps)
+      expect(sorted(g.atomicTests.map((x) => x.guid.toLowerCase())), g.technique.attackId).toEqual(
+        sorted(raw.get(g.technique.attackId) ?? []),
+      );
   });
 });
 

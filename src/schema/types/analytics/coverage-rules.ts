@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../../context.ts';
 import { fetchGapDetection } from '../../../data/analytics/gap-detection.ts';
+import { type AtomicField, type AtomicTestRow, atomicTestsByTechnique } from '../../../data/atomic.ts';
 import { fetchRules, type SigmaRuleFilter, type SigmaRuleRow } from '../../../data/sigma.ts';
 import { formatSigmaProblem, parseSigmaFiles } from '../../../sigma/parse.ts';
 import { builder } from '../../builder.ts';
@@ -117,3 +118,35 @@ export const gapDetection = createContextCache(
       return keys.map((k) => found.get(k) ?? []);
     }),
 );
+
+/** A gap's Atomic tests per (platform, fields read) and technique ID, one DataLoader per request. */
+const gapTests = createContextCache(
+  (ctx: Context) =>
+    new DataLoader(async (keys: readonly string[]) => {
+      const groups = new Map<string, string[]>();
+      for (const k of keys) {
+        const [scope = '', id = ''] = k.split('\0');
+        groups.set(scope, [...(groups.get(scope) ?? []), id]);
+      }
+      const found = new Map<string, AtomicTestRow[]>();
+      await Promise.all(
+        [...groups].map(async ([scope, ids]) => {
+          const { platform, fields } = JSON.parse(scope) as {
+            platform: string | null;
+            fields: AtomicField[];
+          };
+          const rows = await atomicTestsByTechnique(ctx.db, ids, platform, fields);
+          for (const [id, list] of rows) found.set(`${scope}\0${id}`, list);
+        }),
+      );
+      return keys.map((k) => found.get(k) ?? []);
+    }),
+);
+
+/** The Atomic tests that exercise a gap (exactly its ATT&CK ID), on `platform` when given. */
+export const loadGapTests = (
+  ctx: Context,
+  attackId: string,
+  platform: string | null,
+  fields: AtomicField[],
+) => gapTests(ctx).load(`${JSON.stringify({ platform, fields })}\0${attackId}`);

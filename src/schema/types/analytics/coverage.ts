@@ -3,6 +3,7 @@ import type { Context } from '../../../context.ts';
 import { resolveKeys, type TacticRow } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
+import { AtomicTest, selectedAtomicFields } from '../atomic.ts';
 import { badInput, DomainEnum } from '../common.ts';
 import { DataComponent, Group, Tactic, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
@@ -19,6 +20,7 @@ import {
   type CoveredShape,
   CoveredTechnique,
   gapDetection,
+  loadGapTests,
   type RuleSet,
   ruleSetArgs,
   ruleSetOf,
@@ -34,6 +36,7 @@ interface Scope {
 
 interface GapShape {
   technique: string;
+  attackId: string | null;
   groups: string[];
   scope: Scope;
 }
@@ -81,6 +84,24 @@ const CoverageGap = builder.objectRef<GapShape>('CoverageGap').implement({
         'strategies` analytics (of the platform, when one is given), and data components that detect it ' +
         'directly (releases before 18, with no name or channel). By data component ATT&CK ID.',
       resolve: (g, _args, ctx) => gapDetection(ctx).load(`${JSON.stringify(g.scope)}\0${g.technique}`),
+    }),
+    atomicTests: t.field({
+      type: [AtomicTest],
+      description:
+        'The Atomic Red Team tests that exercise it (imported with `atomic:`; exactly its ATT&CK ID), on ' +
+        '`platform` (default: the coverage`s platform, else every platform).',
+      args: {
+        platform: t.arg.string({ required: false, description: 'An ATT&CK or Atomic platform name.' }),
+      },
+      resolve: (g, args, ctx, info) =>
+        g.attackId
+          ? loadGapTests(
+              ctx,
+              g.attackId,
+              args.platform?.trim() || g.scope.platform,
+              selectedAtomicFields(info),
+            )
+          : [],
     }),
     dataComponents: t.field({
       type: [DataComponent],
@@ -215,6 +236,7 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
           partial: c.partial,
           uncovered: c.uncovered.map((technique) => ({
             technique,
+            attackId: catalog.byId.get(technique)?.attackId ?? null,
             groups: [...(usedBy.get(technique) ?? [])].sort(),
             scope,
           })),
