@@ -251,7 +251,11 @@ export function createApp({
     useReadiness(readiness ?? createReadiness(executor, { log })),
     // Before the key check: the app's files are public; its data requests are not (see use-explorer.ts).
     config.explorer.enabled ? useExplorer({ dir: config.explorer.dir }) : {},
-    useAccess({ config, metrics, routes: ['graphql', 'metrics', 'layers', 'migrate', 'controls'] }),
+    useAccess({
+      config,
+      metrics,
+      routes: ['graphql', 'metrics', 'layers', 'migrate', 'controls', 'coverageUpload'],
+    }),
     http.metrics ? useMetricsEndpoint({ metrics }) : {},
     http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
     useJsonParsing(),

@@ -2,7 +2,10 @@
  * Navigator layers as plain HTTP downloads, so the ATT&CK Navigator can open them by URL:
  *
  *   GET /layers/groups/G0016.json                 one group (also G0016,G0007 for several)
- *   GET /layers/coverage.json?detected=T1003,...  a coverage result (also groups=...)
+ *   GET /layers/coverage.json?detected=T1003,...  a coverage result (also groups=...); rules=all, or
+ *                                                 product=, level=, status=, pack=, path=: the
+ *                                                 imported Sigma rules (uploaded ones: POST
+ *                                                 /layers/coverage-rules.json, coverage-upload.ts)
  *   GET /layers/mitigation-plan.json?groups=...   a mitigation plan (also techniques=..., max=...)
  *   GET /layers/emulation-plans/groups/G0016.json?platform=Windows   an emulation plan (also campaigns/C0024.json)
  *
@@ -36,6 +39,9 @@ const QUERIES = {
   }`,
   coverage: `query CoverageLayer($detected: [String!]!, $groups: [String!], $domain: Domain, $platform: String, $via: [UsageVia!], $release: String) {
     result: coverageLayer(detected: $detected, groups: $groups, domain: $domain, platform: $platform, via: $via, release: $release) { ${RESULT} }
+  }`,
+  coverageRules: `query CoverageRulesLayer($rules: SigmaRuleFilter, $groups: [String!], $domain: Domain, $platform: String, $via: [UsageVia!], $release: String, $parent: Boolean) {
+    result: coverageLayer(rules: $rules, groups: $groups, domain: $domain, platform: $platform, via: $via, release: $release, parentCoversSubtechniques: $parent) { ${RESULT} }
   }`,
   plan: `query MitigationPlanLayer($groups: [String!], $techniques: [String!], $max: Int, $domain: Domain, $platform: String, $via: [UsageVia!], $release: String) {
     result: mitigationPlanLayer(groups: $groups, techniques: $techniques, max: $max, domain: $domain, platform: $platform, via: $via, release: $release) { ${RESULT} }
@@ -95,6 +101,18 @@ function commonVariables(params: URLSearchParams): Record<string, unknown> {
   };
 }
 
+/** The imported Sigma rules a coverage download measures: `rules=all`, or any of the filters. */
+function rulesParam(params: URLSearchParams): Record<string, unknown> | null {
+  const filter: Record<string, unknown> = Object.fromEntries(
+    (['product', 'level', 'status', 'pack'] as const).flatMap((k) => {
+      const values = list(params.get(k));
+      return values ? [[k, values]] : [];
+    }),
+  );
+  if (params.get('path')) filter.path = params.get('path');
+  return params.get('rules') === 'all' || Object.keys(filter).length ? filter : null;
+}
+
 function route(
   pathname: string,
   params: URLSearchParams,
@@ -120,14 +138,21 @@ function route(
   }
   if (rest === 'coverage.json') {
     const detected = list(params.get('detected'));
-    if (!detected)
+    const rules = rulesParam(params);
+    if (!detected && !rules)
       throw new BadRequest(
-        'detected: give the ATT&CK IDs you detect, comma-separated (detected=T1003,T1059.001)',
+        'detected: give the ATT&CK IDs you detect, comma-separated (detected=T1003,T1059.001), or rules=all (or product=, level=, status=, pack=, path=) for the imported Sigma rules',
       );
     const { rollUp: _ignored, ...common } = commonVariables(params);
+    const parent = params.get('parentCoversSubtechniques');
     return {
-      query: QUERIES.coverage,
-      variables: { ...common, detected, groups: list(params.get('groups')) },
+      query: rules ? QUERIES.coverageRules : QUERIES.coverage,
+      variables: {
+        ...common,
+        ...(rules ? { rules } : { detected }),
+        groups: list(params.get('groups')),
+        ...(parent !== null ? { parent: parent === 'true' || parent === '1' } : {}),
+      },
       file: 'coverage.json',
     };
   }
@@ -161,7 +186,11 @@ export async function handleLayerRequest(
   if (!url.pathname.startsWith(LAYER_PATH_PREFIX)) return null;
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS });
   if (request.method !== 'GET' && request.method !== 'HEAD')
-    return json(405, { error: 'only GET is supported' }, { allow: 'GET, HEAD, OPTIONS' });
+    return json(
+      405,
+      { error: 'only GET is supported (POST Sigma rules to /layers/coverage-rules.json)' },
+      { allow: 'GET, HEAD, OPTIONS' },
+    );
   let spec: ReturnType<typeof route>;
   try {
     spec = route(url.pathname, url.searchParams);

@@ -1,4 +1,5 @@
 import { CONTROL_PATH, CONTROL_PATH_PREFIX } from './control-downloads.ts';
+import { COVERAGE_UPLOAD_PATH } from './coverage-upload.ts';
 import { LAYER_PATH, LAYER_PATH_PREFIX } from './layer-downloads.ts';
 import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
 
@@ -10,7 +11,8 @@ import { LAYER_MIGRATE_PATH } from './layer-migrate.ts';
  * no repeated slash, no prefix, no percent-encoding (`/%67raphql` is not `/graphql`), case counts
  * (`/GraphQL` is not a route). The layer downloads are their three documented paths under
  * `/layers/` (src/http/layer-downloads.ts), the group ids being the only variable part; the layer
- * upload (`migrate`) is `/layers/migrate` (src/http/layer-migrate.ts), POST only. The query
+ * upload (`migrate`) is `/layers/migrate` (src/http/layer-migrate.ts), POST only, as is the Sigma
+ * rule upload (`coverageUpload`, `/layers/coverage-rules.json`, src/http/coverage-upload.ts). The query
  * string plays no part in choosing a route. Everything else is not a route and gets 404 before
  * anything runs.
  */
@@ -22,6 +24,7 @@ export type Route =
   | 'layers'
   | 'migrate'
   | 'controls'
+  | 'coverageUpload'
   | 'explorer';
 
 export const ROUTE_PATHS = {
@@ -32,6 +35,7 @@ export const ROUTE_PATHS = {
   layers: LAYER_PATH_PREFIX,
   migrate: LAYER_MIGRATE_PATH,
   controls: CONTROL_PATH_PREFIX,
+  coverageUpload: COVERAGE_UPLOAD_PATH,
   explorer: '/',
 } as const satisfies Record<Route, string>;
 
@@ -49,6 +53,8 @@ export const ROUTE_METHODS: Record<Route, readonly string[]> = {
   migrate: ['POST', 'OPTIONS'],
   // The control downloads (src/http/control-downloads.ts) answer their preflights too.
   controls: ['GET', 'HEAD', 'OPTIONS'],
+  // Sigma rule files for a coverage layer (src/http/coverage-upload.ts), as the layer upload.
+  coverageUpload: ['POST', 'OPTIONS'],
   explorer: ['GET', 'HEAD'],
 };
 
@@ -66,6 +72,7 @@ const EXACT = new Map<string, Route>([
   [ROUTE_PATHS.ready, 'ready'],
   [ROUTE_PATHS.metrics, 'metrics'],
   [ROUTE_PATHS.migrate, 'migrate'],
+  [ROUTE_PATHS.coverageUpload, 'coverageUpload'],
 ]);
 
 /** The route of a URL path (`URL.pathname`, still percent-encoded), or null when it is none. */

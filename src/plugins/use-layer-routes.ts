@@ -1,5 +1,6 @@
 import type { Plugin, YogaServer } from 'graphql-yoga';
 import { handleControlRequest } from '../http/control-downloads.ts';
+import { handleCoverageUpload } from '../http/coverage-upload.ts';
 import { type GraphQLExecutor, handleLayerRequest } from '../http/layer-downloads.ts';
 import { handleLayerMigrate } from '../http/layer-migrate.ts';
 import { routeOf } from '../http/routes.ts';
@@ -20,7 +21,11 @@ export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): 
     },
     async onRequest({ request, url, endResponse, serverContext, fetchAPI }) {
       const route = routeOf(request);
-      if ((route !== 'layers' && route !== 'migrate' && route !== 'controls') || !yoga) return;
+      if (
+        (route !== 'layers' && route !== 'migrate' && route !== 'controls' && route !== 'coverageUpload') ||
+        !yoga
+      )
+        return;
       const app = yoga;
       const execute: GraphQLExecutor = async (query, variables) => {
         const inner = new fetchAPI.Request(new URL(app.graphqlEndpoint, url), {
@@ -35,6 +40,7 @@ export function useLayerRoutes({ maxUploadBytes }: { maxUploadBytes: number }): 
         route === 'controls'
           ? await handleControlRequest(request, execute)
           : ((await handleLayerMigrate(request, execute, { maxBytes: maxUploadBytes })) ??
+            (await handleCoverageUpload(request, execute, { maxBytes: maxUploadBytes })) ??
             (await handleLayerRequest(request, execute)));
       if (response) endResponse(response);
     },

@@ -14,7 +14,7 @@ const NOT_FOUND =
   `No such path. The API serves ${ROUTE_PATHS.graphql}, ${ROUTE_PATHS.health}, ${ROUTE_PATHS.ready}, ` +
   `${ROUTE_PATHS.metrics} and the layer downloads ${ROUTE_PATHS.layers}groups/<ids>.json, ` +
   `${ROUTE_PATHS.layers}coverage.json and ${ROUTE_PATHS.layers}mitigation-plan.json, the layer upload ` +
-  `POST ${ROUTE_PATHS.migrate}, and the explorer's ` +
+  `POST ${ROUTE_PATHS.migrate}, the Sigma rule upload POST ${ROUTE_PATHS.coverageUpload}, and the explorer's ` +
   'pages (/, /matrix, /compare, /coverage, /search, /techniques/<id>, /groups/<id>), exactly as written.';
 
 /**

@@ -18,6 +18,7 @@ import './types/release-migrate.ts';
 import './types/controls.ts';
 import './types/control-plan.ts';
 import './types/derived-controls.ts';
+import './types/sigma.ts';
 import './types/atomic.ts';
 import './types/emulation.ts';
 

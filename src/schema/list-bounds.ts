@@ -44,6 +44,10 @@ export const MAX_ITEMS = {
    * change counts, and the detection strategies, analytics and log sources of one technique.
    */
   perObject: 64,
+  /** Sigma rules whose tags name one technique (SigmaHQ's most tagged technique has a few hundred). */
+  rulesPerTechnique: 500,
+  /** Imported Sigma rule packs. */
+  rulePacks: 256,
   /** The longest revocation chain the resolver follows. */
   revocationChain: 64,
   /** `limit` arguments of the analytics accept at most this many. */
@@ -76,6 +80,14 @@ const perEntryOf =
   (args: ArgsChain): number => {
     const given = nearest(args, name);
     return Array.isArray(given) ? Math.min(given.length, max) : max;
+  };
+
+/** At most the nearest `first` argument (its default applied), never more than `max`. */
+const upToFirst =
+  (max: number) =>
+  (args: ArgsChain): number => {
+    const given = nearest(args, 'first');
+    return typeof given === 'number' ? Math.max(0, Math.min(given, max)) : max;
   };
 
 /** At most the nearest `limit` argument, or `max` (what it accepts) when none is given. */
@@ -121,6 +133,21 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'TacticCoverage.covered': MAX_ITEMS.tacticTechniques,
   'TacticCoverage.partial': MAX_ITEMS.tacticTechniques,
   'TacticCoverage.uncovered': MAX_ITEMS.tacticTechniques,
+  'TacticCoverage.coveredTechniques': MAX_ITEMS.tacticTechniques,
+  'CoveredTechnique.rules': MAX_ITEMS.rulesPerTechnique,
+  'CoverageGap.logSources': MAX_ITEMS.perObject,
+  'CoverageGap.dataComponents': MAX_ITEMS.perObject,
+  // Atomic tests of one technique: as many as Technique.atomicTests (atomic-bounds.ts).
+  'CoverageGap.atomicTests': 256,
+  // Sigma rules (src/schema/types/sigma.ts): a page of `first` (at most 1000), a technique's rules.
+  'SigmaRuleList.nodes': upToFirst(1_000),
+  'Technique.detectionRules': MAX_ITEMS.rulesPerTechnique,
+  'SigmaRule.techniques': MAX_ITEMS.perObject,
+  'SigmaRule.unknownTechniqueIds': MAX_ITEMS.perObject,
+  'SigmaRule.tags': MAX_ITEMS.perObject,
+  'SigmaRule.techniqueIds': MAX_ITEMS.perObject,
+  'SigmaRule.tacticShortnames': MAX_ITEMS.perObject,
+  'Query.rulePacks': MAX_ITEMS.rulePacks,
   // The groups the gaps are ranked by: those given in `groups`, else every group.
   'CoverageGap.groups': perEntryOf('groups', MAX_ITEMS.groups),
 

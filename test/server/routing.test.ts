@@ -145,6 +145,10 @@ describe('the documented routes', () => {
     ['POST', '/layers/migrate', 400, 401],
     ['GET', '/layers/migrate', 405, 405],
     ['OPTIONS', '/layers/migrate', 204, 204],
+    // The Sigma rule upload: its body here is JSON, not YAML (415); it takes POST only.
+    ['POST', '/layers/coverage-rules.json', 415, 401],
+    ['GET', '/layers/coverage-rules.json', 405, 405],
+    ['OPTIONS', '/layers/coverage-rules.json', 204, 204],
     // The query string is the route's own business: it never changes the route.
     ['GET', '/graphql?query=%7B__typename%7D&a=/health', 200, 401],
     ['GET', '/health?a=/graphql', 200, 200],

@@ -3,8 +3,9 @@ import type { Context } from '../../../context.ts';
 import { resolveKeys, type TacticRow } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
-import { DomainEnum } from '../common.ts';
-import { Group, Tactic, Technique } from '../refs.ts';
+import { AtomicTest, selectedAtomicFields } from '../atomic.ts';
+import { badInput, DomainEnum } from '../common.ts';
+import { DataComponent, Group, Tactic, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
 import {
   checkList,
@@ -15,15 +16,34 @@ import {
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
+import {
+  type CoveredShape,
+  CoveredTechnique,
+  gapDetection,
+  loadGapTests,
+  type RuleSet,
+  ruleSetArgs,
+  ruleSetOf,
+} from './coverage-rules.ts';
 import { catalogOf, tacticsOf, usageOf } from './data.ts';
+import { ChainLogSource } from './detection.ts';
+
+/** Where a gap's detection data is read: the coverage's release and platform. */
+interface Scope {
+  release: string | null;
+  platform: string | null;
+}
 
 interface GapShape {
   technique: string;
+  attackId: string | null;
   groups: string[];
+  scope: Scope;
 }
 interface TacticShape {
   tactic: TacticRow;
   covered: string[];
+  coveredTechniques: CoveredShape[];
   partial: string[];
   uncovered: GapShape[];
   total: number;
@@ -37,6 +57,8 @@ export interface CoverageShape {
   groupCount: number;
   tactics: TacticShape[];
   unknownIds: string[];
+  /** How many rules the coverage was measured from; null for `detected` IDs. */
+  ruleCount: number | null;
   /** Internal, for the coverage layer: each technique's status and how many ranking groups use it. */
   status: ReadonlyMap<string, 'covered' | 'partial' | 'uncovered'>;
   users: ReadonlyMap<string, number>;
@@ -55,6 +77,40 @@ const CoverageGap = builder.objectRef<GapShape>('CoverageGap').implement({
       resolve: (g) => g.groups.length,
     }),
     groups: t.field({ type: [Group], description: 'Those groups.', resolve: (g) => g.groups }),
+    logSources: t.field({
+      type: [ChainLogSource],
+      description:
+        'What would detect it: the data components and log sources (name, channel) of its detection ' +
+        'strategies` analytics (of the platform, when one is given), and data components that detect it ' +
+        'directly (releases before 18, with no name or channel). By data component ATT&CK ID.',
+      resolve: (g, _args, ctx) => gapDetection(ctx).load(`${JSON.stringify(g.scope)}\0${g.technique}`),
+    }),
+    atomicTests: t.field({
+      type: [AtomicTest],
+      description:
+        'The Atomic Red Team tests that exercise it (imported with `atomic:`; exactly its ATT&CK ID), on ' +
+        '`platform` (default: the coverage`s platform, else every platform).',
+      args: {
+        platform: t.arg.string({ required: false, description: 'An ATT&CK or Atomic platform name.' }),
+      },
+      resolve: (g, args, ctx, info) =>
+        g.attackId
+          ? loadGapTests(
+              ctx,
+              g.attackId,
+              args.platform?.trim() || g.scope.platform,
+              selectedAtomicFields(info),
+            )
+          : [],
+    }),
+    dataComponents: t.field({
+      type: [DataComponent],
+      description: 'The distinct data components of `logSources`.',
+      resolve: async (g, _args, ctx) => {
+        const sources = await gapDetection(ctx).load(`${JSON.stringify(g.scope)}\0${g.technique}`);
+        return [...new Set(sources.map((l) => l.dataComponent))];
+      },
+    }),
   }),
 });
 
@@ -73,6 +129,11 @@ const TacticCoverage = builder.objectRef<TacticShape>('TacticCoverage').implemen
       type: [Technique],
       description: 'The covered techniques, by ATT&CK ID.',
       resolve: (c) => c.covered,
+    }),
+    coveredTechniques: t.field({
+      type: [CoveredTechnique],
+      description: 'The covered techniques, by ATT&CK ID, each with the rules that cover it.',
+      resolve: (c) => c.coveredTechniques,
     }),
     partial: t.field({
       type: [Technique],
@@ -103,12 +164,20 @@ const Coverage = builder.objectRef<CoverageShape>('Coverage').implement({
       resolve: (c) => c.tactics,
     }),
     unknownIds: t.stringList({ ...unknownIdsField, resolve: (c) => c.unknownIds }),
+    ruleCount: t.int({
+      nullable: true,
+      description:
+        'How many Sigma rules coverage was measured from (`rules` or `ruleFiles`); null for `detected`.',
+      resolve: (c) => c.ruleCount,
+    }),
   }),
 });
 
 /** Coverage reads usage as it is (no `rollUp`): a listed parent covers its sub-techniques instead. */
 export interface CoverageInput extends Omit<UsageFilterArgs, 'rollUp'> {
-  detected: readonly string[];
+  detected?: readonly string[] | null;
+  rules?: Parameters<typeof ruleSetOf>[1]['rules'];
+  ruleFiles?: Parameters<typeof ruleSetOf>[1]['ruleFiles'];
   groups?: readonly string[] | null;
   parentCoversSubtechniques?: boolean | null;
   includeSubtechniques?: boolean | null;
@@ -117,11 +186,17 @@ export interface CoverageInput extends Omit<UsageFilterArgs, 'rollUp'> {
 /** The coverage computation, shared by `coverageGaps` and the coverage layer. */
 export async function computeCoverageResult(ctx: Context, args: CoverageInput): Promise<CoverageShape> {
   await checkRelease(ctx, args.release);
+  const given = [args.detected, args.rules, args.ruleFiles].filter((x) => x != null).length;
+  if (given !== 1) throw badInput('give exactly one of detected, rules and ruleFiles');
   checkList('detected', args.detected, MAX_TECHNIQUE_IDS);
   checkList('groups', args.groups, MAX_INPUT_IDS);
   const filters = { ...filtersOf(args), domain: args.domain ?? 'enterprise-attack', rollUp: false };
+  const ruleSet = await ruleSetOf(ctx, args);
+  const detectedIds = ruleSet ? [...ruleSet.byTechnique.keys()].sort() : (args.detected ?? []);
+  // From rules, a parent's rule covers the parent only unless asked (see coverage-rules.ts).
+  const parentCovers = args.parentCoversSubtechniques ?? !ruleSet;
   const [detected, groups, catalog, tactics, all] = await Promise.all([
-    resolveKeys(ctx.db, args.detected, ['Technique'], filters.domain, filters.release),
+    resolveKeys(ctx.db, detectedIds, ['Technique'], filters.domain, filters.release),
     args.groups
       ? resolveKeys(ctx.db, args.groups, ['Group'], filters.domain, filters.release)
       : Promise.resolve(null),
@@ -137,11 +212,13 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
     new Set(detected.ids),
     usedBy,
     {
-      parentCoversSubtechniques: args.parentCoversSubtechniques ?? true,
+      parentCoversSubtechniques: parentCovers,
       includeSubtechniques: args.includeSubtechniques ?? true,
     },
   );
   const byShortname = new Map(tactics.map((t) => [t.shortname, t]));
+  const scope: Scope = { release: filters.release ?? null, platform: filters.platform ?? null };
+  const rulesOf = coveringRules(catalog.rows, ruleSet, parentCovers);
   return {
     domain: filters.domain,
     total: result.total,
@@ -155,10 +232,13 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
         {
           tactic,
           covered: c.covered,
+          coveredTechniques: c.covered.map((technique) => ({ technique, rules: rulesOf(technique) })),
           partial: c.partial,
           uncovered: c.uncovered.map((technique) => ({
             technique,
+            attackId: catalog.byId.get(technique)?.attackId ?? null,
             groups: [...(usedBy.get(technique) ?? [])].sort(),
+            scope,
           })),
           total: c.total,
           percent: c.percent,
@@ -166,6 +246,7 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
       ];
     }),
     unknownIds: [...detected.unknown, ...(groups?.unknown ?? [])],
+    ruleCount: ruleSet?.count ?? null,
     status: new Map(
       [...result.status].filter(
         ([id]) => (args.includeSubtechniques ?? true) || !catalog.byId.get(id)?.isSubtechnique,
@@ -175,22 +256,49 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
   };
 }
 
+/**
+ * The rules that cover each covered technique (STIX id): its own; its parent's when a parent's rule
+ * covers its sub-techniques; else, for a parent covered through all its sub-techniques, theirs.
+ */
+function coveringRules(
+  rows: readonly { stixId: string; attackId: string | null; parent: string | null }[],
+  ruleSet: RuleSet | null,
+  parentCovers: boolean,
+) {
+  const attackIdOf = new Map(rows.map((r) => [r.stixId, r.attackId]));
+  const own = (stixId: string | null) =>
+    stixId ? (ruleSet?.byTechnique.get(attackIdOf.get(stixId) ?? '') ?? []) : [];
+  const children = new Map<string, string[]>();
+  for (const r of rows) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.stixId]);
+  const parentOf = new Map(rows.map((r) => [r.stixId, r.parent]));
+  return (stixId: string) => {
+    if (!ruleSet) return [];
+    const found = [...own(stixId), ...(parentCovers ? own(parentOf.get(stixId) ?? null) : [])];
+    const rules = found.length ? found : (children.get(stixId) ?? []).flatMap(own);
+    return [...new Map(rules.map((r) => [`${r.pack}\0${r.key}`, r])).values()];
+  };
+}
+
 export const coverageArgs = builder.args((t) => ({
   detected: t.stringList({
-    required: true,
+    required: false,
     description:
       'ATT&CK IDs (or STIX ids) of the techniques and sub-techniques you detect. A listed parent ' +
       'covers its sub-techniques (see `parentCoversSubtechniques`); a parent all of whose ' +
-      `sub-techniques are listed is covered. At most ${MAX_TECHNIQUE_IDS}.`,
+      `sub-techniques are listed is covered. At most ${MAX_TECHNIQUE_IDS}. Give exactly one of ` +
+      '`detected`, `rules` and `ruleFiles`.',
   }),
+  ...ruleSetArgs,
   groups: t.stringList({
     required: false,
     description: `Rank gaps by these groups only (ATT&CK IDs, names or aliases; at most ${MAX_INPUT_IDS}); default: every group.`,
   }),
   parentCoversSubtechniques: t.boolean({
     required: false,
-    defaultValue: true,
-    description: 'Whether listing a parent technique covers all its sub-techniques (default true).',
+    description:
+      'Whether a listed parent technique covers all its sub-techniques. Default: true for `detected`; ' +
+      'false for `rules` and `ruleFiles` (a rule on the parent covers the parent only; a rule on a ' +
+      'sub-technique covers that sub-technique).',
   }),
   includeSubtechniques: t.boolean({
     required: false,

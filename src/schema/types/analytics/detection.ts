@@ -10,7 +10,7 @@ import { Analytic, DataComponent, DetectionStrategy, Technique } from '../refs.t
 import { checkRelease, releaseArg } from '../release.ts';
 import { unknownIdsField } from './common.ts';
 
-const ChainLogSource = builder.objectRef<LogSourceRow>('ChainLogSource').implement({
+export const ChainLogSource = builder.objectRef<LogSourceRow>('ChainLogSource').implement({
   description: 'A log source an analytic reads: a data component, narrowed by a log name and channel.',
   fields: (t) => ({
     dataComponent: t.field({

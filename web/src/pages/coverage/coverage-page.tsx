@@ -23,6 +23,29 @@ export const CoverageQuery = graphql(`
   }
 `);
 
+/** The same answer, measured from the imported Sigma rules the filter matches. */
+export const CoverageRulesQuery = graphql(`
+  query CoverageRules($rules: SigmaRuleFilter!, $groups: [String!], $release: String) {
+    coverageGaps(rules: $rules, groups: $groups, release: $release) {
+      ruleCount
+      covered
+      total
+      percent
+      unknownIds
+      tactics {
+        tactic { name }
+        uncovered { groupCount technique { attackId name } }
+      }
+    }
+  }
+`);
+
+const words = (value: string | null) =>
+  (value ?? '')
+    .split(/[\s,]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+
 const list = (value: string | null) =>
   (value ?? '')
     .split(/[\s,]+/)
@@ -44,18 +67,39 @@ async function download(url: string, file: string): Promise<string | null> {
 /**
  * /coverage?detected=T1003.001,T1059&groups=G0016&steps=10 — the gaps, ranked by how many groups
  * use them, and the mitigation plan (at most `steps` mitigations) that closes them.
+ * /coverage?rules=all&product=windows&level=high,critical — the same, from the imported Sigma rules.
  */
 export function CoveragePage({ place }: { place: Place }) {
   const detected = list(place.params.get('detected'));
   const groups = list(place.params.get('groups'));
+  const product = words(place.params.get('product'));
+  const level = words(place.params.get('level'));
+  const fromRules = place.params.get('rules') === 'all';
   const [draft, setDraft] = useState(detected.join(', '));
   const [problem, setProblem] = useState<string | null>(null);
-  const [{ data, error, fetching }] = useQuery({
+  const common = { groups: groups.length > 0 ? groups : null, release: currentRelease() };
+  const [byIds] = useQuery({
     query: CoverageQuery,
-    variables: { detected, groups: groups.length > 0 ? groups : null, release: currentRelease() },
-    pause: detected.length === 0,
+    variables: { detected, ...common },
+    pause: fromRules || detected.length === 0,
   });
-  const use = (ids: string[]) => navigate(withParams(place, { detected: ids.join(',') }));
+  const [byRules] = useQuery({
+    query: CoverageRulesQuery,
+    variables: {
+      rules: { product: product.length ? product : null, level: level.length ? level : null },
+      ...common,
+    },
+    pause: !fromRules,
+  });
+  const { data, error, fetching } = fromRules ? byRules : byIds;
+  const use = (ids: string[]) =>
+    navigate(withParams(place, { detected: ids.join(','), rules: '', product: '', level: '' }));
+  const useRules = (form: HTMLFormElement) => {
+    const field = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | null)?.value ?? '';
+    navigate(
+      withParams(place, { rules: 'all', detected: '', product: field('product'), level: field('level') }),
+    );
+  };
   const onFile = async (event: Event) => {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
@@ -81,7 +125,13 @@ export function CoveragePage({ place }: { place: Place }) {
   const ranked = [...gaps.values()].sort(
     (a, b) => b.groupCount - a.groupCount || a.attackId.localeCompare(b.attackId),
   );
-  const query = new URLSearchParams({ detected: detected.join(',') });
+  const query = fromRules
+    ? new URLSearchParams({
+        rules: 'all',
+        ...(product.length ? { product: product.join(',') } : {}),
+        ...(level.length ? { level: level.join(',') } : {}),
+      })
+    : new URLSearchParams({ detected: detected.join(',') });
   if (groups.length > 0) query.set('groups', groups.join(','));
   return (
     <main aria-busy={fetching}>
@@ -115,6 +165,23 @@ export function CoveragePage({ place }: { place: Place }) {
           />
         </label>
       </form>
+      <form
+        class="controls"
+        aria-label="Rule set"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setProblem(null);
+          useRules(event.currentTarget as HTMLFormElement);
+        }}
+      >
+        <label>
+          Sigma rules: product <input name="product" value={product.join(',')} placeholder="windows" />
+        </label>
+        <label>
+          level <input name="level" value={level.join(',')} placeholder="high,critical" />
+        </label>
+        <button type="submit">Measure the imported rules</button>
+      </form>
       {problem && (
         <p class="error" role="alert">
           {problem}
@@ -124,6 +191,7 @@ export function CoveragePage({ place }: { place: Place }) {
       {result && (
         <section aria-label="Gaps">
           <p class="summary">
+            {'ruleCount' in result && result.ruleCount != null && `${result.ruleCount} Sigma rules. `}
             {result.covered} of {result.total} techniques covered ({(result.percent ?? 0).toFixed(1)}%).
             {(result.unknownIds ?? []).length > 0 && ` Unknown IDs: ${(result.unknownIds ?? []).join(', ')}.`}
           </p>
