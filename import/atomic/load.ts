@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { AtomicTest } from '../../src/atomic.ts';
 import type { Executor, WriteTx } from '../../src/neo4j/executor.ts';
 import { compareReleases } from '../../src/releases/order.ts';
 import { q, SHOW_CONSTRAINTS, SHOW_INDEXES } from '../cypher.ts';
-import type { AtomicTest } from './parse.ts';
 import type { AtomicInput } from './read.ts';
 
 /*

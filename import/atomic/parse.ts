@@ -1,3 +1,4 @@
+import { type AtomicTest, platformKey } from '../../src/atomic.ts';
 import { ImportError } from '../errors.ts';
 import { CsvSyntaxError, parseCsv } from './csv.ts';
 
@@ -120,26 +121,10 @@ export function parseIndex(file: string, text: string): IndexRow[] {
   });
 }
 
-/** Atomic's platform keys are lower-case and hyphenated (`windows`, `azure-ad`, `iaas:aws`). */
-export const platformKey = (name: string) => name.trim().toLowerCase().replace(/\s+/g, '-');
-
 /** The platform a per-platform index file names (`windows-index.csv` -> `windows`), or null. */
 export function platformOfFile(base: string): string | null {
   const m = /^(.+)-index\.csv$/i.exec(base);
   return m?.[1] ? platformKey(m[1]) : null;
-}
-
-/** One test (a GUID) as stored: several rows when the index files it under several tactics. */
-export interface AtomicTest {
-  guid: string;
-  name: string;
-  techniqueId: string;
-  techniqueName: string;
-  /** Every tactic the index files it under, in the order first met. */
-  tactics: string[];
-  testNumber: number;
-  executor: string;
-  platforms: string[];
 }
 
 /**

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { AtomicTest } from '../../src/atomic.ts';
 import { ImportError } from '../errors.ts';
-import { type AtomicTest, type IndexRow, parseIndex, platformOfFile, testsOf } from './parse.ts';
+import { type IndexRow, parseIndex, platformOfFile, testsOf } from './parse.ts';
 
 export interface AtomicInput {
   /** What the user named (the path as given). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { type AtomicTest, atomicPlatformKeys } from '../atomic.ts';
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
 import { compareReleases } from '../releases/order.ts';
-import { atomicPlatformKeys } from './atomic-platforms.ts';
 import { q } from './rows.ts';
 
 /*
@@ -12,18 +12,8 @@ import { q } from './rows.ts';
 
 export { atomicPlatformKeys };
 
-/** One test as stored. `tactics`: every tactic the index files it under (usually one). */
-export interface AtomicTestRow {
-  guid: string;
-  name: string;
-  techniqueId: string;
-  techniqueName: string;
-  tactics: string[];
-  testNumber: number;
-  executor: string;
-  /** Atomic's platform keys (`windows`, `linux`, `iaas:aws`...); empty when the index gave none. */
-  platforms: string[];
-}
+/** One test as stored (see src/atomic.ts). */
+export type AtomicTestRow = AtomicTest;
 
 /** The properties a read may project: only those a GraphQL selection asked for are read. */
 export const ATOMIC_FIELDS = [

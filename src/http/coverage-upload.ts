@@ -10,6 +10,7 @@
  */
 import { domainParam, type GraphQLExecutor } from './layer-downloads.ts';
 import { mediaType } from './media-type.ts';
+import { readLimited } from './read-body.ts';
 
 export const COVERAGE_UPLOAD_PATH = '/layers/coverage-rules.json';
 
@@ -30,27 +31,6 @@ const json = (status: number, body: unknown, extra: Record<string, string> = {})
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...CORS, ...extra },
   });
-
-/** The body's bytes as text, or null when it is larger than `maxBytes` (read no further than that). */
-async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return null;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 const list = (value: string | null) =>
   value

@@ -10,6 +10,7 @@
  */
 import { domainParam, type GraphQLExecutor } from './layer-downloads.ts';
 import { JSON_TYPES, mediaType } from './media-type.ts';
+import { readLimited } from './read-body.ts';
 
 export const LAYER_MIGRATE_PATH = '/layers/migrate';
 
@@ -32,27 +33,6 @@ function json(status: number, body: unknown, extra: Record<string, string> = {})
 
 const failure = (status: number, code: string, error: string, extra: Record<string, unknown> = {}) =>
   json(status, { error, code, ...extra });
-
-/** The body's text, or null when it is larger than `maxBytes` (read no further than that). */
-async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return null;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Status of a GraphQL error the route passes on: the caller's input, or the server's fault. */
 const statusOf = (code: unknown) =>

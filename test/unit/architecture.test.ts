@@ -24,6 +24,7 @@ const RULES: { from: string; may: string[] }[] = [
   { from: 'src/model.ts', may: [] },
   { from: 'src/change-log.ts', may: [] },
   { from: 'src/controls.ts', may: [] },
+  { from: 'src/atomic.ts', may: [] },
   { from: 'src/env.ts', may: [] },
   { from: 'src/logger.ts', may: ['src/env.ts', 'src/http/request-context.ts'] },
   { from: 'src/cluster.ts', may: ['src/env.ts', 'src/logger.ts'] },
@@ -37,7 +38,15 @@ const RULES: { from: string; may: string[] }[] = [
   {
     from: 'src/data/',
     // src/releases/ for the catalog a release snapshot is read into, and the order of releases.
-    may: ['src/data/', 'src/neo4j/', 'src/model.ts', 'src/change-log.ts', 'src/releases/', 'src/controls.ts'],
+    may: [
+      'src/data/',
+      'src/neo4j/',
+      'src/model.ts',
+      'src/change-log.ts',
+      'src/releases/',
+      'src/controls.ts',
+      'src/atomic.ts',
+    ],
   },
   {
     from: 'src/schema/',
@@ -91,6 +100,8 @@ const RULES: { from: string; may: string[] }[] = [
       'src/controls.ts',
       // Sigma rules are parsed alike by the importer and the API's rule upload.
       'src/sigma/',
+      // The stored shape of an Atomic test and Atomic's platform keys, shared with the API.
+      'src/atomic.ts',
       'src/env.ts',
       'src/neo4j/',
       'src/local-neo4j/',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CsvSyntaxError, parseCsv } from '../../import/atomic/csv.ts';
 import { AtomicInputError, parseIndex, platformOfFile, testsOf } from '../../import/atomic/parse.ts';
-import { atomicPlatformKeys } from '../../src/data/atomic-platforms.ts';
+import { atomicPlatformKeys } from '../../src/atomic.ts';
 
 const HEADER = 'Tactic,Technique #,Technique Name,Test #,Test Name,Test GUID,Executor Name';
 const GUID_A = '93ca40d2-336c-446d-bcef-87f14d438018';

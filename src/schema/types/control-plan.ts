@@ -4,9 +4,14 @@ import type { Context } from '../../context.ts';
 import { type ControlRow, fetchControlCoverage } from '../../data/controls.ts';
 import { mitigationPlanLayer } from '../../navigator/result-layers.ts';
 import { builder } from '../builder.ts';
-import { unknownIdsField } from './analytics/common.ts';
 import { layerContext, NavigatorLayerJson } from './analytics/layer-fields.ts';
-import { type PlanInput, planArgs, planTarget } from './analytics/mitigation-plan.ts';
+import {
+  type PlanInput,
+  planArgs,
+  planFields,
+  planStepFields,
+  planTarget,
+} from './analytics/mitigation-plan.ts';
 import { Control, ControlMappingTypeEnum } from './controls.ts';
 import { Technique } from './refs.ts';
 
@@ -38,19 +43,7 @@ const ControlStep = builder.objectRef<ControlStepShape>('ControlStep').implement
   fields: (t) => ({
     rank: t.exposeInt('rank', { description: 'Its position in the plan, from 1.' }),
     control: t.field({ type: Control, description: 'The control.', resolve: (s) => s.control }),
-    addedCount: t.int({
-      description: 'How many target techniques it covers that earlier steps did not.',
-      resolve: (s) => s.added.length,
-    }),
-    added: t.field({
-      type: [Technique],
-      description: 'Those techniques, by ATT&CK ID.',
-      resolve: (s) => s.added,
-    }),
-    cumulativeCount: t.exposeInt('cumulative', {
-      description: 'How many target techniques this step and the ones before cover.',
-    }),
-    cumulativePercent: t.exposeFloat('percent', { description: 'cumulativeCount / targetCount × 100.' }),
+    ...planStepFields(t),
   }),
 });
 
@@ -59,39 +52,17 @@ const ControlPlan = builder.objectRef<ControlPlanShape>('ControlPlan').implement
     "A framework's controls chosen greedily to cover a set of techniques (the mitigation plan's set cover).",
   fields: (t) => ({
     framework: t.exposeString('framework', { description: 'The framework whose controls were chosen.' }),
-    targetCount: t.int({
-      description: 'How many techniques the plan aims to cover.',
-      resolve: (p) => p.target.length,
-    }),
-    target: t.field({
-      type: [Technique],
-      description: 'The target techniques, by ATT&CK ID.',
-      resolve: (p) => p.target,
-    }),
+    ...planFields(t, 'unmapped'),
     steps: t.field({
       type: [ControlStep],
       description: 'The controls, in the order chosen.',
       resolve: (p) => p.steps,
-    }),
-    coveredCount: t.int({
-      description: 'How many target techniques the whole plan covers.',
-      resolve: (p) => p.steps.at(-1)?.cumulative ?? 0,
-    }),
-    percent: t.float({
-      description: 'coveredCount / targetCount × 100.',
-      resolve: (p) => p.steps.at(-1)?.percent ?? 0,
-    }),
-    uncovered: t.field({
-      type: [Technique],
-      description: 'Target techniques the plan leaves uncovered (including `unmapped`).',
-      resolve: (p) => p.uncovered,
     }),
     unmapped: t.field({
       type: [Technique],
       description: 'Target techniques no control of the framework is mapped to.',
       resolve: (p) => p.unmapped,
     }),
-    unknownIds: t.stringList({ ...unknownIdsField, resolve: (p) => p.unknownIds }),
     layer: t.field({
       type: NavigatorLayerJson,
       description:

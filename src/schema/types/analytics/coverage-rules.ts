@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../../context.ts';
 import { fetchGapDetection } from '../../../data/analytics/gap-detection.ts';
-import { type AtomicField, type AtomicTestRow, atomicTestsByTechnique } from '../../../data/atomic.ts';
+import { type AtomicField, atomicTestsByTechnique } from '../../../data/atomic.ts';
 import { fetchRules, type SigmaRuleFilter, type SigmaRuleRow } from '../../../data/sigma.ts';
 import { formatSigmaProblem, parseSigmaFiles } from '../../../sigma/parse.ts';
 import { builder } from '../../builder.ts';
@@ -92,55 +92,43 @@ export const CoveredTechnique = builder.objectRef<CoveredShape>('CoveredTechniqu
   }),
 });
 
-/** Gap detection per (release, platform) and technique, one DataLoader per request: one query per level. */
-export const gapDetection = createContextCache(
-  (ctx: Context) =>
-    new DataLoader(async (keys: readonly string[]) => {
-      const groups = new Map<string, string[]>();
-      for (const k of keys) {
-        const [scope = '', id = ''] = k.split('\0');
-        groups.set(scope, [...(groups.get(scope) ?? []), id]);
-      }
-      const found = new Map<
-        string,
-        Awaited<ReturnType<typeof fetchGapDetection>> extends Map<string, infer V> ? V : never
-      >();
-      await Promise.all(
-        [...groups].map(async ([scope, ids]) => {
-          const { release, platform } = JSON.parse(scope) as {
-            release: string | null;
-            platform: string | null;
-          };
-          const rows = await fetchGapDetection(ctx.db, ids, { release, platform });
-          for (const [id, list] of rows) found.set(`${scope}\0${id}`, list);
-        }),
-      );
-      return keys.map((k) => found.get(k) ?? []);
-    }),
+/**
+ * A per-request DataLoader keyed `<scope JSON>\0<ATT&CK ID>`: the keys of one scope (release,
+ * platform, fields read) are read together, one query per scope and level.
+ */
+function scopedLoader<Scope, Row>(
+  read: (ctx: Context, ids: string[], scope: Scope) => Promise<Map<string, Row[]>>,
+) {
+  return createContextCache(
+    (ctx: Context) =>
+      new DataLoader(async (keys: readonly string[]) => {
+        const groups = new Map<string, string[]>();
+        for (const k of keys) {
+          const [scope = '', id = ''] = k.split('\0');
+          groups.set(scope, [...(groups.get(scope) ?? []), id]);
+        }
+        const found = new Map<string, Row[]>();
+        await Promise.all(
+          [...groups].map(async ([scope, ids]) => {
+            const rows = await read(ctx, ids, JSON.parse(scope) as Scope);
+            for (const [id, list] of rows) found.set(`${scope}\0${id}`, list);
+          }),
+        );
+        return keys.map((k) => found.get(k) ?? []);
+      }),
+  );
+}
+
+/** Gap detection per (release, platform) and technique: one query per level. */
+export const gapDetection = scopedLoader(
+  (ctx, ids, scope: { release: string | null; platform: string | null }) =>
+    fetchGapDetection(ctx.db, ids, scope),
 );
 
-/** A gap's Atomic tests per (platform, fields read) and technique ID, one DataLoader per request. */
-const gapTests = createContextCache(
-  (ctx: Context) =>
-    new DataLoader(async (keys: readonly string[]) => {
-      const groups = new Map<string, string[]>();
-      for (const k of keys) {
-        const [scope = '', id = ''] = k.split('\0');
-        groups.set(scope, [...(groups.get(scope) ?? []), id]);
-      }
-      const found = new Map<string, AtomicTestRow[]>();
-      await Promise.all(
-        [...groups].map(async ([scope, ids]) => {
-          const { platform, fields } = JSON.parse(scope) as {
-            platform: string | null;
-            fields: AtomicField[];
-          };
-          const rows = await atomicTestsByTechnique(ctx.db, ids, platform, fields);
-          for (const [id, list] of rows) found.set(`${scope}\0${id}`, list);
-        }),
-      );
-      return keys.map((k) => found.get(k) ?? []);
-    }),
+/** A gap's Atomic tests per (platform, fields read) and technique ID. */
+const gapTests = scopedLoader(
+  (ctx, ids, { platform, fields }: { platform: string | null; fields: AtomicField[] }) =>
+    atomicTestsByTechnique(ctx.db, ids, platform, fields),
 );
 
 /** The Atomic tests that exercise a gap (exactly its ATT&CK ID), on `platform` when given. */

@@ -3,7 +3,7 @@ import { compareKeys, greedyCover } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { type CatalogRow, resolveKeys } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
-import { builder } from '../../builder.ts';
+import { builder, type SchemaTypes } from '../../builder.ts';
 import { Mitigation, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
 import {
@@ -40,67 +40,92 @@ export interface PlanShape {
 const byAttackId = (catalog: ReadonlyMap<string, CatalogRow>) => (a: string, b: string) =>
   compareKeys(catalog.get(a)?.attackId, catalog.get(b)?.attackId) || compareKeys(a, b);
 
+type Fields<P> = PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>, P>;
+
+interface PlanStepCore {
+  added: string[];
+  cumulative: number;
+  percent: number;
+}
+
+/** What every step of a greedy plan (mitigations or a framework's controls) says it adds. */
+export const planStepFields = <S extends PlanStepCore>(t: Fields<S>) => ({
+  addedCount: t.int({
+    description: 'How many target techniques it covers that earlier steps did not.',
+    resolve: (s) => s.added.length,
+  }),
+  added: t.field({
+    type: [Technique],
+    description: 'Those techniques, by ATT&CK ID.',
+    resolve: (s) => s.added,
+  }),
+  cumulativeCount: t.int({
+    description: 'How many target techniques this step and the ones before cover.',
+    resolve: (s) => s.cumulative,
+  }),
+  cumulativePercent: t.float({
+    description: 'cumulativeCount / targetCount × 100.',
+    resolve: (s) => s.percent,
+  }),
+});
+
+interface PlanCore {
+  target: string[];
+  steps: PlanStepCore[];
+  uncovered: string[];
+  unknownIds: string[];
+}
+
+/** What every greedy plan says of its target; `leftOut` names its field of targets no candidate addresses. */
+export const planFields = <P extends PlanCore>(t: Fields<P>, leftOut: string) => ({
+  targetCount: t.int({
+    description: 'How many techniques the plan aims to cover.',
+    resolve: (p) => p.target.length,
+  }),
+  target: t.field({
+    type: [Technique],
+    description: 'The techniques the plan aims to cover, by ATT&CK ID.',
+    resolve: (p) => p.target,
+  }),
+  coveredCount: t.int({
+    description: 'How many target techniques the whole plan covers.',
+    resolve: (p) => p.steps.at(-1)?.cumulative ?? 0,
+  }),
+  percent: t.float({
+    description: 'coveredCount / targetCount × 100.',
+    resolve: (p) => p.steps.at(-1)?.percent ?? 0,
+  }),
+  uncovered: t.field({
+    type: [Technique],
+    description: `Target techniques the plan leaves uncovered (including \`${leftOut}\`), by ATT&CK ID.`,
+    resolve: (p) => p.uncovered,
+  }),
+  unknownIds: t.stringList({ ...unknownIdsField, resolve: (p) => p.unknownIds }),
+});
+
 const MitigationStep = builder.objectRef<StepShape>('MitigationStep').implement({
   description: 'One mitigation of a plan, with what it adds.',
   fields: (t) => ({
     rank: t.int({ description: 'Its position in the plan, from 1.', resolve: (s) => s.rank }),
     mitigation: t.field({ type: Mitigation, description: 'The mitigation.', resolve: (s) => s.mitigation }),
-    addedCount: t.int({
-      description: 'How many target techniques it covers that earlier steps did not.',
-      resolve: (s) => s.added.length,
-    }),
-    added: t.field({
-      type: [Technique],
-      description: 'Those techniques, by ATT&CK ID.',
-      resolve: (s) => s.added,
-    }),
-    cumulativeCount: t.int({
-      description: 'How many target techniques this step and the ones before cover.',
-      resolve: (s) => s.cumulative,
-    }),
-    cumulativePercent: t.float({
-      description: 'cumulativeCount / targetCount × 100.',
-      resolve: (s) => s.percent,
-    }),
+    ...planStepFields(t),
   }),
 });
 
 const MitigationPlan = builder.objectRef<PlanShape>('MitigationPlan').implement({
   description: 'Mitigations chosen greedily to cover a set of techniques (a greedy set cover).',
   fields: (t) => ({
-    targetCount: t.int({
-      description: 'How many techniques the plan aims to cover.',
-      resolve: (p) => p.target.length,
-    }),
-    target: t.field({
-      type: [Technique],
-      description: 'The techniques the plan aims to cover, by ATT&CK ID.',
-      resolve: (p) => p.target,
-    }),
+    ...planFields(t, 'unmitigable'),
     steps: t.field({
       type: [MitigationStep],
       description: 'The mitigations, in the order chosen.',
       resolve: (p) => p.steps,
-    }),
-    coveredCount: t.int({
-      description: 'How many target techniques the whole plan covers.',
-      resolve: (p) => p.steps.at(-1)?.cumulative ?? 0,
-    }),
-    percent: t.float({
-      description: 'coveredCount / targetCount × 100.',
-      resolve: (p) => p.steps.at(-1)?.percent ?? 0,
-    }),
-    uncovered: t.field({
-      type: [Technique],
-      description: 'Target techniques the plan leaves uncovered (including `unmitigable`), by ATT&CK ID.',
-      resolve: (p) => p.uncovered,
     }),
     unmitigable: t.field({
       type: [Technique],
       description: 'Target techniques no current mitigation addresses, by ATT&CK ID.',
       resolve: (p) => p.unmitigable,
     }),
-    unknownIds: t.stringList({ ...unknownIdsField, resolve: (p) => p.unknownIds }),
   }),
 });
 
