@@ -22,15 +22,15 @@ import {
  */
 export const entry = (x: string, named: boolean) => inRelease(x, named);
 
-/** Current objects of the domain: the analyst queries never count revoked or deprecated ones. */
-export const current = (x: string) => `${active(x)} AND ($domain IS NULL OR $domain IN ${x}.domains)`;
+/** Active objects of the domain: the analyst queries never count revoked or deprecated ones. */
+export const activeInDomain = (x: string) => `${active(x)} AND ($domain IS NULL OR $domain IN ${x}.domains)`;
 
 /** Techniques of a platform (case-insensitive); every technique when `$platform` is null. */
 export const onPlatform = (x: string) =>
   `($platform IS NULL OR any(p IN coalesce(${x}.platforms, []) WHERE toLower(p) = toLower($platform)))`;
 
 /**
- * Input keys -> current objects of the given labels. A key is an ATT&CK ID (`G0016`), a STIX id,
+ * Input keys -> active objects of the given labels. A key is an ATT&CK ID (`G0016`), a STIX id,
  * or a name or alias (case-insensitive). ATT&CK IDs repeat across types (deprecated mitigations
  * reuse technique IDs), so the labels decide; within them the lowest ATT&CK ID wins.
  */
@@ -47,7 +47,7 @@ export const RESOLVE_KEYS = perRelease((named) =>
        AND (toLower(n.name) = toLower(key) OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower(key)))
      RETURN n
    }
-   WITH key, n WHERE ${entry('n', named)} AND any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+   WITH key, n WHERE ${entry('n', named)} AND any(l IN labels(n) WHERE l IN $labels) AND ${activeInDomain('n')}
    WITH key, n ORDER BY n.attackId, n.stixId
    RETURN key, head(collect(${idOf('n', named)})) AS stixId`,
   ),
@@ -58,7 +58,7 @@ const resolvedRow = z.object({ key: z.string(), stixId: z.string() });
 export interface Resolved {
   /** STIX ids of the objects found, in input order, without repeats. */
   ids: string[];
-  /** Input keys that matched no current object of the expected types (trimmed, in input order). */
+  /** Input keys that matched no active object of the expected types (trimmed, in input order). */
   unknown: string[];
   /** Each trimmed input key that matched -> the STIX id it matched. */
   byKey: Map<string, string>;
@@ -91,13 +91,13 @@ export async function resolveKeys(
   return { ids, unknown: wanted.filter((k) => !found.has(k)), byKey: found };
 }
 
-/** Every current technique of the domain (and platform), with its parent and tactic shortnames. */
+/** Every active technique of the domain (and platform), with its parent and tactic shortnames. */
 export const TECHNIQUE_CATALOG = perRelease((named) =>
   q(
     'analytics.techniqueCatalog',
-    `MATCH (t:Technique) WHERE ${entry('t', named)} AND ${current('t')} AND ${onPlatform('t')}
+    `MATCH (t:Technique) WHERE ${entry('t', named)} AND ${activeInDomain('t')} AND ${onPlatform('t')}
    OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(p:Technique)
-   OPTIONAL MATCH (t)-[:IN_TACTIC]->(ta:Tactic) WHERE ${current('ta')}
+   OPTIONAL MATCH (t)-[:IN_TACTIC]->(ta:Tactic) WHERE ${activeInDomain('ta')}
    WITH t, head(collect(DISTINCT ${idOf('p', named)})) AS parent, collect(DISTINCT ta.shortname) AS tactics
    RETURN ${idOf('t', named)} AS stixId, t.attackId AS attackId, t.name AS name,
           coalesce(t.isSubtechnique, false) AS isSubtechnique, parent, tactics
@@ -131,7 +131,7 @@ export async function fetchCatalog(
 export const TACTIC_ORDER = perRelease((named) =>
   q(
     'analytics.tacticOrder',
-    `MATCH (n:Tactic) WHERE ${entry('n', named)} AND ${current('n')}
+    `MATCH (n:Tactic) WHERE ${entry('n', named)} AND ${activeInDomain('n')}
    OPTIONAL MATCH (m:Matrix)-[r:HAS_TACTIC]->(n) WHERE ${active('m')}
    WITH n, min(r.order) AS position,
         ${domainRank('n')} AS rank
@@ -191,11 +191,11 @@ export async function fetchAttackIds(
   return new Map(rows.map((r) => row.parse(r)).map((r) => [r.stixId, r.attackId]));
 }
 
-/** The ATT&CK IDs of every current object of `$labels` (groups: a few hundred), to order them stably. */
+/** The ATT&CK IDs of every active object of `$labels` (groups: a few hundred), to order them stably. */
 export const ATTACK_IDS_OF_LABELS = perRelease((named) =>
   q(
     'analytics.attackIdsOfLabels',
-    `MATCH (n:AttackObject) WHERE ${entry('n', named)} AND any(l IN labels(n) WHERE l IN $labels) AND ${current('n')}
+    `MATCH (n:AttackObject) WHERE ${entry('n', named)} AND any(l IN labels(n) WHERE l IN $labels) AND ${activeInDomain('n')}
      RETURN ${idOf('n', named)} AS stixId, n.attackId AS attackId`,
   ),
 );

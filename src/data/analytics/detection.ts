@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import { type Domain, idOf, perRelease, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
-import { current, entry, onPlatform } from './common.ts';
+import { activeInDomain, entry, onPlatform } from './common.ts';
 
 /**
  * Technique -> detection strategies -> analytics (of the platform) -> log sources, as flat rows:
@@ -12,8 +12,8 @@ export const DETECTION_CHAIN = perRelease(
     name: 'analytics.detectionChain',
     cypher: `
 MATCH (t:Technique {stixId: $technique})<-[:DETECTS]-(s:DetectionStrategy)
-WHERE ${entry('t', named)} AND ${current('s')}
-OPTIONAL MATCH (s)-[:HAS_ANALYTIC]->(a:Analytic) WHERE ${current('a')} AND ${onPlatform('a')}
+WHERE ${entry('t', named)} AND ${activeInDomain('s')}
+OPTIONAL MATCH (s)-[:HAS_ANALYTIC]->(a:Analytic) WHERE ${activeInDomain('a')} AND ${onPlatform('a')}
 OPTIONAL MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
 WITH s, a, l, d ORDER BY d.attackId, l.name, l.channel
 WITH s, a, [x IN collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) WHERE x.dataComponent IS NOT NULL] AS logSources
@@ -72,10 +72,10 @@ export const ANALYTICS_FROM = perRelease(
     name: 'analytics.analyticsFrom',
     cypher: `
 MATCH (a:Analytic)-[:LOGS_FROM]->(d:DataComponent)
-WHERE d.stixId IN $dataComponents AND ${entry('d', named)} AND ${current('a')} AND ${onPlatform('a')}
+WHERE d.stixId IN $dataComponents AND ${entry('d', named)} AND ${activeInDomain('a')} AND ${onPlatform('a')}
 WITH DISTINCT a
 MATCH (a)<-[:HAS_ANALYTIC]-(s:DetectionStrategy)-[:DETECTS]->(t:Technique)
-WHERE ${current('s')} AND ${current('t')}
+WHERE ${activeInDomain('s')} AND ${activeInDomain('t')}
 WITH a, collect(DISTINCT {strategy: ${idOf('s', named)}, technique: ${idOf('t', named)}}) AS detects
 MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
 RETURN ${idOf('a', named)} AS analytic, detects,

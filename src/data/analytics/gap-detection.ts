@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import { idOf, perRelease, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
-import { current, entry, onPlatform } from './common.ts';
+import { activeInDomain, entry, onPlatform } from './common.ts';
 
 /**
  * For many techniques at once (coverage gaps), the data components that would detect each, with
@@ -16,10 +16,10 @@ UNWIND $techniques AS id
 MATCH (t:Technique {stixId: id}) WHERE ${entry('t', named)}
 CALL (t) {
   MATCH (t)<-[:DETECTS]-(s:DetectionStrategy)-[:HAS_ANALYTIC]->(a:Analytic)-[l:LOGS_FROM]->(d:DataComponent)
-  WHERE ${current('s')} AND ${current('a')} AND ${onPlatform('a')}
+  WHERE ${activeInDomain('s')} AND ${activeInDomain('a')} AND ${onPlatform('a')}
   RETURN d, {name: l.name, channel: l.channel} AS log
   UNION
-  MATCH (t)<-[:DETECTS]-(d:DataComponent) WHERE ${current('d')}
+  MATCH (t)<-[:DETECTS]-(d:DataComponent) WHERE ${activeInDomain('d')}
   RETURN d, null AS log
 }
 WITH id, d, [x IN collect(DISTINCT log) WHERE x IS NOT NULL] AS logs

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import { active, type Domain, idOf, perRelease, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
-import { current, entry } from './common.ts';
+import { activeInDomain, entry } from './common.ts';
 
-/** Current mitigations with the current techniques they address (`mitigates`), among `$techniques`. */
+/** Active mitigations with the active techniques they address (`mitigates`), among `$techniques`. */
 export const MITIGATIONS_OF = perRelease(
   (named): Query => ({
     name: 'analytics.mitigationsOf',
     cypher: `
 MATCH (m:Mitigation)-[r:MITIGATES]->(t:Technique)
-WHERE t.stixId IN $techniques AND ${entry('t', named)} AND ${active('r')} AND ${current('m')}
+WHERE t.stixId IN $techniques AND ${entry('t', named)} AND ${active('r')} AND ${activeInDomain('m')}
 RETURN ${idOf('m', named)} AS mitigation, m.attackId AS attackId, m.name AS name,
        collect(DISTINCT ${idOf('t', named)}) AS techniques`,
   }),

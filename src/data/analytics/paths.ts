@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RelType } from '../../model.ts';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
 import { type Domain, idOf, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
-import { current, entry } from './common.ts';
+import { activeInDomain, entry } from './common.ts';
 
 /** The longest path `paths` searches; a variable-length bound cannot be a parameter, so one query per bound. */
 export const MAX_HOPS = 6;
@@ -29,7 +29,7 @@ MATCH (a:AttackObject {stixId: $from}), (b:AttackObject {stixId: $to})
 WHERE ${entry('a', named)} AND ${entry('b', named)}
 MATCH p = allShortestPaths((a)-[*..${hops}]-(b))
 WHERE all(r IN relationships(p) WHERE type(r) IN $types AND NOT coalesce(r.revoked, false) AND NOT coalesce(r.deprecated, false))
-  AND all(n IN nodes(p) WHERE ${current('n')})
+  AND all(n IN nodes(p) WHERE ${activeInDomain('n')})
 WITH p LIMIT toInteger($limit)
 RETURN [n IN nodes(p) | ${idOf('n', named)}] AS nodes,
        [r IN relationships(p) | {type: type(r), from: ${idOf('startNode(r)', named)}, to: ${idOf('endNode(r)', named)},

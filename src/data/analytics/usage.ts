@@ -13,7 +13,7 @@ import {
   VIAS,
   type Via,
 } from '../rows.ts';
-import { current, entry, onPlatform } from './common.ts';
+import { activeInDomain, entry, onPlatform } from './common.ts';
 
 /** The kinds of object that use techniques, and the label each is stored under. */
 export const ACTOR_LABELS = {
@@ -23,16 +23,16 @@ export const ACTOR_LABELS = {
 } as const satisfies Record<string, Label>;
 export type ActorKind = keyof typeof ACTOR_LABELS;
 
-/** The current actors `a` of `$labels`, or only `$actors` when given. */
+/** The active actors `a` of `$labels`, or only `$actors` when given. */
 const actors = (named: boolean) => `
 MATCH (a:AttackObject)
 WHERE ${entry('a', named)} AND any(l IN labels(a) WHERE l IN $labels) AND ($actors IS NULL OR a.stixId IN $actors)
-  AND ${current('a')}`;
+  AND ${activeInDomain('a')}`;
 
 /**
  * Technique usage of many actors at once, along the `$via` paths: DIRECT `uses`; CAMPAIGN, the
  * `uses` of campaigns attributed to a group; SOFTWARE, the `uses` of software the actor uses.
- * Objects and relationships in the middle of a path must be current. `$rollUp` reports a
+ * Objects and relationships in the middle of a path must be active. `$rollUp` reports a
  * sub-technique's usage under its parent technique.
  */
 export const ACTOR_TECHNIQUES = perRelease(
@@ -42,8 +42,8 @@ export const ACTOR_TECHNIQUES = perRelease(
 CALL (a) {
   ${usagePaths({ actor: 'a', target: 't:Technique', returns: 't' })}
 }
-WITH a, t, via WHERE ${current('t')} AND ${onPlatform('t')}
-OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp AND ${current('parent')}
+WITH a, t, via WHERE ${activeInDomain('t')} AND ${onPlatform('t')}
+OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp AND ${activeInDomain('parent')}
 WITH a, coalesce(parent, t) AS t, via
 WITH a, t, collect(DISTINCT via) AS vias
 RETURN ${idOf('a', named)} AS actor, a.attackId AS attackId, [l IN labels(a) WHERE l IN $labels][0] AS label,
@@ -68,7 +68,7 @@ export interface ActorUsage {
 
 export interface UsageFilters {
   kinds: readonly ActorKind[];
-  /** Only these actors (STIX ids); all current actors of the kinds when null. */
+  /** Only these actors (STIX ids); all active actors of the kinds when null. */
   actors: readonly string[] | null;
   via: readonly Via[];
   domain: Domain | null;
@@ -115,7 +115,7 @@ export const ACTOR_SOFTWARE = perRelease(
 CALL (a) {
   ${usagePaths({ actor: 'a', target: 's:Software', returns: 's', paths: ['DIRECT', 'CAMPAIGN'] })}
 }
-WITH a, s WHERE ${current('s')} AND ${onPlatform('s')}
+WITH a, s WHERE ${activeInDomain('s')} AND ${onPlatform('s')}
 RETURN ${idOf('a', named)} AS actor, collect(DISTINCT ${idOf('s', named)}) AS software`,
   }),
 );
