@@ -283,7 +283,7 @@ export const visible = (x: string) =>
   ` AND ($includeDeprecated OR NOT coalesce(${x}.deprecated, false))` +
   ` AND ($domain IS NULL OR $domain IN ${x}.domains)`;
 
-/** Intermediate objects of an inferred path (a campaign, a software) must be current. */
+/** Intermediate objects of an inferred path (a campaign, a software) must be active (neither revoked nor deprecated). */
 export const active = (x: string) =>
   `NOT coalesce(${x}.revoked, false) AND NOT coalesce(${x}.deprecated, false)`;
 
@@ -329,7 +329,7 @@ export interface UsagePathOptions {
 /**
  * Usage along `$via`, as the branches of a `UNION` (one row per path that finds a usage, with
  * `via`): DIRECT is the actor's own `uses`; CAMPAIGN goes through the campaigns attributed to it;
- * SOFTWARE through the software it uses. Objects and relationships in the middle must be current.
+ * SOFTWARE through the software it uses. Objects and relationships in the middle must be active.
  */
 export function usagePaths({ actor, target, returns, paths = VIAS, withUse = false }: UsagePathOptions) {
   const use = (direct: boolean) => (withUse ? (direct ? ', r' : ', null AS r') : '');
