@@ -149,6 +149,13 @@ describe('the documented routes', () => {
     ['POST', '/layers/coverage-rules.json', 415, 401],
     ['GET', '/layers/coverage-rules.json', 405, 405],
     ['OPTIONS', '/layers/coverage-rules.json', 204, 204],
+    // The control downloads: nothing is imported in this graph (404), behind the same keys.
+    ['GET', '/controls/nist_800_53/AC-2.json', 404, 401],
+    ['GET', '/controls/nist_800_53.csv', 404, 401],
+    ['OPTIONS', '/controls/nist_800_53.csv', 204, 204],
+    ['POST', '/controls/nist_800_53.csv', 405, 405],
+    // The emulation plan's layer: a layer download like the others.
+    ['GET', '/layers/emulation-plans/groups/G0001.json', 200, 401],
     // The query string is the route's own business: it never changes the route.
     ['GET', '/graphql?query=%7B__typename%7D&a=/health', 200, 401],
     ['GET', '/health?a=/graphql', 200, 200],
