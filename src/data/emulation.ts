@@ -116,7 +116,8 @@ export async function fetchPlanRows(
       { ...EVERY, via: ['DIRECT'], rollUp: false },
     ),
     atomicTestsByTechnique(db, attackIds, platform),
-    rulesByTechnique(db, attackIds, {}, ['ruleId', 'title', 'level', 'product', 'path']),
+    // Every field: a plan's rules are few, and the step's `SigmaRule`s may select any of them.
+    rulesByTechnique(db, attackIds),
   ]);
   const performers = new Map<string, NodeRow[]>();
   softwareUsage.forEach((page, i) => {

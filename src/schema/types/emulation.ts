@@ -11,6 +11,7 @@ import { NavigatorLayerJson } from './analytics/layer-fields.ts';
 import { AtomicTest } from './atomic.ts';
 import { Software, Technique } from './refs.ts';
 import { releaseArg, withRelease } from './release.ts';
+import { SigmaRule } from './sigma.ts';
 import { viaArg } from './usage-args.ts';
 
 /*
@@ -69,22 +70,6 @@ const metaOf = (p: PlanShape) => ({
   release: p.rows.release,
 });
 
-const EmulationRule = builder.objectRef<SigmaRuleRow>('EmulationRule').implement({
-  description:
-    "An imported Sigma rule whose ATT&CK tags name the step's technique: it should fire when the step runs.",
-  fields: (t) => ({
-    ruleId: t.string({ nullable: true, description: "The rule's `id`.", resolve: (r) => r.ruleId }),
-    title: t.exposeString('title', { nullable: false, description: 'The rule title.' }),
-    level: t.string({ nullable: true, description: 'Its level (low to critical).', resolve: (r) => r.level }),
-    product: t.string({
-      nullable: true,
-      description: 'Its log source product (windows, linux...).',
-      resolve: (r) => r.product,
-    }),
-    path: t.exposeString('path', { nullable: false, description: 'Its file path in its rule pack.' }),
-  }),
-});
-
 const EmulationStep = builder.objectRef<StepShape>('EmulationStep').implement({
   description: 'One technique of an emulation plan: what the actor did, and how to exercise it.',
   fields: (t) => ({
@@ -124,7 +109,7 @@ const EmulationStep = builder.objectRef<StepShape>('EmulationStep').implement({
     }),
     detectionRules: t.field({
       nullable: false,
-      type: [EmulationRule],
+      type: [SigmaRule],
       description:
         'The imported Sigma rules tagged with exactly this technique: what should fire when the step runs.',
       resolve: (s) => s.ruleRows,
