@@ -81,9 +81,21 @@ const LOOKUP_KEY_NAMES = Object.keys(LOOKUP_KEYS) as LookupKey[];
  * scanning the label for `$key IS NULL OR ...`.
  */
 export const lookupQuery = shapes(
-  (label: Label, named: boolean, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
-    `${label}|${named}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead ? `${ahead.of.name}|${ahead.reads.key}` : '-'}`,
-  (label: Label, named: boolean, given: readonly LookupKey[], keys?: Projection, ahead?: Level) =>
+  (
+    label: Label,
+    named: boolean,
+    given: readonly LookupKey[],
+    keys?: Projection,
+    ahead: readonly Level[] = [],
+  ) =>
+    `${label}|${named}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead.map((l) => `${l.of.name}|${l.reads.key}`).join(';')}`,
+  (
+    label: Label,
+    named: boolean,
+    given: readonly LookupKey[],
+    keys?: Projection,
+    ahead: readonly Level[] = [],
+  ) =>
     q(
       `objects.lookup.${label}`,
       // :AttackObject carries the key indexes (stixId, attackId, name); every node has it.
@@ -93,13 +105,10 @@ export const lookupQuery = shapes(
               CASE WHEN $name IS NULL OR toLower(n.name) = toLower($name) THEN 0 ELSE 1 END,
               ${domainRank('n')},
               n.modified DESC
-     LIMIT 1${
-       ahead
-         ? `
-     WITH n, n AS p${nestedPage(ahead, AHEAD, ['n'], 'page')}`
-         : ''
-     }
-     RETURN ${projectAs('n', keys)} AS node${ahead ? ', page' : ''}`,
+     LIMIT 1${ahead.length > 0 ? '\n     WITH n, n AS p' : ''}${ahead
+       .map((level, i) => nestedPage(level, aheadPrefix(i), ['n', 'p', ...pageNames(i)], `page${i}`))
+       .join('')}
+     RETURN ${projectAs('n', keys)} AS node, [${pageNames(ahead.length).join(', ')}] AS pages`,
     ),
 );
 
@@ -250,20 +259,22 @@ export async function lookup(
   return (await lookupAhead(db, label, keys, projection)).node;
 }
 
-/** Where a lookup's level read ahead keeps its parameters. */
-const AHEAD = 'ahead';
+/** Where a lookup's `i`th level read ahead keeps its parameters. */
+const aheadPrefix = (i: number) => `ahead${i}`;
+/** The pages of the first `n` levels read ahead, as the lookup statement names them. */
+const pageNames = (n: number) => Array.from({ length: n }, (_, i) => `page${i}`);
 
 /**
- * `lookup`, and with `ahead` the found object's page of that level in the same statement (see
- * `nestedPage`): one round trip for an object and one of its lists.
+ * `lookup`, and with `ahead` the found object's page of each of those levels in the same statement
+ * (see `nestedPage`): one round trip for an object and its lists. `pages` line up with `ahead`.
  */
 export async function lookupAhead(
   db: ReadExecutor,
   label: Label,
   keys: LookupKeys,
   projection?: Projection,
-  ahead?: Level,
-): Promise<{ node: NodeRow | null; page?: Page<RelatedItem> }> {
+  ahead: readonly Level[] = [],
+): Promise<{ node: NodeRow | null; pages: Page<RelatedItem>[] }> {
   const params = {
     stixId: keys.stixId ?? null,
     attackId: keys.attackId ?? null,
@@ -275,14 +286,11 @@ export async function lookupAhead(
   const [row] = await db.read(lookupQuery(label, isNamed(keys.release), given, projection, ahead), {
     ...params,
     ...releaseParams(keys.release),
-    ...(ahead ? nestedParams(ahead, AHEAD) : {}),
+    ...Object.assign({}, ...ahead.map((level, i) => nestedParams(level, aheadPrefix(i)))),
   });
-  const found = row ? rowsAs<NodeResult & { page?: NestedPage }>([row])[0] : undefined;
-  if (!found) return { node: null };
-  return {
-    node: found.node,
-    page: found.page && pageFrom(found.page),
-  };
+  const found = row ? rowsAs<NodeResult & { pages: NestedPage[] }>([row])[0] : undefined;
+  if (!found) return { node: null, pages: [] };
+  return { node: found.node, pages: found.pages.map(pageFrom) };
 }
 
 /** Lucene treats these as syntax; user text is matched literally. */

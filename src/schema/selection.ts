@@ -221,6 +221,8 @@ export interface Ahead {
   fields: readonly FieldNode[];
   type: GraphQLCompositeType;
   args: Record<string, unknown>;
+  /** The field definition's extensions (what a look-ahead reads it by). */
+  extensions: Readonly<Record<string, unknown>>;
 }
 
 /** The field being resolved, as the start of a look-ahead. */
@@ -229,6 +231,7 @@ export const here = (info: GraphQLResolveInfo): Ahead => ({
   fields: info.fieldNodes,
   type: getNamedType(info.returnType) as GraphQLCompositeType,
   args: {},
+  extensions: {},
 });
 
 /**
@@ -253,8 +256,28 @@ export function ahead(at: Ahead | undefined, name: string): Ahead | undefined {
   const [fields] = byKey.values();
   const type = def && getNamedType(def.type);
   if (byKey.size !== 1 || !fields?.[0] || !def || !type || !isCompositeType(type)) return undefined;
-  return { info: at.info, fields, type, args: getArgumentValues(def, fields[0], at.info.variableValues) };
+  return {
+    info: at.info,
+    fields,
+    type,
+    args: getArgumentValues(def, fields[0], at.info.variableValues),
+    extensions: def.extensions,
+  };
+}
+
+/** Every child of `at` that `ahead` can read ahead: each field name selected once, as `ahead` finds it. */
+export function childrenAhead(at: Ahead): Ahead[] {
+  const names = new Set<string>();
+  for (const top of at.fields) {
+    for (const { field } of fieldsOf({ info: at.info }, at.type, top.selectionSet))
+      names.add(field.name.value);
+  }
+  return [...names].flatMap((name) => ahead(at, name) ?? []);
 }
 
 /** What the connection field `at` reads: what `connectionReads` computes in its resolver. */
 export const connectionReadsAhead = (at: Ahead) => connectionReadsOf({ info: at.info }, at.fields, at.type);
+
+/** What the single-node field `at` reads: what `singleReads` computes in its resolver. */
+export const singleReadsAhead = (at: Ahead) =>
+  nodesOnly(nodeProjectionOf({ info: at.info }, at.fields, at.type));

@@ -156,3 +156,51 @@ describe('a tactic with its groups in one round trip (the headline)', () => {
     expect(response.data).toEqual({ tactic: null });
   });
 });
+
+describe('an object with every list it selects in one round trip', () => {
+  /** The bench's `technique-one-hop` and `group-techniques-via` classes, with edge extras. */
+  const LISTS = ['tactics', 'subtechniques', 'software', 'campaigns', 'mitigations', 'detectionStrategies'];
+  const TECHNIQUE = `query T($id: String!) {
+  technique(attackId: $id) {
+    attackId name
+    parent { attackId name }
+    ${LISTS.map((l) => `${l}(first: 50) { totalCount nodes { attackId } }`).join('\n    ')}
+    groups(via: [DIRECT, CAMPAIGN, SOFTWARE], first: 3) { totalCount edges { via description node { attackId } } }
+  }
+}`;
+  const GROUP = `query G($id: String!) {
+  group(attackId: $id) {
+    attackId
+    techniques(via: [DIRECT, CAMPAIGN, SOFTWARE], rollUp: true, first: 1000) { totalCount edges { via node { attackId } subtechniques { attackId } } }
+    software { edges { description node { attackId name } } }
+    campaigns { nodes { attackId } }
+  }
+}`;
+  /** The same operation with a second alias of each list, which turns its look-ahead off. */
+  const levelByLevel = (query: string, fields: string[]) =>
+    fields.reduce(
+      (q, f) =>
+        q.replace(new RegExp(`(\\n    )${f}(\\s*[({])`), `$1other_${f}: ${f} { __typename }\n    ${f}$2`),
+      query,
+    );
+  const withoutOthers = (data: unknown) =>
+    JSON.stringify(data, (k, v) => (k.startsWith('other_') || k === 'extensions' ? undefined : v));
+
+  it.each([
+    ['a sub-technique', TECHNIQUE, { id: 'T1003.001' }, ['parent', 'groups', ...LISTS]],
+    ['a technique', TECHNIQUE, { id: 'T1059' }, ['parent', 'groups', ...LISTS]],
+    ['a group', GROUP, { id: 'G0016' }, ['techniques', 'software', 'campaigns']],
+  ])(
+    '%s: the lists come with the object and answer as the level-by-level reads do',
+    async (_what, query, variables, fields) => {
+      const ahead = await app.gql(query, variables);
+      const plain = await app.gql(levelByLevel(query, fields), variables);
+      expect(ahead.errors).toBeUndefined();
+      expect(plain.errors).toBeUndefined();
+      expect(ahead.extensions?.dbRoundTrips).toBe(1);
+      expect(plain.extensions?.dbRoundTrips).toBe(2);
+      expect(withoutOthers(ahead)).toBe(withoutOthers(plain));
+      expect(withoutOthers(ahead)).toMatch(/"totalCount":[1-9]/);
+    },
+  );
+});

@@ -10,7 +10,7 @@ import {
 import { listField, lookupField } from './lookup.ts';
 import { AttackObject, Campaign, Group, hasLabel, Software, Technique } from './refs.ts';
 import { relationField } from './relations.ts';
-import { actorTechniqueArgs, resolveActorTechniques } from './usage-args.ts';
+import { actorTechniqueArgs, actorTechniquesField } from './usage-args.ts';
 
 Campaign.implement({
   description: 'A campaign: intrusion activity over a period of time with common targets and objectives.',
@@ -45,7 +45,7 @@ Campaign.implement({
           'The techniques used in this campaign: DIRECT by default; SOFTWARE adds those of its software. ' +
           'Each edge says how it was found, with procedure text for direct uses.',
         args: { ...visibilityArgs, ...actorTechniqueArgs },
-        resolve: (row, args, ctx, info) => resolveActorTechniques(row, args, ctx, info),
+        ...actorTechniquesField,
       },
       TechniqueUsageConnection,
     ),

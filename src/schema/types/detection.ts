@@ -20,7 +20,7 @@ import {
   hasLabel,
   Technique,
 } from './refs.ts';
-import { loadRelated, relatedOne, relationField, unfiltered } from './relations.ts';
+import { loadRelated, type RelatedExtensions, relatedOne, relationField, unfiltered } from './relations.ts';
 
 const LogSourceName = builder.simpleObject('LogSourceName', {
   description: 'A log source a data component names: a log and a channel within it.',
@@ -83,6 +83,9 @@ DataComponent.implement({
       type: DataSource,
       nullable: true,
       description: 'The data source this component belongs to, if any.',
+      extensions: {
+        related: { of: RELATED['dataComponent.dataSource'], single: true },
+      } satisfies RelatedExtensions,
       resolve: (row, _args, ctx, info) => relatedOne(ctx, RELATED['dataComponent.dataSource'], row, info),
     }),
     analytics: t.connection(

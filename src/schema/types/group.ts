@@ -9,7 +9,7 @@ import {
 import { listField, lookupField } from './lookup.ts';
 import { AttackObject, Campaign, Group, hasLabel, Software, Technique } from './refs.ts';
 import { relationField } from './relations.ts';
-import { actorTechniqueArgs, resolveActorTechniques } from './usage-args.ts';
+import { actorTechniqueArgs, actorTechniquesField } from './usage-args.ts';
 
 Group.implement({
   description: 'A group (intrusion set): a threat actor that ATT&CK tracks, such as APT28.',
@@ -24,7 +24,7 @@ Group.implement({
           "The techniques this group uses: DIRECT by default; CAMPAIGN adds its attributed campaigns' and " +
           "SOFTWARE its software's. Each edge says how it was found, with procedure text for direct uses.",
         args: { ...visibilityArgs, ...actorTechniqueArgs },
-        resolve: (row, args, ctx, info) => resolveActorTechniques(row, args, ctx, info),
+        ...actorTechniquesField,
       },
       TechniqueUsageConnection,
     ),

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
-import { fetchList, type LookupKeys, lookup, lookupAhead } from '../../data/objects.ts';
-import type { Level, Reads } from '../../data/related.ts';
+import { fetchList, type LookupKeys, lookupAhead } from '../../data/objects.ts';
+import type { Reads } from '../../data/related.ts';
 import { type Label, type NodeRow, refOf } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 import { connectionReads, nodeProjection } from '../selection.ts';
@@ -17,7 +17,7 @@ import {
   visibilityOf,
   windowOf,
 } from './common.ts';
-import { primeRelated } from './relations.ts';
+import { levelsAhead, primeRelated } from './relations.ts';
 import { type ReleaseArgs, releaseArg, withRelease } from './release.ts';
 import { MAX_SEARCH_WORDS, searchText } from './search-text.ts';
 
@@ -86,9 +86,9 @@ export function lookupArgs(label: Label, what: string) {
 const LOOKUP_KEYS = ['attackId', 'stixId', 'name'];
 
 /**
- * Finds one object by exactly one of its keys; `null` when nothing matches. With `ahead` (a list
- * of the object the operation selects, see `ahead` in selection.ts), reads that list's page in the
- * same statement and hands it to the loader its field uses.
+ * Finds one object by exactly one of its keys; `null` when nothing matches. The object's relation
+ * fields that the operation selects (see `levelsAhead`) are read in the same statement, one round
+ * trip for the object and its lists, and handed to the loaders those fields use.
  */
 export async function resolveLookup(
   ctx: Context,
@@ -96,7 +96,6 @@ export async function resolveLookup(
   args: LookupKeys,
   info: GraphQLResolveInfo,
   keyNames = LOOKUP_KEYS,
-  ahead?: Level,
 ) {
   const given = keyNames.filter((k) => args[k as keyof LookupKeys] != null);
   if (given.length !== 1) {
@@ -105,12 +104,16 @@ export async function resolveLookup(
     );
   }
   const keys = nodeProjection(info);
-  if (!ahead || !keys.includes('stixId'))
-    return withRelease(ctx, args.release, () => lookup(ctx.db, label, args, keys));
-  const { node, page } = await withRelease(ctx, args.release, () =>
-    lookupAhead(ctx.db, label, args, keys, ahead),
+  const levels = keys.includes('stixId') ? levelsAhead(info) : [];
+  const { node, pages } = await withRelease(ctx, args.release, () =>
+    lookupAhead(ctx.db, label, args, keys, levels),
   );
-  if (node && page) primeRelated(ctx, ahead, [[refOf(node), page]]);
+  if (node) {
+    for (const [i, level] of levels.entries()) {
+      const page = pages[i];
+      if (page) primeRelated(ctx, level, [[refOf(node), page]]);
+    }
+  }
   return node;
 }
 

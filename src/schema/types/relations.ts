@@ -11,6 +11,7 @@ import {
   type RelatedItem,
   type RelatedOptions,
   type Relation,
+  type Via,
 } from '../../data/related.ts';
 import {
   type NodeRef,
@@ -21,7 +22,15 @@ import {
   type Visibility,
   type Window,
 } from '../../data/rows.ts';
-import { connectionReads, singleReads } from '../selection.ts';
+import {
+  type Ahead,
+  childrenAhead,
+  connectionReads,
+  connectionReadsAhead,
+  here,
+  singleReads,
+  singleReadsAhead,
+} from '../selection.ts';
 import { type PageArgs, toConnection, type VisibilityArgs, visibilityArgs, windowOf } from './common.ts';
 
 const relatedLoaders = createContextCache(
@@ -150,9 +159,69 @@ export function relatedOptions(
 
 /** The first related node, for single-valued relationships (a sub-technique's parent). */
 export async function relatedOne(ctx: Context, of: Family, parent: NodeRow, info: GraphQLResolveInfo) {
-  const page = await loadRelated(ctx, of, singleReads(info), parent, unfiltered(1));
+  const page = await loadRelated(ctx, of, singleReads(info), parent, ONE);
   return page.items[0]?.node ?? null;
 }
+
+const ONE = unfiltered(1);
+
+/** The arguments a relation field may take. */
+type LevelArgs = PageArgs &
+  VisibilityArgs & {
+    includeSubtechniques?: boolean | null;
+    via?: readonly Via[] | null;
+    rollUp?: boolean | null;
+  };
+
+/** What a relation field adds to its family's options, from its arguments. */
+export type Extra = (args: LevelArgs) => Omit<RelatedOptions, keyof Visibility | keyof Window>;
+
+/**
+ * In a relation field's extensions: its family, and what its arguments add to the options, so
+ * that a resolver reading ahead (a lookup, the matrix) reads the field's page exactly as the
+ * field's own resolver would, and the field finds it there. `single`: a field of one node, read
+ * as `relatedOne` reads it.
+ */
+export interface RelatedExtensions {
+  related: { of: Family; extra?: Extra; single?: boolean };
+}
+
+const relatedOf = (at: Ahead) => (at.extensions as Partial<RelatedExtensions>).related;
+
+/**
+ * The level that relation field `at` reads, with its reads and options; undefined when `at` is
+ * not selected once, is not a relation field, or has a bad argument (a cursor of another list:
+ * the field then reads for itself and says so where it stands).
+ */
+export function levelAt(at: Ahead | undefined): Level | undefined {
+  const spec = at && relatedOf(at);
+  if (!at || !spec) return undefined;
+  if (spec.single) return { of: spec.of, reads: singleReadsAhead(at), options: ONE };
+  const args = at.args as LevelArgs;
+  try {
+    return {
+      of: spec.of,
+      reads: connectionReadsAhead(at),
+      options: relatedOptions(args, spec.extra?.(args)),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The relation fields the field being resolved selects, as levels a statement can read ahead. */
+export const levelsAhead = (info: GraphQLResolveInfo): Level[] =>
+  childrenAhead(here(info)).flatMap((at) => levelAt(at) ?? []);
+
+/**
+ * A connection field over family `of`: its resolver, and the extensions that let a parent read its
+ * page ahead (see `RelatedExtensions`). `extra` turns the field's own arguments into options.
+ */
+export const relatedField = (of: Family, extra?: Extra) => ({
+  extensions: { related: { of, extra } } satisfies RelatedExtensions,
+  resolve: (row: NodeRow, args: LevelArgs, ctx: Context, info: GraphQLResolveInfo) =>
+    relatedConnection(ctx, of, row, args, info, extra?.(args)),
+});
 
 /**
  * The options of a plain relationship field: a non-null connection of `type` over one relation,
@@ -163,6 +232,5 @@ export const relationField = <Type>(relation: Relation, type: Type, description:
   type,
   description,
   args: visibilityArgs,
-  resolve: (row: NodeRow, args: PageArgs & VisibilityArgs, ctx: Context, info: GraphQLResolveInfo) =>
-    relatedConnection(ctx, RELATED[relation], row, args, info),
+  ...relatedField(RELATED[relation]),
 });

@@ -9,7 +9,7 @@ import {
 import { listField, lookupField } from './lookup.ts';
 import { AttackObject, Campaign, Group, hasLabel, Malware, Software, Technique, Tool } from './refs.ts';
 import { relationField } from './relations.ts';
-import { actorTechniqueArgs, resolveActorTechniques } from './usage-args.ts';
+import { actorTechniqueArgs, actorTechniquesField } from './usage-args.ts';
 
 /** Relationship fields every software has; Malware and Tool inherit them from the interface. */
 builder.interfaceFields(Software, (t) => ({
@@ -21,7 +21,7 @@ builder.interfaceFields(Software, (t) => ({
         'The techniques this software uses: DIRECT by default; SOFTWARE adds those of software it uses. ' +
         'Each edge says how it was found, with procedure text for direct uses.',
       args: { ...visibilityArgs, ...actorTechniqueArgs },
-      resolve: (row, args, ctx, info) => resolveActorTechniques(row, args, ctx, info),
+      ...actorTechniquesField,
     },
     TechniqueUsageConnection,
   ),

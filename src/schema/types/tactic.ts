@@ -2,38 +2,17 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
 import { fetchMatrix } from '../../data/matrix.ts';
 import { fetchTactics } from '../../data/objects.ts';
-import {
-  DEFAULT_VIA,
-  type Family,
-  type Level,
-  RELATED,
-  type RelatedOptions,
-  type Via,
-} from '../../data/related.ts';
+import { DEFAULT_VIA, RELATED } from '../../data/related.ts';
 import type { ReleaseArg, Visibility } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import {
-  type Ahead,
-  ahead,
-  connectionReadsAhead,
-  here,
-  nodeProjection,
-  type ReadsExtensions,
-} from '../selection.ts';
-import {
-  DomainEnum,
-  type PageArgs,
-  UsageViaEnum,
-  type VisibilityArgs,
-  visibilityArgs,
-  visibilityOf,
-} from './common.ts';
+import { ahead, here, nodeProjection, type ReadsExtensions } from '../selection.ts';
+import { DomainEnum, UsageViaEnum, visibilityArgs, visibilityOf } from './common.ts';
 import { stored } from './complete.ts';
 import { itemOf, TechniqueConnection } from './connections.ts';
 import { lookupArgs, resolveLookup } from './lookup.ts';
 import { AttackObject, Group, hasLabel, Tactic, Technique } from './refs.ts';
-import { primeRelated, relatedConnection, relatedOptions } from './relations.ts';
+import { levelAt, primeRelated, relatedField } from './relations.ts';
 import { releaseArg, withRelease } from './release.ts';
 import { viaArg } from './usage-args.ts';
 
@@ -63,33 +42,6 @@ const TacticGroupConnection = builder.connectionObject(
   },
 );
 
-/** What `Tactic.techniques` adds to its relation's options: one place for its resolver and the look-ahead. */
-const techniquesExtra = (args: { includeSubtechniques?: boolean | null }) => ({
-  includeSubtechniques: args.includeSubtechniques,
-});
-
-/** What `Tactic.groups` adds to its family's options. */
-const groupsExtra = (args: { via?: readonly Via[] | null }) => ({ via: args.via });
-
-type LevelArgs = PageArgs &
-  VisibilityArgs & { includeSubtechniques?: boolean | null; via?: readonly Via[] | null };
-
-/** The level that connection field `at` of `of` reads, with its options; undefined when it is not selected once. */
-function levelAt(
-  at: Ahead | undefined,
-  of: Family,
-  extra: ((args: LevelArgs) => Omit<RelatedOptions, keyof Visibility | 'offset' | 'limit'>) | undefined,
-): Level | undefined {
-  if (!at) return undefined;
-  const args = at.args as LevelArgs;
-  try {
-    return { of, reads: connectionReadsAhead(at), options: relatedOptions(args, extra?.(args)) };
-  } catch {
-    // A bad argument (a cursor of another list): the field itself reads and says so where it stands.
-    return undefined;
-  }
-}
-
 /**
  * The tactics, and when the operation goes on to their techniques (and those techniques'
  * sub-techniques: the whole matrix), those levels too, in one statement instead of a round trip
@@ -103,12 +55,10 @@ async function resolveTactics(
 ) {
   const keys = nodeProjection(info);
   const techniquesAt = ahead(here(info), 'techniques');
-  const techniques = levelAt(techniquesAt, RELATED['tactic.techniques'], techniquesExtra);
+  const techniques = levelAt(techniquesAt);
   if (!techniques || !keys.includes('stixId')) return fetchTactics(ctx.db, visibility, keys);
   const subtechniquesAt = techniquesAt && ahead(ahead(techniquesAt, 'nodes'), 'subtechniques');
-  const subtechniques = techniques.reads.node.includes('stixId')
-    ? levelAt(subtechniquesAt, RELATED['technique.subtechniques'], undefined)
-    : undefined;
+  const subtechniques = techniques.reads.node.includes('stixId') ? levelAt(subtechniquesAt) : undefined;
   const matrix = await fetchMatrix(ctx.db, visibility, keys, techniques, subtechniques);
   primeRelated(ctx, techniques, matrix.techniques);
   if (subtechniques) primeRelated(ctx, subtechniques, matrix.subtechniques);
@@ -137,8 +87,9 @@ Tactic.implement({
             description: 'Include sub-techniques as well (default: top-level techniques only).',
           }),
         },
-        resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, RELATED['tactic.techniques'], row, args, info, techniquesExtra(args)),
+        ...relatedField(RELATED['tactic.techniques'], (a) => ({
+          includeSubtechniques: a.includeSubtechniques,
+        })),
       },
       TechniqueConnection,
     ),
@@ -150,8 +101,7 @@ Tactic.implement({
           'Every group that uses a technique or sub-technique of this tactic (directly by default; see `via`), ' +
           'each edge with the techniques that put it there.',
         args: { ...visibilityArgs, ...viaArg },
-        resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, USAGE.tacticGroups, row, args, info, groupsExtra(args)),
+        ...relatedField(USAGE.tacticGroups, (a) => ({ via: a.via })),
       },
       TacticGroupConnection,
     ),
@@ -174,14 +124,7 @@ builder.queryFields((t) => ({
     },
     // The headline (a tactic's groups): the groups come with the tactic, one round trip.
     resolve: (_root, args, ctx, info) =>
-      resolveLookup(
-        ctx,
-        'Tactic',
-        args,
-        info,
-        ['attackId', 'stixId', 'name', 'shortname'],
-        levelAt(ahead(here(info), 'groups'), USAGE.tacticGroups, groupsExtra),
-      ),
+      resolveLookup(ctx, 'Tactic', args, info, ['attackId', 'stixId', 'name', 'shortname']),
   }),
   tactics: t.field({
     type: [Tactic],

@@ -29,7 +29,7 @@ import {
   Tactic,
   Technique,
 } from './refs.ts';
-import { relatedConnection, relatedOne, relationField } from './relations.ts';
+import { type RelatedExtensions, relatedField, relatedOne, relationField } from './relations.ts';
 import { viaArg } from './usage-args.ts';
 
 Technique.implement({
@@ -87,7 +87,10 @@ Technique.implement({
       type: Technique,
       nullable: true,
       description: 'For a sub-technique, its parent technique; otherwise `null`.',
-      extensions: readsKeysAndKey('isSubtechnique'),
+      extensions: {
+        ...readsKeysAndKey('isSubtechnique'),
+        related: { of: RELATED['technique.parent'], single: true },
+      } satisfies RelatedExtensions,
       resolve: async (row, _args, ctx, info) =>
         (await storedValue(ctx, row, 'isSubtechnique'))
           ? relatedOne(ctx, RELATED['technique.parent'], row, info)
@@ -108,8 +111,7 @@ Technique.implement({
         description:
           'The groups that use this technique (directly by default; see `via`), with procedure text.',
         args: { ...visibilityArgs, ...viaArg },
-        resolve: (row, args, ctx, info) =>
-          relatedConnection(ctx, USAGE.techniqueGroups, row, args, info, { via: args.via }),
+        ...relatedField(USAGE.techniqueGroups, (a) => ({ via: a.via })),
       },
       GroupUsageConnection,
     ),

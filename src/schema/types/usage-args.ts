@@ -1,11 +1,8 @@
-import type { GraphQLResolveInfo } from 'graphql';
-import type { Context } from '../../context.ts';
 import { DEFAULT_VIA, type Via } from '../../data/related.ts';
-import type { NodeRow } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
 import { type PageArgs, UsageViaEnum, type VisibilityArgs } from './common.ts';
-import { relatedConnection } from './relations.ts';
+import { relatedField } from './relations.ts';
 
 /** `via`: which usage paths a usage field follows. */
 export const viaArg = builder.args((t) => ({
@@ -35,9 +32,7 @@ export interface ActorTechniqueArgs extends PageArgs, VisibilityArgs {
 }
 
 /** The techniques a group, campaign or software uses, found along the `via` paths. */
-export const resolveActorTechniques = (
-  actor: NodeRow,
-  args: ActorTechniqueArgs,
-  ctx: Context,
-  info: GraphQLResolveInfo,
-) => relatedConnection(ctx, USAGE.actorTechniques, actor, args, info, { via: args.via, rollUp: args.rollUp });
+export const actorTechniquesField = relatedField(USAGE.actorTechniques, (args) => ({
+  via: args.via,
+  rollUp: args.rollUp,
+}));
