@@ -258,7 +258,7 @@ export function createApp({
     }),
     http.metrics ? useMetricsEndpoint({ metrics }) : {},
     http.csrfPrevention ? useCsrfPrevention({ metrics }) : {},
-    useJsonParsing(),
+    useJsonParsing({ maxBodyBytes: http.maxBodyBytes }),
     ...useLimits(config),
     cache.plugin,
     ...usePersistedOperations(config),
@@ -286,7 +286,8 @@ export function createApp({
     cors: false,
     multipart: false,
     batching: http.batchLimit > 0 ? { limit: http.batchLimit } : false,
-    maxRequestBodySize: http.maxBodyBytes,
+    // Held by useJsonParsing, without Yoga's per-request stream (see there).
+    maxRequestBodySize: false,
     context: () => ({ db: makeDb(), perImport }) satisfies Context,
     plugins,
   });

@@ -104,6 +104,22 @@ export function toPlain(value: unknown): unknown {
   return row;
 }
 
+/**
+ * Runs `start` (which starts statements) without the stack trace the driver captures for each
+ * statement to point its errors at the caller. Formatting that trace (through source maps, under
+ * tsx) was a measurable share of a small request's CPU, and our errors do not use it: they are
+ * mapped (errors.ts) and name the query.
+ */
+function withoutCallerStack<T>(start: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return start();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function rows(result: Pick<QueryResult, 'records'>): Row[] {
   return result.records.map((r) => toPlain(r.toObject()) as Row);
 }
@@ -151,10 +167,9 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
   const autoCommit = async (query: Query, params: Params, timeout: number | undefined) => {
     const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
     try {
-      return await session.run(query.cypher, params, {
-        metadata: { app: 'attack-graph', query: query.name },
-        timeout,
-      });
+      return await withoutCallerStack(() =>
+        session.run(query.cypher, params, { metadata: { app: 'attack-graph', query: query.name }, timeout }),
+      );
     } catch (error) {
       if (!(error instanceof Neo4jError && error.retryable)) throw error;
       return driver.executeQuery(query.cypher, params, {
@@ -195,7 +210,11 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
       const out = await session.executeRead(
         // Not awaited one by one: the driver sends every statement before the first answer arrives.
         (tx: ManagedTransaction) =>
-          Promise.all(reads.map(async (r) => rows(await tx.run(r.query.cypher, r.params)))),
+          Promise.all(
+            withoutCallerStack(() => reads.map((r) => tx.run(r.query.cypher, r.params))).map(async (result) =>
+              rows(await result),
+            ),
+          ),
         { metadata: { app: 'attack-graph', query: name }, timeout },
       );
       ok = true;
