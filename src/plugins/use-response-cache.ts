@@ -100,7 +100,8 @@ export function useResponseCache(options: ResponseCacheOptions) {
     onParams({ params, request, setResult }) {
       const current = version.current();
       const info = requestInfo(request);
-      if (!current || Array.isArray(params)) {
+      // With nothing stored, a key only serves a GET's ETag: a POST skips hashing its operation.
+      if (!current || Array.isArray(params) || (ttlMs <= 0 && request.method !== 'GET')) {
         info.cache = 'bypass';
         metrics.cache('bypass');
         return;
@@ -133,7 +134,7 @@ export function useResponseCache(options: ResponseCacheOptions) {
       metrics.cacheBytes(store.bytes);
     },
     onResponse({ request, response }) {
-      if (new URL(request.url).pathname !== endpoint || request.method !== 'GET') return;
+      if (request.method !== 'GET' || new URL(request.url).pathname !== endpoint) return;
       const info = requestInfo(request);
       if (info.cache === 'not_modified') return;
       if (info.etag && response.status === 200) {
