@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { REL_TYPES } from '../src/model.ts';
 import type { Query, Row, WriteTx } from '../src/neo4j/executor.ts';
-import { CREATE_RELS, matchKey, q } from './cypher.ts';
+import { CREATE_RELS, q } from './cypher.ts';
 import type { Defect, Holder, Outside } from './references.ts';
 import type { PropValue, RelRow } from './rows.ts';
 import { versionText } from './versions.ts';
@@ -21,7 +21,7 @@ export interface Linked {
 
 const READ_ENDPOINTS = q(
   'import.readEndpoints',
-  `UNWIND $ids AS id ${matchKey('n', 'id')}
+  `UNWIND $ids AS id MATCH (n:AttackObject {stixId: id, release: $release})
    RETURN n.stixId AS stixId, n.stixType AS stixType, coalesce(n.domains, []) AS domains`,
 );
 const READ_RECORDS = q(
@@ -42,7 +42,7 @@ const DELETE_RECORDS = q(
 const READ_OPEN = q(
   'import.readOpenReferences',
   `MATCH (p:CrossReference {release: $release})
-   ${matchKey('a', 'p.from')} ${matchKey('b', 'p.to')}
+   MATCH (a:AttackObject {stixId: p.from, release: $release}) MATCH (b:AttackObject {stixId: p.to, release: $release})
    WHERE NOT EXISTS { MATCH (a)-[x]->(b) WHERE x.key = p.key }
    RETURN p.key AS key, p.domain AS domain, p.relType AS relType, p.from AS from,
           p.to AS to, p.missing AS missing, p.propsJson AS propsJson, p.hash AS hash,
