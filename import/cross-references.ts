@@ -42,7 +42,8 @@ const DELETE_RECORDS = q(
 const READ_OPEN = q(
   'import.readOpenReferences',
   `MATCH (p:CrossReference {release: $release})
-   MATCH (a:AttackObject {stixId: p.from, release: $release}) MATCH (b:AttackObject {stixId: p.to, release: $release})
+   MATCH (a:AttackObject {stixId: p.from, release: $release}) USING INDEX a:AttackObject(stixId, release)
+   MATCH (b:AttackObject {stixId: p.to, release: $release}) USING INDEX b:AttackObject(stixId, release)
    WHERE NOT EXISTS { MATCH (a)-[x]->(b) WHERE x.key = p.key }
    RETURN p.key AS key, p.domain AS domain, p.relType AS relType, p.from AS from,
           p.to AS to, p.missing AS missing, p.propsJson AS propsJson, p.hash AS hash,
