@@ -30,7 +30,7 @@ function operators(plan: Plan): { type: string; details: string }[] {
 
 /** The statements that look nodes up by key, with how many lookups each makes per row. */
 const KEYED: [Query, number][] = [
-  ...Object.values(CREATE_RELS).map((query): [Query, number] => [query, 2]),
+  [CREATE_RELS, 2],
   [UPDATE_NODES, 1],
   [SET_DOMAINS, 1],
   [DELETE_NODES, 1],
