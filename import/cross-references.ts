@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { REL_TYPES } from '../src/model.ts';
 import type { Query, Row, WriteTx } from '../src/neo4j/executor.ts';
 import { CREATE_RELS, q } from './cypher.ts';
+import { relCreateRow } from './load.ts';
 import type { Defect, Holder, Outside } from './references.ts';
 import type { PropValue, RelRow } from './rows.ts';
 import { versionText } from './versions.ts';
@@ -42,7 +43,8 @@ const DELETE_RECORDS = q(
 const READ_OPEN = q(
   'import.readOpenReferences',
   `MATCH (p:CrossReference {release: $release})
-   MATCH (a:AttackObject {stixId: p.from, release: $release}) MATCH (b:AttackObject {stixId: p.to, release: $release})
+   MATCH (a:AttackObject {stixId: p.from, release: $release}) USING INDEX a:AttackObject(stixId, release)
+   MATCH (b:AttackObject {stixId: p.to, release: $release}) USING INDEX b:AttackObject(stixId, release)
    WHERE NOT EXISTS { MATCH (a)-[x]->(b) WHERE x.key = p.key }
    RETURN p.key AS key, p.domain AS domain, p.relType AS relType, p.from AS from,
           p.to AS to, p.missing AS missing, p.propsJson AS propsJson, p.hash AS hash,
@@ -144,8 +146,9 @@ export async function linkReferences(tx: WriteTx, options: LinkOptions): Promise
       return domains.some((d) => d !== r.domain);
     }),
   );
-  for (const type of REL_TYPES) {
-    const rows = complete
+  // Grouped by type, in the order a statement per type wrote them.
+  const rows = REL_TYPES.flatMap((type) =>
+    complete
       .filter((r) => r.relType === type)
       .map((r) => {
         const props = JSON.parse(r.propsJson) as Record<string, PropValue>;
@@ -155,10 +158,11 @@ export async function linkReferences(tx: WriteTx, options: LinkOptions): Promise
           modified: String(props.modified ?? ''),
           hash: r.hash,
         });
-        return { from: r.from, to: r.to, props, hash: r.hash, domains: [r.domain], versions: [version] };
-      });
-    if (rows.length) await tx.run(CREATE_RELS[type], { rows, release });
-  }
+        const { key, from, to, hash } = r;
+        return relCreateRow({ key, type, from, to, props, hash, domains: [r.domain], versions: [version] });
+      }),
+  );
+  if (rows.length) await tx.run(CREATE_RELS, { rows, release });
   written += complete.length;
   return { written, completed: complete.map((r) => ({ stixId: r.key, domain: r.domain })) };
 }

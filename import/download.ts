@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { IMPORT_DEFAULTS } from '../src/env.ts';
@@ -120,6 +121,28 @@ export async function download(url: string | URL, options: DownloadOptions): Pro
 
 /** Reads a file, stopping at the size cap (a device or a pipe has no size to check first). */
 export async function readCapped(file: string, limits: ImportLimits): Promise<Buffer> {
+  return (await readWhole(file, limits)) ?? readStreamed(file, limits);
+}
+
+/**
+ * A regular file within the cap in one read (a 33 MB bundle streamed in 64 KB chunks took twice as
+ * long); null for anything else (a device, a pipe, a file over the cap or changing under us), which
+ * the stream then reads, counting every byte against the cap.
+ */
+async function readWhole(file: string, limits: ImportLimits): Promise<Buffer | null> {
+  const handle = await open(file);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > limits.maxBytes) return null;
+    const bytes = Buffer.allocUnsafe(info.size);
+    const { bytesRead } = await handle.read(bytes, 0, info.size, 0);
+    return bytesRead === info.size ? bytes : null;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readStreamed(file: string, limits: ImportLimits): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const stream = createReadStream(file);

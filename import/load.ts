@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { summarize } from '../src/change-log.ts';
+import { NODE_LABELS } from '../src/model.ts';
 import type { Executor, Query, WriteTx } from '../src/neo4j/executor.ts';
+import { newestRelease } from '../src/releases/order.ts';
 import {
   CREATE_NODES,
   CREATE_RELS,
@@ -23,6 +25,7 @@ import { countRows, type Plan, planLoad, planSize } from './diff.ts';
 import { readExisting } from './existing.ts';
 import { migrateLegacy } from './legacy.ts';
 import { baselineRelease, moveCurrent, readReleases, writeRelease } from './releases.ts';
+import type { RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
 
 /**
@@ -113,32 +116,44 @@ class Unchanged extends Error {
 }
 
 /**
+ * A new node's row: its labels (from NODE_LABELS, never from input) and every property, release
+ * and bookkeeping included. `current`: the release is the newest held, so its nodes carry :Current
+ * from the start (moveCurrent then finds nothing to add).
+ */
+export function nodeCreateRow(
+  n: Plan['createNodes'][number],
+  domain: string,
+  release: string,
+  current: boolean,
+) {
+  const labels = ['AttackObject', ...NODE_LABELS[n.type], ...(current ? ['Current'] : [])];
+  return { labels, props: { ...n.props, release, hash: n.hash, domains: [domain], versions: n.versions } };
+}
+
+/** A new relationship's row: its type (one of REL_TYPES) and every property, bookkeeping included. */
+export function relCreateRow(r: RelRow & { domains: string[]; versions: string[] }) {
+  const { hash, domains, versions } = r;
+  return { type: r.type, from: r.from, to: r.to, props: { ...r.props, hash, domains, versions } };
+}
+
+/**
  * The plan's statements in the order they must run, each row cut to what its statement reads (the
  * driver encodes every value it is given).
  */
-export function loadPhases(plan: Plan, domain: string, release: string): Phase[] {
-  const createNodes = [...groupBy(plan.createNodes, (n) => n.type)].flatMap(([type, rows]) =>
-    chunked(
-      CREATE_NODES[type],
-      'rows',
-      rows.map(({ props, hash, versions }) => ({ props, hash, versions })),
-      { domain, release },
-    ),
+export function loadPhases(plan: Plan, domain: string, release: string, current = false): Phase[] {
+  // Grouped by type, in the order a statement per type wrote them.
+  const createNodes = chunked(
+    CREATE_NODES,
+    'rows',
+    [...groupBy(plan.createNodes, (n) => n.type).values()]
+      .flat()
+      .map((n) => nodeCreateRow(n, domain, release, current)),
   );
-  const createRels = [...groupBy(plan.createRels, (r) => r.type)].flatMap(([type, rows]) =>
-    chunked(
-      CREATE_RELS[type],
-      'rows',
-      rows.map(({ from, to, props, hash, domains, versions }) => ({
-        from,
-        to,
-        props,
-        hash,
-        domains,
-        versions,
-      })),
-      { release },
-    ),
+  const createRels = chunked(
+    CREATE_RELS,
+    'rows',
+    [...groupBy(plan.createRels, (r) => r.type).values()].flat().map(relCreateRow),
+    { release },
   );
   const updateRels = plan.updateRels.map(({ key, from, props, hash, domains, versions }) => ({
     key,
@@ -185,9 +200,16 @@ export function loadPhases(plan: Plan, domain: string, release: string): Phase[]
  * one transaction), so the client encodes the next batch while Neo4j writes the last. One ahead, not
  * all: the server then holds at most two statements' parameters besides the transaction's state.
  */
-export async function apply(tx: WriteTx, plan: Plan, domain: string, release: string, onPhase: OnPhase) {
+export async function apply(
+  tx: WriteTx,
+  plan: Plan,
+  domain: string,
+  release: string,
+  onPhase: OnPhase,
+  current = false,
+) {
   let running: Promise<unknown> = Promise.resolve();
-  for (const p of loadPhases(plan, domain, release)) {
+  for (const p of loadPhases(plan, domain, release, current)) {
     onPhase(p.phase, p.detail);
     for (const s of p.statements) {
       const next = tx.run(s.query, s.params);
@@ -220,13 +242,15 @@ export async function loadRows(
       await tx.run(LOCK, { domain: rows.domain, token: randomUUID() });
       onPhase('diff');
       const { release } = info;
-      const existing = await readExisting(tx, release);
+      // Read under the lock, with the snapshot: no other import of this domain changes them now.
+      const [existing, held] = await Promise.all([readExisting(tx, release), readReleases(tx)]);
       const plan = planLoad(rows, existing.nodes, existing.rels, { merge: info.merge });
       const size = planSize(plan);
-      if (size > 0) await apply(tx, plan, rows.domain, release, onPhase);
+      // The release will be the newest held (moveCurrent): its new nodes are created :Current.
+      const current = newestRelease([...held.map((h) => h.release), release]) === release;
+      if (size > 0) await apply(tx, plan, rows.domain, release, onPhase, current);
       const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };
       if (size === 0 && after.written === 0) throw new Unchanged(plan);
-      const held = await readReleases(tx);
       const baseline = baselineRelease(held, rows.domain, release);
       // The change set: the writes themselves on a re-import, else the diff against the baseline.
       let changes = plan;
@@ -239,18 +263,22 @@ export async function loadRows(
       onPhase('commit');
       const runId = randomUUID();
       const finishedAt = new Date().toISOString();
-      await writeRelease(
-        tx,
-        { domain: rows.domain, release },
-        { modified: info.modified, importedAt: finishedAt },
-      );
-      await moveCurrent(tx);
-      await tx.run(RECORD_RUN, {
-        run: {
-          ...runRecord(runId, rows.domain, info, changes, counts, nodesBefore, finishedAt),
-          ...after.run,
-        },
-      });
+      // Independent of each other: sent together, run in this order by the transaction.
+      await Promise.all([
+        writeRelease(
+          tx,
+          { domain: rows.domain, release },
+          { modified: info.modified, importedAt: finishedAt },
+        ),
+        // What moveCurrent would read: the releases held before this import, and this one.
+        moveCurrent(tx, [...held.map((h) => h.release), release]),
+        tx.run(RECORD_RUN, {
+          run: {
+            ...runRecord(runId, rows.domain, info, changes, counts, nodesBefore, finishedAt),
+            ...after.run,
+          },
+        }),
+      ]);
       const result = { ...plan, changes: changes.changes, relationshipChanges: changes.relationshipChanges };
       return { runId, changed: true, plan: result, counts };
     });

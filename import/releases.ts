@@ -76,14 +76,18 @@ export async function writeRelease(
 }
 
 /**
- * Puts :Current on the nodes of the newest release held (over all domains) and nowhere else. When
+ * Puts :Current on the nodes of the newest release held (over all domains) and nowhere else; `held`:
+ * the releases held, when the caller knows them (read in its transaction). When
  * the newest release did not change, the first statement finds nothing to remove and the second
  * labels only the nodes this transaction created.
  */
-export async function moveCurrent(tx: WriteTx): Promise<string | null> {
-  const newest = newestRelease((await readReleases(tx)).map((r) => r.release));
-  await tx.run(DROP_CURRENT, { newest });
-  if (newest !== null) await tx.run(ADD_CURRENT, { newest });
+export async function moveCurrent(tx: WriteTx, held?: string[]): Promise<string | null> {
+  const newest = newestRelease(held ?? (await readReleases(tx)).map((r) => r.release));
+  // Sent together: the transaction runs them in order.
+  await Promise.all([
+    tx.run(DROP_CURRENT, { newest }),
+    newest === null ? null : tx.run(ADD_CURRENT, { newest }),
+  ]);
   return newest;
 }
 

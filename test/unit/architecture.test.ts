@@ -180,9 +180,7 @@ describe('architecture: imports follow docs/architecture.md', () => {
     expect(edges).toContainEqual(
       expect.objectContaining({ file: 'scripts/start.ts', target: 'import/index.ts' }),
     );
-    expect(edges).toContainEqual(
-      expect.objectContaining({ file: 'import/cypher.ts', target: 'src/model.ts' }),
-    );
+    expect(edges).toContainEqual(expect.objectContaining({ file: 'import/load.ts', target: 'src/model.ts' }));
   });
 
   it('has no wrong import', () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { planLoad } from '../../import/diff.ts';
 import { existingNode, existingRel, parseRows, READ_NODES, READ_RELS } from '../../import/existing.ts';
 import { loadPhases } from '../../import/load.ts';
+import { NODE_LABELS } from '../../src/model.ts';
 import { bundlePath } from '../helpers/paths.ts';
 import { stageBundle } from '../helpers/stages.ts';
 
@@ -18,31 +19,61 @@ describe('the load statements of a first enterprise import', () => {
       .filter((s) => s.query.name === name)
       .flatMap((s) => s.params.rows as Record<string, unknown>[]);
 
-  it('writes each label and relationship type in one statement, two for the 17 270 uses', () => {
+  it('writes every label in one statement, and every relationship type in statements of 10 000 rows', () => {
     const names = statements.map((s) => s.query.name);
-    const nodeTypes = new Set(rows.nodes.map((n) => n.type)).size;
-    const relTypes = new Set(rows.rels.map((r) => r.type)).size;
-    // Before: 2000 rows a statement, nine for USES alone.
-    expect(names.filter((n) => n === 'import.createRels.USES')).toHaveLength(2);
-    expect(statements).toHaveLength(nodeTypes + relTypes + 1);
+    // Before: a statement per label and per relationship type, 25 of them, each planned on its own.
+    expect(names.filter((n) => n === 'import.createNodes')).toHaveLength(1);
+    expect(names.filter((n) => n === 'import.createRels')).toHaveLength(Math.ceil(rows.rels.length / 10_000));
+    expect(statements).toHaveLength(1 + Math.ceil(rows.rels.length / 10_000));
   });
 
-  it('sends every row once, with only the fields its statement reads', () => {
-    const nodes = statements.filter((s) => s.query.name.startsWith('import.createNodes.'));
-    const sent = nodes.flatMap((s) => s.params.rows as Record<string, unknown>[]);
-    expect(sent).toHaveLength(rows.nodes.length);
-    expect(Object.keys(sent[0] ?? {}).sort()).toEqual(['hash', 'props', 'versions']);
-    const uses = rowsOf('import.createRels.USES');
-    expect(uses).toHaveLength(rows.rels.filter((r) => r.type === 'USES').length);
-    expect(Object.keys(uses[0] ?? {}).sort()).toEqual(['domains', 'from', 'hash', 'props', 'to', 'versions']);
+  it('sends every row once, with its labels or type from the model and every property', () => {
+    const nodes = rowsOf('import.createNodes');
+    expect(nodes).toHaveLength(rows.nodes.length);
+    expect(Object.keys(nodes[0] ?? {}).sort()).toEqual(['labels', 'props']);
+    const first = rows.nodes[0];
+    const sent = nodes.find((n) => (n.props as { stixId: string }).stixId === first?.stixId);
+    expect(sent).toEqual({
+      labels: ['AttackObject', ...NODE_LABELS[first?.type ?? 'attack-pattern']],
+      props: {
+        ...first?.props,
+        release: '18.1',
+        hash: first?.hash,
+        domains: [rows.domain],
+        versions: expect.any(Array),
+      },
+    });
+    const rels = rowsOf('import.createRels');
+    expect(rels).toHaveLength(rows.rels.length);
+    expect(Object.keys(rels[0] ?? {}).sort()).toEqual(['from', 'props', 'to', 'type']);
+    expect(new Set(rels.map((r) => r.type))).toEqual(new Set(rows.rels.map((r) => r.type)));
+    for (const r of rels)
+      expect(Object.keys(r.props as object)).toEqual(expect.arrayContaining(['hash', 'domains', 'versions']));
     for (const s of statements) expect(s.query.cypher).toMatch(/\$rows|\$ids/);
+  });
+
+  it('labels new nodes :Current only when their release is to be the newest', () => {
+    const current = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', true).flatMap(
+      (p) => p.statements,
+    );
+    const labels = (list: typeof statements) =>
+      list
+        .filter((s) => s.query.name === 'import.createNodes')
+        .flatMap((s) => (s.params.rows as { labels: string[] }[]).map((r) => r.labels));
+    expect(labels(current).every((l) => l.includes('Current'))).toBe(true);
+    expect(labels(statements).some((l) => l.includes('Current'))).toBe(false);
   });
 
   it('writes into the one release snapshot it is given, and matches nodes only there', () => {
     // Without the release, a MATCH on stixId would reach the same object in every other release.
     for (const s of statements) {
+      if (s.query.name === 'import.createNodes') {
+        for (const r of s.params.rows as { props: { release: string } }[])
+          expect(r.props.release).toBe('18.1');
+        continue;
+      }
       expect(s.params.release, s.query.name).toBe('18.1');
-      expect(s.query.cypher, s.query.name).toMatch(/release: \$release|n\.release = \$release/);
+      expect(s.query.cypher, s.query.name).toMatch(/release: \$release/);
     }
   });
 });
