@@ -2,11 +2,11 @@ import { compareObjects } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
 import { DEFAULT_VIA, type Via } from '../../../data/related.ts';
-import { type CoreRow, type Domain, type ReleaseArg, refOfNodeId } from '../../../data/rows.ts';
+import type { CoreRow, Domain, ReleaseArg } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
-import { coreRows } from '../complete.ts';
 import { releaseArg } from '../release.ts';
+import { nodeRows } from './cards.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -82,17 +82,23 @@ export const filtersOf = (args: UsageFilterArgs) => ({
 
 /**
  * Any ATT&CK object by node id (a STIX id names the newest release's object, see `refOfNodeId`),
- * batched per request across every analyst field.
+ * as its core row, from the release's cards (see cards.ts). Fields of a loadable type return the
+ * row rather than the id, so that the type's loader does not read the whole node.
  */
 export async function loadNode(ctx: Context, id: string): Promise<CoreRow> {
-  const node = await coreRows(ctx).load(refOfNodeId(id));
+  const [node] = await nodeRows(ctx, [id]);
   if (!node) throw new Error(`no object ${id}`);
   return node;
 }
 
+/** `loadNode` for a nullable id. */
+export const loadNodeOrNull = (ctx: Context, id: string | null): Promise<CoreRow> | null =>
+  id === null ? null : loadNode(ctx, id);
+
+/** The known objects of `ids`, in the order of `ids`. */
 export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
-  const nodes = await coreRows(ctx).loadMany(ids.map(refOfNodeId));
-  return nodes.filter((n): n is CoreRow => !!n && !(n instanceof Error));
+  const nodes = await nodeRows(ctx, ids);
+  return nodes.filter((n): n is CoreRow => !!n);
 }
 
 /** The unknown keys of an input, said the same way in every result. */
@@ -109,10 +115,10 @@ export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise
 
 /** Each id's position in that stable order, for sorting results that carry ids (node ids, as given). */
 export async function positionsOf(ctx: Context, ids: readonly string[]): Promise<Map<string, number>> {
-  const nodes = await coreRows(ctx).loadMany(ids.map(refOfNodeId));
+  const nodes = await nodeRows(ctx, ids);
   const found = ids.flatMap((id, i) => {
     const node = nodes[i];
-    return node && !(node instanceof Error) ? [{ id, node }] : [];
+    return node ? [{ id, node }] : [];
   });
   found.sort((a, b) => compareObjects(a.node, b.node));
   return new Map(found.map((f, i) => [f.id, i] as const));
