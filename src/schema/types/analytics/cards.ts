@@ -3,6 +3,7 @@
  * src/data/analytics/cards.ts): input keys resolve against them and results name their objects
  * from them, so that an analyst request reads only what its own question needs from Neo4j.
  */
+import { createContextCache } from '@pothos/core';
 import type { Context } from '../../../context.ts';
 import { type Cards, fetchCards, resolveCard } from '../../../data/analytics/cards.ts';
 import type { Resolved } from '../../../data/analytics/common.ts';
@@ -17,9 +18,31 @@ import {
 } from '../../../data/rows.ts';
 import { coreRows } from '../complete.ts';
 
+/** The cards this request already holds, by release: its later fields need not wait for them. */
+const held = createContextCache((_ctx: Context) => new Map<string | null, Cards>());
+
 /** The release's objects (the newest when null), read once per data version. */
-export function cardsOf(ctx: Context, release: ReleaseArg): Promise<Cards> {
-  return ctx.perImport.get(ctx.db, `cards@${release ?? ''}`, (db) => fetchCards(db, release));
+export async function cardsOf(ctx: Context, release: ReleaseArg): Promise<Cards> {
+  const cards = await ctx.perImport.get(ctx.db, `cards@${release ?? ''}`, (db) => fetchCards(db, release));
+  held(ctx).set(release ?? null, cards);
+  return cards;
+}
+
+/**
+ * `nodeRows` at once, without a promise, when the request holds the cards of every release named
+ * and they know every id (a large answer names hundreds of objects: promises cost more than the
+ * lookups). Undefined otherwise.
+ */
+export function nodeRowsHeld(ctx: Context, ids: readonly string[]): CoreRow[] | undefined {
+  const tables = held(ctx);
+  const out: CoreRow[] = [];
+  for (const id of ids) {
+    const ref = refOfNodeId(id);
+    const card = tables.get(ref.release)?.byStixId.get(ref.stixId);
+    if (!card) return undefined;
+    out.push(card.node);
+  }
+  return out;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { CoreRow, Domain, ReleaseArg } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { releaseArg } from '../release.ts';
-import { nodeRows } from './cards.ts';
+import { nodeRows, nodeRowsHeld } from './cards.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -85,20 +85,22 @@ export const filtersOf = (args: UsageFilterArgs) => ({
  * as its core row, from the release's cards (see cards.ts). Fields of a loadable type return the
  * row rather than the id, so that the type's loader does not read the whole node.
  */
-export async function loadNode(ctx: Context, id: string): Promise<CoreRow> {
-  const [node] = await nodeRows(ctx, [id]);
-  if (!node) throw new Error(`no object ${id}`);
-  return node;
+export function loadNode(ctx: Context, id: string): CoreRow | Promise<CoreRow> {
+  const [now] = nodeRowsHeld(ctx, [id]) ?? [];
+  if (now) return now;
+  return nodeRows(ctx, [id]).then(([node]) => {
+    if (!node) throw new Error(`no object ${id}`);
+    return node;
+  });
 }
 
 /** `loadNode` for a nullable id. */
-export const loadNodeOrNull = (ctx: Context, id: string | null): Promise<CoreRow> | null =>
+export const loadNodeOrNull = (ctx: Context, id: string | null): CoreRow | Promise<CoreRow> | null =>
   id === null ? null : loadNode(ctx, id);
 
 /** The known objects of `ids`, in the order of `ids`. */
-export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
-  const nodes = await nodeRows(ctx, ids);
-  return nodes.filter((n): n is CoreRow => !!n);
+export function loadNodes(ctx: Context, ids: readonly string[]): CoreRow[] | Promise<CoreRow[]> {
+  return nodeRowsHeld(ctx, ids) ?? nodeRows(ctx, ids).then((nodes) => nodes.filter((n): n is CoreRow => !!n));
 }
 
 /** The unknown keys of an input, said the same way in every result. */
@@ -108,9 +110,10 @@ export const unknownIdsField = {
 };
 
 /** Nodes by STIX id in the API's stable order (ATT&CK ID, name, STIX id). */
-export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
-  const nodes = await loadNodes(ctx, ids);
-  return nodes.sort(compareObjects);
+export function sortedNodes(ctx: Context, ids: readonly string[]): CoreRow[] | Promise<CoreRow[]> {
+  const now = nodeRowsHeld(ctx, ids);
+  if (now) return now.sort(compareObjects);
+  return nodeRows(ctx, ids).then((nodes) => nodes.filter((n): n is CoreRow => !!n).sort(compareObjects));
 }
 
 /** Each id's position in that stable order, for sorting results that carry ids (node ids, as given). */
