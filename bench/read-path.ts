@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/read-path.ts [rounds] [class,class]`: where a core class's time goes, in one
+ * `npx tsx bench/read-path.ts [rounds] [class,class]`: where a core or analyst class's time goes, in one
  * process, over the benchmark database as the last `npm run bench` left it (BENCH_NEO4J_URI; it
  * reads only). Our app (through `yoga.fetch`, no HTTP), the peer (@neo4j/graphql, the same way) and
  * the raw Cypher twin are asked in turn, request by request, so all three see the same machine
@@ -16,7 +16,7 @@ import { createExecutor, type Executor } from '../src/neo4j/executor.ts';
 import { createApp } from '../src/yoga.ts';
 import { quantile } from './load.ts';
 import { PEER_TYPE_DEFS } from './peer/type-defs.ts';
-import { CLASSES, type QueryClass } from './queries.ts';
+import { ANALYST_CLASSES, CLASSES, type QueryClass } from './queries.ts';
 
 const rounds = Number(process.argv[2] ?? 200);
 const only = process.argv[3]?.split(',');
@@ -88,7 +88,7 @@ const p50 = (xs: number[]) =>
     [...xs].sort((a, b) => a - b),
     0.5,
   );
-const classes = CLASSES.filter((c) => !only || only.includes(c.name));
+const classes = [...CLASSES, ...ANALYST_CLASSES].filter((c) => !only || only.includes(c.name));
 console.log(`${rounds} rounds each, interleaved; ms per request (p50 wall, mean CPU of this process)`);
 for (const c of classes as QueryClass[]) {
   const s = { ours: sample(), peer: sample(), raw: sample() };

@@ -100,6 +100,17 @@ describe('per-import analyst sets', () => {
     expect(setsRead()).toBe(reads);
   });
 
+  it('answers a repeated analyst request with one round trip: the data version, nothing else', async () => {
+    for (const q of ANALYST) await ask(q);
+    for (const q of ANALYST) {
+      const from = ran.length;
+      const again = await ask(q);
+      // Input keys resolve and result objects show from the import's objects held in memory.
+      expect({ q, roundTrips: again.extensions?.dbRoundTrips }).toEqual({ q, roundTrips: 1 });
+      expect({ q, ran: ran.slice(from) }).toEqual({ q, ran: ['http.dataVersion'] });
+    }
+  });
+
   it('a request after an import uses the new import at once, even before the data-version poll', async () => {
     type Prevalence = {
       techniquePrevalence: {

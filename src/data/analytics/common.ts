@@ -64,7 +64,8 @@ export interface Resolved {
   byKey: Map<string, string>;
 }
 
-const ID_LIKE = /^([A-Z]{1,4}\d{3,5}(\.\d{3})?|[a-z-]+--[0-9a-f-]{36})$/;
+/** Keys that look like an ATT&CK ID or a STIX id: these never match names or aliases. */
+export const ID_LIKE = /^([A-Z]{1,4}\d{3,5}(\.\d{3})?|[a-z-]+--[0-9a-f-]{36})$/;
 
 export async function resolveKeys(
   db: ReadExecutor,

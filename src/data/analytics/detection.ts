@@ -51,8 +51,13 @@ export async function fetchDetectionChain(
     platform: filters.platform,
     ...releaseParams(filters.release),
   });
+  return chainOf(rows.map((x) => chainRow.parse(x)));
+}
+
+/** A technique's chain rows (in order) as strategies, each with its analytics. */
+function chainOf(rows: readonly z.infer<typeof chainRow>[]): ChainStrategy[] {
   const out = new Map<string, ChainStrategy>();
-  for (const r of rows.map((x) => chainRow.parse(x))) {
+  for (const r of rows) {
     let s = out.get(r.strategy);
     if (!s) {
       s = { strategy: r.strategy, analytics: [] };
@@ -61,6 +66,45 @@ export async function fetchDetectionChain(
     if (r.analytic) s.analytics.push({ analytic: r.analytic, logSources: r.logSources });
   }
   return [...out.values()];
+}
+
+/**
+ * DETECTION_CHAIN for every technique of the release at once (its rows in the same order per
+ * technique): kept per import, so that a chain request reads nothing of its own.
+ */
+export const EVERY_CHAIN = perRelease(
+  (named): Query => ({
+    name: 'analytics.everyDetectionChain',
+    cypher: `
+MATCH (t:Technique)<-[:DETECTS]-(s:DetectionStrategy)
+WHERE ${entry('t', named)} AND ${activeInDomain('s')}
+OPTIONAL MATCH (s)-[:HAS_ANALYTIC]->(a:Analytic) WHERE ${activeInDomain('a')} AND ${onPlatform('a')}
+OPTIONAL MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
+WITH t, s, a, l, d ORDER BY d.attackId, l.name, l.channel
+WITH t, s, a, [x IN collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) WHERE x.dataComponent IS NOT NULL] AS logSources
+ORDER BY t.stixId, s.attackId, a.attackId
+RETURN ${idOf('t', named)} AS technique, ${idOf('s', named)} AS strategy, ${idOf('a', named)} AS analytic, logSources`,
+  }),
+);
+
+/** Every technique's detection chain (techniques without a detection strategy are absent). */
+export async function fetchEveryChain(
+  db: ReadExecutor,
+  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
+): Promise<Map<string, ChainStrategy[]>> {
+  const rows = await db.read(EVERY_CHAIN(filters.release), {
+    domain: filters.domain,
+    platform: filters.platform,
+    ...releaseParams(filters.release),
+  });
+  const byTechnique = new Map<string, z.infer<typeof chainRow>[]>();
+  for (const r of rows) {
+    const row = chainRow.extend({ technique: z.string() }).parse(r);
+    const list = byTechnique.get(row.technique);
+    if (list) list.push(row);
+    else byTechnique.set(row.technique, [row]);
+  }
+  return new Map([...byTechnique].map(([t, list]) => [t, chainOf(list)]));
 }
 
 /**
@@ -103,4 +147,44 @@ export async function fetchAnalyticsFrom(
     ...releaseParams(filters.release),
   });
   return rows.map((r) => analyticRow.parse(r));
+}
+
+/**
+ * Every active analytic of the release (domain, platform) that logs from a data component, as
+ * ANALYTICS_FROM reads one: kept per import, and narrowed to the log sources asked for in memory.
+ */
+export const EVERY_ANALYTIC = perRelease(
+  (named): Query => ({
+    name: 'analytics.everyAnalytic',
+    cypher: `
+MATCH (a:Analytic)
+WHERE ${entry('a', named)} AND ${activeInDomain('a')} AND ${onPlatform('a')} AND EXISTS { (a)-[:LOGS_FROM]->(:DataComponent) }
+MATCH (a)<-[:HAS_ANALYTIC]-(s:DetectionStrategy)-[:DETECTS]->(t:Technique)
+WHERE ${activeInDomain('s')} AND ${activeInDomain('t')}
+WITH a, collect(DISTINCT {strategy: ${idOf('s', named)}, technique: ${idOf('t', named)}}) AS detects
+MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
+RETURN ${idOf('a', named)} AS analytic, detects,
+       collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) AS logSources`,
+  }),
+);
+
+export async function fetchEveryAnalytic(
+  db: ReadExecutor,
+  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
+): Promise<AnalyticRow[]> {
+  const rows = await db.read(EVERY_ANALYTIC(filters.release), {
+    domain: filters.domain,
+    platform: filters.platform,
+    ...releaseParams(filters.release),
+  });
+  return rows.map((r) => analyticRow.parse(r));
+}
+
+/** What ANALYTICS_FROM answers, from every analytic: those logging from one of `dataComponents`. */
+export function analyticsFrom(
+  every: readonly AnalyticRow[],
+  dataComponents: readonly string[],
+): AnalyticRow[] {
+  const wanted = new Set(dataComponents);
+  return every.filter((a) => a.logSources.some((l) => wanted.has(l.dataComponent)));
 }

@@ -52,8 +52,14 @@ export const runArgs = builder.args((t) => ({
   }),
 }));
 
-export const runOf = (ctx: Context, args: { domain?: Domain | null; runId?: string | null }) =>
-  fetchChangeRun(ctx.db, { runId: args.runId ?? null, domain: args.domain ?? null });
+/**
+ * The run's change sets, parsed once per data version (a run's changes are a few MB of JSON):
+ * shared by concurrent requests, so callers must not modify them.
+ */
+export const runOf = (ctx: Context, args: { domain?: Domain | null; runId?: string | null }) => {
+  const which = { runId: args.runId ?? null, domain: args.domain ?? null };
+  return ctx.perImport.get(ctx.db, `changeRun:${JSON.stringify(which)}`, (db) => fetchChangeRun(db, which));
+};
 
 const ChangeSet = builder.objectRef<ChangeSetShape>('ChangeSet').implement({
   description: 'What one import changed: the objects, filtered as asked.',

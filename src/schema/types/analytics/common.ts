@@ -2,11 +2,11 @@ import { compareObjects } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
 import { DEFAULT_VIA, type Via } from '../../../data/related.ts';
-import { type CoreRow, type Domain, type ReleaseArg, refOfNodeId } from '../../../data/rows.ts';
+import type { CoreRow, Domain, ReleaseArg } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
-import { coreRows } from '../complete.ts';
 import { releaseArg } from '../release.ts';
+import { nodeRows, nodeRowsHeld } from './cards.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -82,17 +82,25 @@ export const filtersOf = (args: UsageFilterArgs) => ({
 
 /**
  * Any ATT&CK object by node id (a STIX id names the newest release's object, see `refOfNodeId`),
- * batched per request across every analyst field.
+ * as its core row, from the release's cards (see cards.ts). Fields of a loadable type return the
+ * row rather than the id, so that the type's loader does not read the whole node.
  */
-export async function loadNode(ctx: Context, id: string): Promise<CoreRow> {
-  const node = await coreRows(ctx).load(refOfNodeId(id));
-  if (!node) throw new Error(`no object ${id}`);
-  return node;
+export function loadNode(ctx: Context, id: string): CoreRow | Promise<CoreRow> {
+  const [now] = nodeRowsHeld(ctx, [id]) ?? [];
+  if (now) return now;
+  return nodeRows(ctx, [id]).then(([node]) => {
+    if (!node) throw new Error(`no object ${id}`);
+    return node;
+  });
 }
 
-export async function loadNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
-  const nodes = await coreRows(ctx).loadMany(ids.map(refOfNodeId));
-  return nodes.filter((n): n is CoreRow => !!n && !(n instanceof Error));
+/** `loadNode` for a nullable id. */
+export const loadNodeOrNull = (ctx: Context, id: string | null): CoreRow | Promise<CoreRow> | null =>
+  id === null ? null : loadNode(ctx, id);
+
+/** The known objects of `ids`, in the order of `ids`. */
+export function loadNodes(ctx: Context, ids: readonly string[]): CoreRow[] | Promise<CoreRow[]> {
+  return nodeRowsHeld(ctx, ids) ?? nodeRows(ctx, ids).then((nodes) => nodes.filter((n): n is CoreRow => !!n));
 }
 
 /** The unknown keys of an input, said the same way in every result. */
@@ -102,17 +110,18 @@ export const unknownIdsField = {
 };
 
 /** Nodes by STIX id in the API's stable order (ATT&CK ID, name, STIX id). */
-export async function sortedNodes(ctx: Context, ids: readonly string[]): Promise<CoreRow[]> {
-  const nodes = await loadNodes(ctx, ids);
-  return nodes.sort(compareObjects);
+export function sortedNodes(ctx: Context, ids: readonly string[]): CoreRow[] | Promise<CoreRow[]> {
+  const now = nodeRowsHeld(ctx, ids);
+  if (now) return now.sort(compareObjects);
+  return nodeRows(ctx, ids).then((nodes) => nodes.filter((n): n is CoreRow => !!n).sort(compareObjects));
 }
 
 /** Each id's position in that stable order, for sorting results that carry ids (node ids, as given). */
 export async function positionsOf(ctx: Context, ids: readonly string[]): Promise<Map<string, number>> {
-  const nodes = await coreRows(ctx).loadMany(ids.map(refOfNodeId));
+  const nodes = await nodeRows(ctx, ids);
   const found = ids.flatMap((id, i) => {
     const node = nodes[i];
-    return node && !(node instanceof Error) ? [{ id, node }] : [];
+    return node ? [{ id, node }] : [];
   });
   found.sort((a, b) => compareObjects(a.node, b.node));
   return new Map(found.map((f, i) => [f.id, i] as const));

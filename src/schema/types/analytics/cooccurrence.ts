@@ -1,13 +1,15 @@
 import { rankCooccurrence } from '../../../analytics/sets.ts';
-import { resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
+import { resolveKeysOf } from './cards.ts';
 import {
   ActorKindEnum,
   checkRange,
   filtersOf,
   kindsOf,
+  loadNode,
+  loadNodeOrNull,
   sortedNodes,
   unknownIdsField,
   usageFilterArgs,
@@ -36,7 +38,7 @@ const CooccurringTechnique = builder.objectRef<RuleShape>('CooccurringTechnique'
     technique: t.field({
       type: Technique,
       description: 'The co-occurring technique.',
-      resolve: (r) => r.technique,
+      resolve: (r, _args, ctx) => loadNode(ctx, r.technique),
     }),
     count: t.int({ description: 'How many objects use both techniques.', resolve: (r) => r.both.length }),
     techniqueCount: t.int({
@@ -71,7 +73,7 @@ const Cooccurrence = builder.objectRef<CooccurrenceShape>('Cooccurrence').implem
       type: Technique,
       nullable: true,
       description: 'The technique asked about (its parent with `rollUp`); null when unknown.',
-      resolve: (c) => c.technique,
+      resolve: (c, _args, ctx) => loadNodeOrNull(ctx, c.technique),
     }),
     population: t.int({
       description: 'How many counted objects use at least one technique in scope (N).',
@@ -129,7 +131,7 @@ builder.queryField('cooccurrence', (t) =>
       checkRange('minCount', minCount, 1, 100_000);
       const filters = filtersOf(args);
       const [resolved, catalog, usage] = await Promise.all([
-        resolveKeys(ctx.db, [args.technique], ['Technique'], filters.domain, filters.release),
+        resolveKeysOf(ctx, [args.technique], ['Technique'], filters.domain, filters.release),
         catalogOf(ctx, filters),
         usageOf(ctx, kindsOf(args.actors), filters),
       ]);

@@ -9,6 +9,7 @@ import { formatSigmaProblem, parseSigmaFiles } from '../../../sigma/parse.ts';
 import { builder } from '../../builder.ts';
 import { Technique } from '../refs.ts';
 import { SigmaRule, SigmaRuleFilterInput } from '../sigma.ts';
+import { loadNode } from './common.ts';
 
 /*
  * Coverage fed by Sigma rules: the imported rules (all, or filtered), or rule files sent with the
@@ -81,7 +82,11 @@ export interface CoveredShape {
 export const CoveredTechnique = builder.objectRef<CoveredShape>('CoveredTechnique').implement({
   description: 'A covered technique, with the rules that cover it (when coverage is measured from rules).',
   fields: (t) => ({
-    technique: t.field({ type: Technique, description: 'The technique.', resolve: (c) => c.technique }),
+    technique: t.field({
+      type: Technique,
+      description: 'The technique.',
+      resolve: (c, _args, ctx) => loadNode(ctx, c.technique),
+    }),
     rules: t.field({
       type: [SigmaRule],
       description:

@@ -1,15 +1,18 @@
 import { computeCoverage, usersWithSubtechniques } from '../../../analytics/coverage.ts';
 import type { Context } from '../../../context.ts';
-import { resolveKeys, type TacticRow } from '../../../data/analytics/common.ts';
+import type { TacticRow } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { AtomicTest, selectedAtomicFields } from '../atomic.ts';
 import { badInput, DomainEnum } from '../common.ts';
 import { DataComponent, Group, Tactic, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
+import { resolveKeysOf } from './cards.ts';
 import {
   checkList,
   filtersOf,
+  loadNode,
+  loadNodes,
   MAX_INPUT_IDS,
   MAX_TECHNIQUE_IDS,
   type UsageFilterArgs,
@@ -70,13 +73,17 @@ const CoverageGap = builder.objectRef<GapShape>('CoverageGap').implement({
     technique: t.field({
       type: Technique,
       description: 'The uncovered technique.',
-      resolve: (g) => g.technique,
+      resolve: (g, _args, ctx) => loadNode(ctx, g.technique),
     }),
     groupCount: t.int({
       description: 'How many of the ranked groups use it (for a parent: it or any of its sub-techniques).',
       resolve: (g) => g.groups.length,
     }),
-    groups: t.field({ type: [Group], description: 'Those groups.', resolve: (g) => g.groups }),
+    groups: t.field({
+      type: [Group],
+      description: 'Those groups.',
+      resolve: (g, _args, ctx) => loadNodes(ctx, g.groups),
+    }),
     logSources: t.field({
       type: [ChainLogSource],
       description:
@@ -117,7 +124,11 @@ const CoverageGap = builder.objectRef<GapShape>('CoverageGap').implement({
 const TacticCoverage = builder.objectRef<TacticShape>('TacticCoverage').implement({
   description: 'Coverage of one tactic.',
   fields: (t) => ({
-    tactic: t.field({ type: Tactic, description: 'The tactic.', resolve: (c) => c.tactic.stixId }),
+    tactic: t.field({
+      type: Tactic,
+      description: 'The tactic.',
+      resolve: (c, _args, ctx) => loadNode(ctx, c.tactic.stixId),
+    }),
     total: t.int({ description: 'How many techniques the tactic has (in scope).', resolve: (c) => c.total }),
     coveredCount: t.int({ description: 'How many of them are covered.', resolve: (c) => c.covered.length }),
     uncoveredCount: t.int({ description: 'How many are not.', resolve: (c) => c.uncovered.length }),
@@ -128,7 +139,7 @@ const TacticCoverage = builder.objectRef<TacticShape>('TacticCoverage').implemen
     covered: t.field({
       type: [Technique],
       description: 'The covered techniques, by ATT&CK ID.',
-      resolve: (c) => c.covered,
+      resolve: (c, _args, ctx) => loadNodes(ctx, c.covered),
     }),
     coveredTechniques: t.field({
       type: [CoveredTechnique],
@@ -138,7 +149,7 @@ const TacticCoverage = builder.objectRef<TacticShape>('TacticCoverage').implemen
     partial: t.field({
       type: [Technique],
       description: 'Uncovered parent techniques some (not all) of whose sub-techniques are covered.',
-      resolve: (c) => c.partial,
+      resolve: (c, _args, ctx) => loadNodes(ctx, c.partial),
     }),
     uncovered: t.field({
       type: [CoverageGap],
@@ -196,9 +207,9 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
   // From rules, a parent's rule covers the parent only unless asked (see coverage-rules.ts).
   const parentCovers = args.parentCoversSubtechniques ?? !ruleSet;
   const [detected, groups, catalog, tactics, all] = await Promise.all([
-    resolveKeys(ctx.db, detectedIds, ['Technique'], filters.domain, filters.release),
+    resolveKeysOf(ctx, detectedIds, ['Technique'], filters.domain, filters.release),
     args.groups
-      ? resolveKeys(ctx.db, args.groups, ['Group'], filters.domain, filters.release)
+      ? resolveKeysOf(ctx, args.groups, ['Group'], filters.domain, filters.release)
       : Promise.resolve(null),
     catalogOf(ctx, filters),
     tacticsOf(ctx, filters.domain, filters.release),

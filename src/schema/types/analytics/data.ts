@@ -14,6 +14,12 @@ import {
   fetchTacticOrder,
   type TacticRow,
 } from '../../../data/analytics/common.ts';
+import {
+  type AnalyticRow,
+  type ChainStrategy,
+  fetchEveryAnalytic,
+  fetchEveryChain,
+} from '../../../data/analytics/detection.ts';
 import { fetchMitigationsOf, type MitigationRow } from '../../../data/analytics/mitigations.ts';
 import {
   ACTOR_LABELS,
@@ -166,5 +172,25 @@ export async function mitigationsOf(
       domain,
       release,
     ),
+  );
+}
+
+/** Every active analytic of the domain (and platform) with its log sources and what it detects. */
+export function everyAnalyticOf(
+  ctx: Context,
+  f: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
+): Promise<readonly AnalyticRow[]> {
+  return ctx.perImport.get(ctx.db, keyOf('analytics', f.release, [f.domain, platformKey(f.platform)]), (db) =>
+    fetchEveryAnalytic(db, f),
+  );
+}
+
+/** Every technique's detection chain in the domain (analytics of the platform). */
+export function everyChainOf(
+  ctx: Context,
+  f: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
+): Promise<ReadonlyMap<string, readonly ChainStrategy[]>> {
+  return ctx.perImport.get(ctx.db, keyOf('chains', f.release, [f.domain, platformKey(f.platform)]), (db) =>
+    fetchEveryChain(db, f),
   );
 }

@@ -1,9 +1,10 @@
-import { resolveKeys } from '../../../data/analytics/common.ts';
-import { fetchAnalyticsFrom, type LogSourceRow } from '../../../data/analytics/detection.ts';
+import { analyticsFrom, type LogSourceRow } from '../../../data/analytics/detection.ts';
 import { builder } from '../../builder.ts';
 import { Analytic, DetectionStrategy, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
-import { checkList, MAX_INPUT_IDS, positionsOf, sortedNodes, unknownIdsField } from './common.ts';
+import { resolveKeysOf } from './cards.ts';
+import { checkList, loadNode, MAX_INPUT_IDS, positionsOf, sortedNodes, unknownIdsField } from './common.ts';
+import { everyAnalyticOf } from './data.ts';
 import { filterArgs } from './detection.ts';
 
 const LogSourceInput = builder.inputType('LogSourceInput', {
@@ -33,7 +34,11 @@ interface DetectableShape {
 const DetectableTechnique = builder.objectRef<DetectableShape>('DetectableTechnique').implement({
   description: 'A technique detectable from the given log sources, with the evidence.',
   fields: (t) => ({
-    technique: t.field({ type: Technique, description: 'The technique.', resolve: (d) => d.technique }),
+    technique: t.field({
+      type: Technique,
+      description: 'The technique.',
+      resolve: (d, _args, ctx) => loadNode(ctx, d.technique),
+    }),
     analytics: t.field({
       type: [Analytic],
       description: 'The analytics that the log sources enable, by ATT&CK ID.',
@@ -103,18 +108,24 @@ builder.queryField('detectableTechniques', (t) =>
       checkList('logSources', args.logSources, MAX_INPUT_IDS);
       const domain = args.domain ?? null;
       const keys = args.logSources.map((l) => l.dataComponent);
-      const resolved = await resolveKeys(ctx.db, keys, ['DataComponent'], domain, args.release);
+      const resolved = await resolveKeysOf(ctx, keys, ['DataComponent'], domain, args.release);
       const given = args.logSources.flatMap((l) => {
         const dc = resolved.byKey.get(l.dataComponent.trim());
         return dc ? [{ dc, name: l.name ?? null, channel: l.channel ?? null }] : [];
       });
       const matches = (s: LogSourceRow) =>
         given.some((g) => g.dc === s.dataComponent && same(s.name, g.name) && same(s.channel, g.channel));
-      const analytics = await fetchAnalyticsFrom(ctx.db, resolved.ids, {
-        release: args.release,
-        domain,
-        platform: args.platform?.trim() || null,
-      });
+      const analytics =
+        resolved.ids.length === 0
+          ? []
+          : analyticsFrom(
+              await everyAnalyticOf(ctx, {
+                release: args.release,
+                domain,
+                platform: args.platform?.trim() || null,
+              }),
+              resolved.ids,
+            );
       const out = new Map<string, DetectableShape>();
       for (const a of analytics) {
         const enabled = args.requireAll ? a.logSources.every(matches) : a.logSources.some(matches);

@@ -1,14 +1,11 @@
-import { resolveKeys } from '../../../data/analytics/common.ts';
-import {
-  type ChainStrategy,
-  fetchDetectionChain,
-  type LogSourceRow,
-} from '../../../data/analytics/detection.ts';
+import type { ChainStrategy, LogSourceRow } from '../../../data/analytics/detection.ts';
 import { builder } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
 import { Analytic, DataComponent, DetectionStrategy, Technique } from '../refs.ts';
 import { checkRelease, releaseArg } from '../release.ts';
-import { unknownIdsField } from './common.ts';
+import { resolveKeysOf } from './cards.ts';
+import { loadNode, loadNodeOrNull, unknownIdsField } from './common.ts';
+import { everyChainOf } from './data.ts';
 
 export const ChainLogSource = builder.objectRef<LogSourceRow>('ChainLogSource').implement({
   description: 'A log source an analytic reads: a data component, narrowed by a log name and channel.',
@@ -16,7 +13,7 @@ export const ChainLogSource = builder.objectRef<LogSourceRow>('ChainLogSource').
     dataComponent: t.field({
       type: DataComponent,
       description: 'The data component.',
-      resolve: (l) => l.dataComponent,
+      resolve: (l, _args, ctx) => loadNode(ctx, l.dataComponent),
     }),
     name: t.string({
       nullable: true,
@@ -36,7 +33,11 @@ type AnalyticShape = ChainStrategy['analytics'][number];
 const ChainAnalytic = builder.objectRef<AnalyticShape>('ChainAnalytic').implement({
   description: 'An analytic of a detection strategy, with the log sources it reads.',
   fields: (t) => ({
-    analytic: t.field({ type: Analytic, description: 'The analytic.', resolve: (a) => a.analytic }),
+    analytic: t.field({
+      type: Analytic,
+      description: 'The analytic.',
+      resolve: (a, _args, ctx) => loadNode(ctx, a.analytic),
+    }),
     logSources: t.field({
       type: [ChainLogSource],
       description: 'Its log sources, by data component ATT&CK ID, name and channel.',
@@ -51,7 +52,7 @@ const ChainStrategyRef = builder.objectRef<ChainStrategy>('ChainStrategy').imple
     strategy: t.field({
       type: DetectionStrategy,
       description: 'The detection strategy.',
-      resolve: (s) => s.strategy,
+      resolve: (s, _args, ctx) => loadNode(ctx, s.strategy),
     }),
     analytics: t.field({
       type: [ChainAnalytic],
@@ -63,7 +64,7 @@ const ChainStrategyRef = builder.objectRef<ChainStrategy>('ChainStrategy').imple
 
 interface ChainShape {
   technique: string | null;
-  strategies: ChainStrategy[];
+  strategies: readonly ChainStrategy[];
   unknownIds: string[];
 }
 
@@ -75,7 +76,7 @@ const DetectionChain = builder.objectRef<ChainShape>('DetectionChain').implement
       type: Technique,
       nullable: true,
       description: 'The technique; null when unknown (see `unknownIds`).',
-      resolve: (c) => c.technique,
+      resolve: (c, _args, ctx) => loadNodeOrNull(ctx, c.technique),
     }),
     strategies: t.field({
       type: [ChainStrategyRef],
@@ -123,14 +124,15 @@ builder.queryField('detectionChain', (t) =>
     resolve: async (_root, args, ctx) => {
       await checkRelease(ctx, args.release);
       const domain = args.domain ?? null;
-      const resolved = await resolveKeys(ctx.db, [args.technique], ['Technique'], domain, args.release);
+      const resolved = await resolveKeysOf(ctx, [args.technique], ['Technique'], domain, args.release);
       const technique = resolved.ids[0];
       if (!technique) return { technique: null, strategies: [], unknownIds: resolved.unknown };
-      const strategies = await fetchDetectionChain(ctx.db, technique, {
+      const chains = await everyChainOf(ctx, {
         release: args.release,
         domain,
         platform: args.platform?.trim() || null,
       });
+      const strategies = chains.get(technique) ?? [];
       return { technique, strategies, unknownIds: resolved.unknown };
     },
   }),

@@ -1,12 +1,12 @@
 import type { ScalarRef } from '@pothos/core';
 import type { Context } from '../../../context.ts';
-import { resolveKeys } from '../../../data/analytics/common.ts';
 import { type Domain, nodeIdOf, type ReleaseArg } from '../../../data/rows.ts';
 import type { Layer } from '../../../navigator/layer.ts';
 import { coverageLayer, groupsLayer, mitigationPlanLayer } from '../../../navigator/result-layers.ts';
 import { builder, type SchemaTypes } from '../../builder.ts';
 import { DomainEnum } from '../common.ts';
 import { checkRelease } from '../release.ts';
+import { resolveKeysOf } from './cards.ts';
 import {
   checkList,
   filtersOf,
@@ -96,7 +96,7 @@ export async function computeGroupsLayer(ctx: Context, args: GroupsLayerInput): 
   await checkRelease(ctx, args.release);
   checkList('groups', args.groups, MAX_INPUT_IDS);
   const filters = { ...filtersOf(args), domain: args.domain ?? 'enterprise-attack' };
-  const resolved = await resolveKeys(ctx.db, args.groups, ['Group'], filters.domain, filters.release);
+  const resolved = await resolveKeysOf(ctx, args.groups, ['Group'], filters.domain, filters.release);
   if (resolved.ids.length === 0) return { layer: null, unknownIds: resolved.unknown };
   const [lctx, usage, groups] = await Promise.all([
     layerContext(ctx, filters.domain, filters.platform, filters.release),

@@ -1,15 +1,18 @@
 import { percentOf } from '../../../analytics/coverage.ts';
 import { compareKeys, greedyCover } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
-import { type CatalogRow, resolveKeys } from '../../../data/analytics/common.ts';
+import type { CatalogRow } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
 import { builder, type SchemaTypes } from '../../builder.ts';
 import { Mitigation, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
+import { resolveKeysOf } from './cards.ts';
 import {
   checkList,
   checkRange,
   filtersOf,
+  loadNode,
+  loadNodes,
   MAX_INPUT_IDS,
   MAX_TECHNIQUE_IDS,
   type UsageFilterArgs,
@@ -57,7 +60,7 @@ export const planStepFields = <S extends PlanStepCore>(t: Fields<S>) => ({
   added: t.field({
     type: [Technique],
     description: 'Those techniques, by ATT&CK ID.',
-    resolve: (s) => s.added,
+    resolve: (s, _args, ctx) => loadNodes(ctx, s.added),
   }),
   cumulativeCount: t.int({
     description: 'How many target techniques this step and the ones before cover.',
@@ -85,7 +88,7 @@ export const planFields = <P extends PlanCore>(t: Fields<P>, leftOut: string) =>
   target: t.field({
     type: [Technique],
     description: 'The techniques the plan aims to cover, by ATT&CK ID.',
-    resolve: (p) => p.target,
+    resolve: (p, _args, ctx) => loadNodes(ctx, p.target),
   }),
   coveredCount: t.int({
     description: 'How many target techniques the whole plan covers.',
@@ -98,7 +101,7 @@ export const planFields = <P extends PlanCore>(t: Fields<P>, leftOut: string) =>
   uncovered: t.field({
     type: [Technique],
     description: `Target techniques the plan leaves uncovered (including \`${leftOut}\`), by ATT&CK ID.`,
-    resolve: (p) => p.uncovered,
+    resolve: (p, _args, ctx) => loadNodes(ctx, p.uncovered),
   }),
   unknownIds: t.stringList({ ...unknownIdsField, resolve: (p) => p.unknownIds }),
 });
@@ -107,7 +110,11 @@ const MitigationStep = builder.objectRef<StepShape>('MitigationStep').implement(
   description: 'One mitigation of a plan, with what it adds.',
   fields: (t) => ({
     rank: t.int({ description: 'Its position in the plan, from 1.', resolve: (s) => s.rank }),
-    mitigation: t.field({ type: Mitigation, description: 'The mitigation.', resolve: (s) => s.mitigation }),
+    mitigation: t.field({
+      type: Mitigation,
+      description: 'The mitigation.',
+      resolve: (s, _args, ctx) => loadNode(ctx, s.mitigation),
+    }),
     ...planStepFields(t),
   }),
 });
@@ -124,7 +131,7 @@ const MitigationPlan = builder.objectRef<PlanShape>('MitigationPlan').implement(
     unmitigable: t.field({
       type: [Technique],
       description: 'Target techniques no current mitigation addresses, by ATT&CK ID.',
-      resolve: (p) => p.unmitigable,
+      resolve: (p, _args, ctx) => loadNodes(ctx, p.unmitigable),
     }),
   }),
 });
@@ -148,8 +155,8 @@ export async function planTarget(ctx: Context, args: PlanInput) {
   checkList('techniques', args.techniques, MAX_TECHNIQUE_IDS);
   const filters = filtersOf(args);
   const [groups, techniques, { byId: catalog }, usage] = await Promise.all([
-    resolveKeys(ctx.db, args.groups ?? [], ['Group'], filters.domain, filters.release),
-    resolveKeys(ctx.db, args.techniques ?? [], ['Technique'], filters.domain, filters.release),
+    resolveKeysOf(ctx, args.groups ?? [], ['Group'], filters.domain, filters.release),
+    resolveKeysOf(ctx, args.techniques ?? [], ['Technique'], filters.domain, filters.release),
     catalogOf(ctx, filters),
     args.groups?.length ? usageOf(ctx, ['GROUP'], filters) : null,
   ]);

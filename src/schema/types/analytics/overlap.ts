@@ -1,9 +1,9 @@
 import { overlap } from '../../../analytics/sets.ts';
-import { resolveKeys } from '../../../data/analytics/common.ts';
 import type { UsageBasis } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject } from '../refs.ts';
 import { checkRelease } from '../release.ts';
+import { resolveKeysOf } from './cards.ts';
 import {
   ACTOR_KINDS,
   checkList,
@@ -134,7 +134,7 @@ builder.queryField('overlap', (t) =>
       checkList('objects', args.objects, MAX_INPUT_IDS);
       const filters = filtersOf(args);
       const [resolved, { sets }] = await Promise.all([
-        resolveKeys(ctx.db, args.objects, ['Group', 'Campaign', 'Software'], filters.domain, filters.release),
+        resolveKeysOf(ctx, args.objects, ['Group', 'Campaign', 'Software'], filters.domain, filters.release),
         itemSetsOf(ctx, ACTOR_KINDS, filters, (args.by ?? 'TECHNIQUES') as UsageBasis),
       ]);
       const ordered = new Map(resolved.ids.map((id) => [id, sets.get(id) ?? new Set<string>()]));

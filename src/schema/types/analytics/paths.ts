@@ -1,4 +1,3 @@
-import { resolveKeys } from '../../../data/analytics/common.ts';
 import {
   fetchShortestPaths,
   MAX_HOPS,
@@ -11,6 +10,7 @@ import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, ExternalReference, referencesOf } from '../common.ts';
 import { AttackObject } from '../refs.ts';
 import { checkRelease, releaseArg } from '../release.ts';
+import { resolveKeysOf } from './cards.ts';
 import { checkRange, loadNode, unknownIdsField } from './common.ts';
 
 const PathRelationshipType = builder.enumType('PathRelationshipType', {
@@ -157,8 +157,8 @@ builder.queryField('paths', (t) =>
         throw badInput('relationshipTypes: give at least one type, or leave it out for all');
       const domain = args.domain ?? null;
       const [from, to] = await Promise.all([
-        resolveKeys(ctx.db, [args.from], LABEL_NAMES, domain, args.release),
-        resolveKeys(ctx.db, [args.to], LABEL_NAMES, domain, args.release),
+        resolveKeysOf(ctx, [args.from], LABEL_NAMES, domain, args.release),
+        resolveKeysOf(ctx, [args.to], LABEL_NAMES, domain, args.release),
       ]);
       const a = from.ids[0] ?? null;
       const b = to.ids[0] ?? null;

@@ -10,6 +10,8 @@ import {
   checkRange,
   filtersOf,
   kindsOf,
+  loadNode,
+  loadNodeOrNull,
   unknownIdsField,
   usageFilterArgs,
 } from './common.ts';
@@ -26,7 +28,11 @@ interface PrevalenceShape {
 const TechniquePrevalence = builder.objectRef<ItemShape>('TechniquePrevalence').implement({
   description: 'How widely one technique is used.',
   fields: (t) => ({
-    technique: t.field({ type: Technique, description: 'The technique.', resolve: (i) => i.technique }),
+    technique: t.field({
+      type: Technique,
+      description: 'The technique.',
+      resolve: (i, _args, ctx) => loadNode(ctx, i.technique),
+    }),
     count: t.int({ description: 'How many of the counted objects use it.', resolve: (i) => i.total }),
     share: t.float({
       description: 'count / actorCount: the share of the counted objects that use it, from 0 to 1.',
@@ -63,7 +69,7 @@ const Prevalence = builder.objectRef<PrevalenceShape>('Prevalence').implement({
       type: Tactic,
       nullable: true,
       description: 'The tactic the ranking is limited to, when one was given and found.',
-      resolve: (p) => p.tactic,
+      resolve: (p, _args, ctx) => loadNodeOrNull(ctx, p.tactic),
     }),
     techniques: t.field({
       type: [TechniquePrevalence],

@@ -1,12 +1,14 @@
 import { compareKeys, rankBySimilarity } from '../../../analytics/sets.ts';
-import { resolveKeys } from '../../../data/analytics/common.ts';
 import type { UsageBasis } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Group } from '../refs.ts';
 import { checkRelease } from '../release.ts';
+import { resolveKeysOf } from './cards.ts';
 import {
   checkRange,
   filtersOf,
+  loadNode,
+  loadNodeOrNull,
   sortedNodes,
   UsageBasisEnum,
   unknownIdsField,
@@ -31,7 +33,11 @@ interface SimilarityShape {
 const SimilarGroup = builder.objectRef<SimilarShape>('SimilarGroup').implement({
   description: 'A group similar to the one asked about, with the evidence.',
   fields: (t) => ({
-    group: t.field({ type: Group, description: 'The similar group.', resolve: (s) => s.group }),
+    group: t.field({
+      type: Group,
+      description: 'The similar group.',
+      resolve: (s, _args, ctx) => loadNode(ctx, s.group),
+    }),
     score: t.float({
       description: 'Jaccard similarity: |shared| / |union| of the two sets, from 0 to 1.',
       resolve: (s) => s.score,
@@ -54,7 +60,7 @@ const Similarity = builder.objectRef<SimilarityShape>('Similarity').implement({
       type: Group,
       nullable: true,
       description: 'The group asked about; null when it is unknown (see `unknownIds`).',
-      resolve: (s) => s.group,
+      resolve: (s, _args, ctx) => loadNodeOrNull(ctx, s.group),
     }),
     count: t.int({ description: 'How many items the group asked about uses.', resolve: (s) => s.count }),
     similar: t.field({
@@ -104,7 +110,7 @@ builder.queryField('similarGroups', (t) =>
       if (!(minScore >= 0 && minScore <= 1)) checkRange('minScore', minScore, 0, 1);
       const filters = filtersOf(args);
       const [resolved, { sets, attackIds }] = await Promise.all([
-        resolveKeys(ctx.db, [args.group], ['Group'], filters.domain, filters.release),
+        resolveKeysOf(ctx, [args.group], ['Group'], filters.domain, filters.release),
         itemSetsOf(ctx, ['GROUP'], filters, (args.by ?? 'TECHNIQUES') as UsageBasis),
       ]);
       const target = resolved.ids[0];

@@ -1,10 +1,10 @@
 import type { ChangeRun } from '../../../data/analytics/changes.ts';
-import { fetchAttackIds, resolveKeys } from '../../../data/analytics/common.ts';
 import { builder } from '../../builder.ts';
 import { ObjectChange, RelationshipChange } from '../change-log.ts';
 import { Technique } from '../refs.ts';
+import { nodeRows, resolveKeysOf } from './cards.ts';
 import { runArgs, runField, runOf } from './changes.ts';
-import { unknownIdsField } from './common.ts';
+import { loadNodeOrNull, unknownIdsField } from './common.ts';
 
 interface TechniqueChangesShape {
   technique: string | null;
@@ -25,7 +25,7 @@ const TechniqueChanges = builder.objectRef<TechniqueChangesShape>('TechniqueChan
       type: Technique,
       nullable: true,
       description: 'The technique; null when unknown.',
-      resolve: (s) => s.technique,
+      resolve: (s, _args, ctx) => loadNodeOrNull(ctx, s.technique),
     }),
     runId: t.string(runField('runId', 'The import run compared.')),
     attackVersion: t.string(runField('attackVersion', 'The release imported.')),
@@ -71,13 +71,11 @@ builder.queryField('techniqueChanges', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const [resolved, run] = await Promise.all([
-        resolveKeys(ctx.db, [args.technique], ['Technique'], args.domain ?? null),
+        resolveKeysOf(ctx, [args.technique], ['Technique'], args.domain ?? null),
         runOf(ctx, args),
       ]);
       const technique = resolved.ids[0] ?? null;
-      const attackId = technique
-        ? ((await fetchAttackIds(ctx.db, [technique])).get(technique) ?? null)
-        : null;
+      const attackId = technique ? ((await nodeRows(ctx, [technique]))[0]?.attackId ?? null) : null;
       return { technique, attackId, run: technique ? run : null, unknownIds: resolved.unknown };
     },
   }),

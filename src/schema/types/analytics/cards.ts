@@ -1,0 +1,100 @@
+/**
+ * The objects of a release as analyst results show them, kept per data version (see
+ * src/data/analytics/cards.ts): input keys resolve against them and results name their objects
+ * from them, so that an analyst request reads only what its own question needs from Neo4j.
+ */
+import { createContextCache } from '@pothos/core';
+import type { Context } from '../../../context.ts';
+import { type Cards, fetchCards, resolveCard } from '../../../data/analytics/cards.ts';
+import type { Resolved } from '../../../data/analytics/common.ts';
+import {
+  type CoreRow,
+  type Domain,
+  isNamed,
+  type Label,
+  nodeIdOf,
+  type ReleaseArg,
+  refOfNodeId,
+} from '../../../data/rows.ts';
+import { coreRows } from '../complete.ts';
+
+/** The cards this request already holds, by release: its later fields need not wait for them. */
+const held = createContextCache((_ctx: Context) => new Map<string | null, Cards>());
+
+/** The release's objects (the newest when null), read once per data version. */
+export async function cardsOf(ctx: Context, release: ReleaseArg): Promise<Cards> {
+  const cards = await ctx.perImport.get(ctx.db, `cards@${release ?? ''}`, (db) => fetchCards(db, release));
+  held(ctx).set(release ?? null, cards);
+  return cards;
+}
+
+/**
+ * `nodeRows` at once, without a promise, when the request holds the cards of every release named
+ * and they know every id (a large answer names hundreds of objects: promises cost more than the
+ * lookups). Undefined otherwise.
+ */
+export function nodeRowsHeld(ctx: Context, ids: readonly string[]): CoreRow[] | undefined {
+  const tables = held(ctx);
+  const out: CoreRow[] = [];
+  for (const id of ids) {
+    const ref = refOfNodeId(id);
+    const card = tables.get(ref.release)?.byStixId.get(ref.stixId);
+    if (!card) return undefined;
+    out.push(card.node);
+  }
+  return out;
+}
+
+/**
+ * `resolveKeys` (the same answer as its Cypher, RESOLVE_KEYS) from the cards: no round trip of its
+ * own once the release's cards are held.
+ */
+export async function resolveKeysOf(
+  ctx: Context,
+  keys: readonly string[],
+  labels: readonly Label[],
+  domain: Domain | null,
+  release: ReleaseArg = null,
+): Promise<Resolved> {
+  const wanted = [...new Set(keys.map((k) => k.trim()).filter(Boolean))];
+  if (wanted.length === 0) return { ids: [], unknown: [], byKey: new Map() };
+  const cards = await cardsOf(ctx, release);
+  const byKey = new Map<string, string>();
+  for (const k of wanted) {
+    const card = resolveCard(cards, k, labels, domain);
+    // An analyst id: the bare STIX id in the newest release, `nodeIdOf`'s form in a named one (idOf).
+    if (card) byKey.set(k, isNamed(release) ? nodeIdOf(card.node) : card.node.stixId);
+  }
+  const ids: string[] = [];
+  for (const k of wanted) {
+    const id = byKey.get(k);
+    if (id && !ids.includes(id)) ids.push(id);
+  }
+  return { ids, unknown: wanted.filter((k) => !byKey.has(k)), byKey };
+}
+
+/**
+ * The core rows of analyst ids (node ids: a bare STIX id names the newest release's object), in
+ * the order of `ids`, null for an unknown one. From the cards of each release named; an id they
+ * lack (an object outside ATT&CK's labels) goes to the request's core-row loader.
+ */
+export async function nodeRows(ctx: Context, ids: readonly string[]): Promise<(CoreRow | null)[]> {
+  const refs = ids.map(refOfNodeId);
+  const releases = [...new Set(refs.map((r) => r.release))];
+  const tables = new Map(await Promise.all(releases.map(async (r) => [r, await cardsOf(ctx, r)] as const)));
+  const out: (CoreRow | null)[] = [];
+  const missing: number[] = [];
+  for (const [i, ref] of refs.entries()) {
+    const card = tables.get(ref.release)?.byStixId.get(ref.stixId);
+    out.push(card ? card.node : null);
+    if (!card) missing.push(i);
+  }
+  if (missing.length) {
+    const loaded = await coreRows(ctx).loadMany(missing.map((i) => refs[i] as (typeof refs)[number]));
+    for (const [j, i] of missing.entries()) {
+      const row = loaded[j];
+      out[i] = row && !(row instanceof Error) ? row : null;
+    }
+  }
+  return out;
+}
