@@ -157,13 +157,14 @@ export function relatedOptions(
   };
 }
 
+/** The options of a single-valued relationship: its first node. */
+const ONE = unfiltered(1);
+
 /** The first related node, for single-valued relationships (a sub-technique's parent). */
 export async function relatedOne(ctx: Context, of: Family, parent: NodeRow, info: GraphQLResolveInfo) {
   const page = await loadRelated(ctx, of, singleReads(info), parent, ONE);
   return page.items[0]?.node ?? null;
 }
-
-const ONE = unfiltered(1);
 
 /** The arguments a relation field may take. */
 type LevelArgs = PageArgs &
