@@ -80,22 +80,17 @@ const LOOKUP_KEY_NAMES = Object.keys(LOOKUP_KEYS) as LookupKey[];
  * The WHERE names only the keys given (`given`), so that Neo4j seeks the key's index instead of
  * scanning the label for `$key IS NULL OR ...`.
  */
+type LookupShape = [
+  label: Label,
+  named: boolean,
+  given: readonly LookupKey[],
+  keys?: Projection,
+  ahead?: readonly Level[],
+];
 export const lookupQuery = shapes(
-  (
-    label: Label,
-    named: boolean,
-    given: readonly LookupKey[],
-    keys?: Projection,
-    ahead: readonly Level[] = [],
-  ) =>
+  (...[label, named, given, keys, ahead = []]: LookupShape) =>
     `${label}|${named}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead.map((l) => `${l.of.name}|${l.reads.key}`).join(';')}`,
-  (
-    label: Label,
-    named: boolean,
-    given: readonly LookupKey[],
-    keys?: Projection,
-    ahead: readonly Level[] = [],
-  ) =>
+  (...[label, named, given, keys, ahead = []]: LookupShape) =>
     q(
       `objects.lookup.${label}`,
       // :AttackObject carries the key indexes (stixId, attackId, name); every node has it.
