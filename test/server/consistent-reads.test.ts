@@ -32,7 +32,9 @@ describe('CONSISTENT_READS', () => {
     };
     const app = serve(mini.db, { RESPONSE_CACHE_TTL_MS: '0' }, importing);
     try {
-      const query = '{ technique(attackId: "T1003") { name tactics { nodes { name } } } }';
+      // The lookup reads the tactics in its own statement; their techniques are a second level.
+      const query =
+        '{ technique(attackId: "T1003") { name tactics { nodes { name techniques(first: 3) { nodes { name } } } } } }';
       const body = (await (await app.post({ query })).json()) as GqlBody;
       expect(body.errors).toBeUndefined();
       expect(body.data?.technique).toMatchObject({ name: expect.any(String) });
