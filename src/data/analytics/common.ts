@@ -67,30 +67,42 @@ export interface Resolved {
 /** Keys that look like an ATT&CK ID or a STIX id: these never match names or aliases. */
 export const ID_LIKE = /^([A-Z]{1,4}\d{3,5}(\.\d{3})?|[a-z-]+--[0-9a-f-]{36})$/;
 
-export async function resolveKeys(
+/**
+ * Input keys as `Resolved`: each distinct trimmed key is matched once by `match` (key -> id of the
+ * keys it found), then the ids come in input order, each once, and the unmatched keys after.
+ */
+export async function resolvedFrom(
+  keys: readonly string[],
+  match: (wanted: string[]) => Promise<Map<string, string>>,
+): Promise<Resolved> {
+  const wanted = [...new Set(keys.map((k) => k.trim()).filter(Boolean))];
+  if (wanted.length === 0) return { ids: [], unknown: [], byKey: new Map() };
+  const byKey = await match(wanted);
+  const ids: string[] = [];
+  for (const k of wanted) {
+    const id = byKey.get(k);
+    if (id && !ids.includes(id)) ids.push(id);
+  }
+  return { ids, unknown: wanted.filter((k) => !byKey.has(k)), byKey };
+}
+
+export const resolveKeys = (
   db: ReadExecutor,
   keys: readonly string[],
   labels: readonly Label[],
   domain: Domain | null,
   release: ReleaseArg = null,
-): Promise<Resolved> {
-  const wanted = [...new Set(keys.map((k) => k.trim()).filter(Boolean))];
-  if (wanted.length === 0) return { ids: [], unknown: [], byKey: new Map() };
-  const rows = await db.read(RESOLVE_KEYS(release), {
-    ...releaseParams(release),
-    keys: wanted,
-    idLike: wanted.filter((k) => ID_LIKE.test(k)),
-    labels: labels.map((l) => LABELS[l]),
-    domain,
+): Promise<Resolved> =>
+  resolvedFrom(keys, async (wanted) => {
+    const rows = await db.read(RESOLVE_KEYS(release), {
+      ...releaseParams(release),
+      keys: wanted,
+      idLike: wanted.filter((k) => ID_LIKE.test(k)),
+      labels: labels.map((l) => LABELS[l]),
+      domain,
+    });
+    return new Map(rows.map((r) => resolvedRow.parse(r)).map((r) => [r.key, r.stixId]));
   });
-  const found = new Map(rows.map((r) => resolvedRow.parse(r)).map((r) => [r.key, r.stixId]));
-  const ids: string[] = [];
-  for (const k of wanted) {
-    const id = found.get(k);
-    if (id && !ids.includes(id)) ids.push(id);
-  }
-  return { ids, unknown: wanted.filter((k) => !found.has(k)), byKey: found };
-}
 
 /** Every active technique of the domain (and platform), with its parent and tactic shortnames. */
 export const TECHNIQUE_CATALOG = perRelease((named) =>

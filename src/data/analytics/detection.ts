@@ -1,26 +1,7 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import { type Domain, idOf, perRelease, type ReleaseArg, releaseParams, stixIdsOf } from '../rows.ts';
+import { type Domain, idOf, perRelease, type ReleaseArg, releaseParams } from '../rows.ts';
 import { activeInDomain, entry, onPlatform } from './common.ts';
-
-/**
- * Technique -> detection strategies -> analytics (of the platform) -> log sources, as flat rows:
- * one per strategy and analytic (analytic null for a strategy without one on the platform).
- */
-export const DETECTION_CHAIN = perRelease(
-  (named): Query => ({
-    name: 'analytics.detectionChain',
-    cypher: `
-MATCH (t:Technique {stixId: $technique})<-[:DETECTS]-(s:DetectionStrategy)
-WHERE ${entry('t', named)} AND ${activeInDomain('s')}
-OPTIONAL MATCH (s)-[:HAS_ANALYTIC]->(a:Analytic) WHERE ${activeInDomain('a')} AND ${onPlatform('a')}
-OPTIONAL MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
-WITH s, a, l, d ORDER BY d.attackId, l.name, l.channel
-WITH s, a, [x IN collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) WHERE x.dataComponent IS NOT NULL] AS logSources
-ORDER BY s.attackId, a.attackId
-RETURN ${idOf('s', named)} AS strategy, ${idOf('a', named)} AS analytic, logSources`,
-  }),
-);
 
 const logSource = z.object({
   dataComponent: z.string(),
@@ -39,21 +20,6 @@ export interface ChainStrategy {
   analytics: { analytic: string; logSources: LogSourceRow[] }[];
 }
 
-export async function fetchDetectionChain(
-  db: ReadExecutor,
-  technique: string,
-  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
-): Promise<ChainStrategy[]> {
-  const [stixId] = stixIdsOf([technique]);
-  const rows = await db.read(DETECTION_CHAIN(filters.release), {
-    technique: stixId,
-    domain: filters.domain,
-    platform: filters.platform,
-    ...releaseParams(filters.release),
-  });
-  return chainOf(rows.map((x) => chainRow.parse(x)));
-}
-
 /** A technique's chain rows (in order) as strategies, each with its analytics. */
 function chainOf(rows: readonly z.infer<typeof chainRow>[]): ChainStrategy[] {
   const out = new Map<string, ChainStrategy>();
@@ -69,8 +35,10 @@ function chainOf(rows: readonly z.infer<typeof chainRow>[]): ChainStrategy[] {
 }
 
 /**
- * DETECTION_CHAIN for every technique of the release at once (its rows in the same order per
- * technique): kept per import, so that a chain request reads nothing of its own.
+ * Technique -> detection strategies -> analytics (of the platform) -> log sources, for every
+ * technique of the release at once, as flat rows: one per strategy and analytic (analytic null for
+ * a strategy without one on the platform), in order per technique. Kept per import, so that a
+ * chain request reads nothing of its own.
  */
 export const EVERY_CHAIN = perRelease(
   (named): Query => ({
@@ -107,26 +75,6 @@ export async function fetchEveryChain(
   return new Map([...byTechnique].map(([t, list]) => [t, chainOf(list)]));
 }
 
-/**
- * Analytics with at least one log source from `$dataComponents`, with all their log sources and
- * the techniques their detection strategies detect.
- */
-export const ANALYTICS_FROM = perRelease(
-  (named): Query => ({
-    name: 'analytics.analyticsFrom',
-    cypher: `
-MATCH (a:Analytic)-[:LOGS_FROM]->(d:DataComponent)
-WHERE d.stixId IN $dataComponents AND ${entry('d', named)} AND ${activeInDomain('a')} AND ${onPlatform('a')}
-WITH DISTINCT a
-MATCH (a)<-[:HAS_ANALYTIC]-(s:DetectionStrategy)-[:DETECTS]->(t:Technique)
-WHERE ${activeInDomain('s')} AND ${activeInDomain('t')}
-WITH a, collect(DISTINCT {strategy: ${idOf('s', named)}, technique: ${idOf('t', named)}}) AS detects
-MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
-RETURN ${idOf('a', named)} AS analytic, detects,
-       collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) AS logSources`,
-  }),
-);
-
 const analyticRow = z.object({
   analytic: z.string(),
   detects: z.array(z.object({ strategy: z.string(), technique: z.string() })),
@@ -134,24 +82,10 @@ const analyticRow = z.object({
 });
 export type AnalyticRow = z.infer<typeof analyticRow>;
 
-export async function fetchAnalyticsFrom(
-  db: ReadExecutor,
-  dataComponents: readonly string[],
-  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
-): Promise<AnalyticRow[]> {
-  if (dataComponents.length === 0) return [];
-  const rows = await db.read(ANALYTICS_FROM(filters.release), {
-    dataComponents: stixIdsOf(dataComponents),
-    domain: filters.domain,
-    platform: filters.platform,
-    ...releaseParams(filters.release),
-  });
-  return rows.map((r) => analyticRow.parse(r));
-}
-
 /**
- * Every active analytic of the release (domain, platform) that logs from a data component, as
- * ANALYTICS_FROM reads one: kept per import, and narrowed to the log sources asked for in memory.
+ * Every active analytic of the release (domain, platform) that logs from a data component, with
+ * all its log sources and the techniques its detection strategies detect: kept per import, and
+ * narrowed to the log sources asked for in memory (`analyticsFrom`).
  */
 export const EVERY_ANALYTIC = perRelease(
   (named): Query => ({
@@ -180,7 +114,7 @@ export async function fetchEveryAnalytic(
   return rows.map((r) => analyticRow.parse(r));
 }
 
-/** What ANALYTICS_FROM answers, from every analytic: those logging from one of `dataComponents`. */
+/** The analytics that log from one of `dataComponents`, with all their log sources, from every analytic. */
 export function analyticsFrom(
   every: readonly AnalyticRow[],
   dataComponents: readonly string[],

@@ -6,7 +6,7 @@
 import { createContextCache } from '@pothos/core';
 import type { Context } from '../../../context.ts';
 import { type Cards, fetchCards, resolveCard } from '../../../data/analytics/cards.ts';
-import type { Resolved } from '../../../data/analytics/common.ts';
+import { type Resolved, resolvedFrom } from '../../../data/analytics/common.ts';
 import {
   type CoreRow,
   type Domain,
@@ -56,21 +56,16 @@ export async function resolveKeysOf(
   domain: Domain | null,
   release: ReleaseArg = null,
 ): Promise<Resolved> {
-  const wanted = [...new Set(keys.map((k) => k.trim()).filter(Boolean))];
-  if (wanted.length === 0) return { ids: [], unknown: [], byKey: new Map() };
-  const cards = await cardsOf(ctx, release);
-  const byKey = new Map<string, string>();
-  for (const k of wanted) {
-    const card = resolveCard(cards, k, labels, domain);
-    // An analyst id: the bare STIX id in the newest release, `nodeIdOf`'s form in a named one (idOf).
-    if (card) byKey.set(k, isNamed(release) ? nodeIdOf(card.node) : card.node.stixId);
-  }
-  const ids: string[] = [];
-  for (const k of wanted) {
-    const id = byKey.get(k);
-    if (id && !ids.includes(id)) ids.push(id);
-  }
-  return { ids, unknown: wanted.filter((k) => !byKey.has(k)), byKey };
+  return resolvedFrom(keys, async (wanted) => {
+    const cards = await cardsOf(ctx, release);
+    const byKey = new Map<string, string>();
+    for (const k of wanted) {
+      const card = resolveCard(cards, k, labels, domain);
+      // An analyst id: the bare STIX id in the newest release, `nodeIdOf`'s form in a named one (idOf).
+      if (card) byKey.set(k, isNamed(release) ? nodeIdOf(card.node) : card.node.stixId);
+    }
+    return byKey;
+  });
 }
 
 /**
