@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../src/context.ts';
-import { activeInDomain, entry, onPlatform, resolveKeys } from '../../src/data/analytics/common.ts';
+import {
+  activeInDomain,
+  entry,
+  onPlatform,
+  type ReadScope,
+  resolveKeys,
+  scopeParams,
+} from '../../src/data/analytics/common.ts';
 import {
   type AnalyticRow,
   analyticsFrom,
@@ -16,14 +23,7 @@ import {
 } from '../../src/data/analytics/detection.ts';
 import { createPerImport } from '../../src/data/analytics/per-import.ts';
 import { fetchCore } from '../../src/data/objects.ts';
-import {
-  type Domain,
-  idOf,
-  isNamed,
-  type Label,
-  type ReleaseArg,
-  releaseParams,
-} from '../../src/data/rows.ts';
+import { type Domain, idOf, isNamed, type Label } from '../../src/data/rows.ts';
 import type { ReadExecutor } from '../../src/neo4j/executor.ts';
 import { nodeRows, resolveKeysOf } from '../../src/schema/types/analytics/cards.ts';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
@@ -32,10 +32,8 @@ import { appWithBundles, type TestApp } from '../helpers/app.ts';
  * The per-request Cypher the per-import reads replaced (one technique's chain, the analytics of some
  * data components), kept here as the reference the in-memory answers must equal.
  */
-type Filters = { domain: Domain | null; platform: string | null; release?: ReleaseArg };
-const paramsOf = (f: Filters) => ({ domain: f.domain, platform: f.platform, ...releaseParams(f.release) });
 
-async function detectionChain(db: ReadExecutor, technique: string, f: Filters): Promise<ChainStrategy[]> {
+async function detectionChain(db: ReadExecutor, technique: string, f: ReadScope): Promise<ChainStrategy[]> {
   const named = isNamed(f.release ?? null);
   const rows = await db.read(
     {
@@ -50,7 +48,7 @@ WITH s, a, [x IN collect({dataComponent: ${idOf('d', named)}, name: l.name, chan
 ORDER BY s.attackId, a.attackId
 RETURN ${idOf('s', named)} AS strategy, ${idOf('a', named)} AS analytic, logSources`,
     },
-    { technique, ...paramsOf(f) },
+    { technique, ...scopeParams(f) },
   );
   const out = new Map<string, ChainStrategy>();
   for (const r of rows as { strategy: string; analytic: string | null; logSources: LogSourceRow[] }[]) {
@@ -61,7 +59,7 @@ RETURN ${idOf('s', named)} AS strategy, ${idOf('a', named)} AS analytic, logSour
   return [...out.values()];
 }
 
-async function analyticsFromCypher(db: ReadExecutor, dataComponents: string[], f: Filters) {
+async function analyticsFromCypher(db: ReadExecutor, dataComponents: string[], f: ReadScope) {
   const named = isNamed(f.release ?? null);
   const rows = await db.read(
     {
@@ -77,7 +75,7 @@ MATCH (a)-[l:LOGS_FROM]->(d:DataComponent)
 RETURN ${idOf('a', named)} AS analytic, detects,
        collect({dataComponent: ${idOf('d', named)}, name: l.name, channel: l.channel}) AS logSources`,
     },
-    { dataComponents, ...paramsOf(f) },
+    { dataComponents, ...scopeParams(f) },
   );
   return rows as unknown as AnalyticRow[];
 }

@@ -128,15 +128,22 @@ export const catalogRow = z.object({
 });
 export type CatalogRow = z.infer<typeof catalogRow>;
 
-export async function fetchCatalog(
-  db: ReadExecutor,
-  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
-): Promise<CatalogRow[]> {
-  const rows = await db.read(TECHNIQUE_CATALOG(filters.release), {
-    domain: filters.domain,
-    platform: filters.platform,
-    ...releaseParams(filters.release),
-  });
+/** What the per-release analyst reads are narrowed by. */
+export interface ReadScope {
+  domain: Domain | null;
+  platform: string | null;
+  release?: ReleaseArg;
+}
+
+/** A `ReadScope` as the parameters its queries take. */
+export const scopeParams = (scope: ReadScope) => ({
+  domain: scope.domain,
+  platform: scope.platform,
+  ...releaseParams(scope.release),
+});
+
+export async function fetchCatalog(db: ReadExecutor, filters: ReadScope): Promise<CatalogRow[]> {
+  const rows = await db.read(TECHNIQUE_CATALOG(filters.release), scopeParams(filters));
   return rows.map((r) => catalogRow.parse(r));
 }
 

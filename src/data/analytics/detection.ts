@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Query, ReadExecutor } from '../../neo4j/executor.ts';
-import { type Domain, idOf, perRelease, type ReleaseArg, releaseParams } from '../rows.ts';
-import { activeInDomain, entry, onPlatform } from './common.ts';
+import { idOf, perRelease } from '../rows.ts';
+import { activeInDomain, entry, onPlatform, type ReadScope, scopeParams } from './common.ts';
 
 const logSource = z.object({
   dataComponent: z.string(),
@@ -58,13 +58,9 @@ RETURN ${idOf('t', named)} AS technique, ${idOf('s', named)} AS strategy, ${idOf
 /** Every technique's detection chain (techniques without a detection strategy are absent). */
 export async function fetchEveryChain(
   db: ReadExecutor,
-  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
+  filters: ReadScope,
 ): Promise<Map<string, ChainStrategy[]>> {
-  const rows = await db.read(EVERY_CHAIN(filters.release), {
-    domain: filters.domain,
-    platform: filters.platform,
-    ...releaseParams(filters.release),
-  });
+  const rows = await db.read(EVERY_CHAIN(filters.release), scopeParams(filters));
   const byTechnique = new Map<string, z.infer<typeof chainRow>[]>();
   for (const r of rows) {
     const row = chainRow.extend({ technique: z.string() }).parse(r);
@@ -102,15 +98,8 @@ RETURN ${idOf('a', named)} AS analytic, detects,
   }),
 );
 
-export async function fetchEveryAnalytic(
-  db: ReadExecutor,
-  filters: { domain: Domain | null; platform: string | null; release?: ReleaseArg },
-): Promise<AnalyticRow[]> {
-  const rows = await db.read(EVERY_ANALYTIC(filters.release), {
-    domain: filters.domain,
-    platform: filters.platform,
-    ...releaseParams(filters.release),
-  });
+export async function fetchEveryAnalytic(db: ReadExecutor, filters: ReadScope): Promise<AnalyticRow[]> {
+  const rows = await db.read(EVERY_ANALYTIC(filters.release), scopeParams(filters));
   return rows.map((r) => analyticRow.parse(r));
 }
 
