@@ -13,6 +13,8 @@ export interface LoadResult {
   p99: number;
   /** Failed, timed-out, non-2xx or wrong-body responses: any is a failed benchmark. */
   failures: number;
+  /** Every measured latency, ascending (for mergeLoads). */
+  latencies: number[];
 }
 
 export interface LoadOptions {
@@ -41,7 +43,20 @@ function summarise(concurrency: number, latencies: number[], seconds: number, fa
     p95: quantile(latencies, 0.95),
     p99: quantile(latencies, 0.99),
     failures,
+    latencies,
   };
+}
+
+/** One point measured in several slices (see query-pass.ts): their latencies, seconds and failures summed. */
+export function mergeLoads(parts: LoadResult[]): LoadResult {
+  const [first] = parts;
+  if (!first) throw new Error('mergeLoads: no load to merge');
+  return summarise(
+    first.concurrency,
+    parts.flatMap((p) => p.latencies),
+    parts.reduce((sum, p) => sum + p.seconds, 0),
+    parts.reduce((sum, p) => sum + p.failures, 0),
+  );
 }
 
 function cannon(options: Parameters<typeof autocannon>[0], latencies?: number[]) {

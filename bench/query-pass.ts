@@ -1,10 +1,10 @@
 /**
  * The main pass, one class at a time: check the answer (against the raw Cypher twin and the peer,
- * or the class's own check), then time it over HTTP, as raw Cypher and through the peer.
+ * or the class's own check), then time it over HTTP, as raw Cypher and through the peer, in turns.
  */
 import type { Driver } from 'neo4j-driver';
 import { type Answer, fail, firstDifference, graphqlAt } from './answers.ts';
-import { type LoadOptions, loadCypher, loadHttp } from './load.ts';
+import { type LoadOptions, type LoadResult, loadCypher, loadHttp, mergeLoads } from './load.ts';
 import { type QueryClass, selectionDepth } from './queries.ts';
 import type { ClassResult, Results } from './report.ts';
 
@@ -78,33 +78,67 @@ async function checkAnswer(pass: QueryPass, c: QueryClass): Promise<Answer> {
   return answer;
 }
 
-/** Ours at each concurrency, then raw Cypher, then the peer: every response must be the checked one. */
+/**
+ * Each point is measured in this many slices, the contenders taking turns (ours, raw Cypher, the
+ * peer, then the next order rotated by one), so that all three see the same machine and Neo4j: timed
+ * one after the other, the first would meet a colder Neo4j and the last whatever load came after.
+ */
+const SLICES = 4;
+
+interface Contender {
+  name: string;
+  at: readonly number[];
+  into: LoadResult[];
+  load: (options: LoadOptions) => Promise<LoadResult>;
+}
+
+/** Ours, raw Cypher and the peer, interleaved at each concurrency: every response must be the checked one. */
 async function time(pass: QueryPass, c: QueryClass, text: string, points: Points, result: ClassResult) {
   const request = JSON.stringify({ query: c.graphql, variables: c.variables });
-  for (const n of points.concurrency) {
-    const r = await loadHttp(pass.api, request, text, { concurrency: n, ...points.load });
-    if (r.failures > 0) fail(`${c.name} at concurrency ${n}: ${r.failures} failed or wrong responses`);
-    result.http.push(r);
-  }
+  const contenders: Contender[] = [
+    {
+      name: c.name,
+      at: points.concurrency,
+      into: result.http,
+      load: (o) => loadHttp(pass.api, request, text, o),
+    },
+  ];
   if (c.twin) {
-    for (const n of points.cypherConcurrency) {
-      const { cypher, params } = c.twin;
-      const r = await loadCypher(pass.driver, pass.database, cypher, params, {
-        concurrency: n,
-        ...points.load,
-      });
-      if (r.failures > 0) fail(`${c.name} (Cypher) at concurrency ${n}: ${r.failures} failed queries`);
-      result.cypherLoad.push(r);
-    }
+    const { cypher, params } = c.twin;
+    contenders.push({
+      name: `${c.name} (Cypher)`,
+      at: points.cypherConcurrency,
+      into: result.cypherLoad,
+      load: (o) => loadCypher(pass.driver, pass.database, cypher, params, o),
+    });
   }
   if (c.peer) {
     const first = await graphqlAt(pass.peer, c.peer.graphql, c.peer.variables);
     const peerRequest = JSON.stringify({ query: c.peer.graphql, variables: c.peer.variables });
-    for (const n of points.concurrency) {
-      const r = await loadHttp(pass.peer, peerRequest, first.text, { concurrency: n, ...points.load });
-      if (r.failures > 0)
-        fail(`${c.name} (peer) at concurrency ${n}: ${r.failures} failed or wrong responses`);
-      result.peerLoad.push(r);
+    contenders.push({
+      name: `${c.name} (peer)`,
+      at: points.concurrency,
+      into: result.peerLoad,
+      load: (o) => loadHttp(pass.peer, peerRequest, first.text, o),
+    });
+  }
+  const levels = [...new Set([...points.concurrency, ...points.cypherConcurrency])].sort((a, b) => a - b);
+  for (const n of levels) {
+    const here = contenders.filter((k) => k.at.includes(n));
+    const slices = new Map<Contender, LoadResult[]>(here.map((k) => [k, []]));
+    for (let slice = 0; slice < SLICES; slice++) {
+      for (let i = 0; i < here.length; i++) {
+        const k = here[(slice + i) % here.length] as Contender;
+        // Each contender warms up once, before its first slice.
+        const warmupSeconds = slice === 0 ? points.load.warmupSeconds : 0;
+        const r = await k.load({ concurrency: n, seconds: points.load.seconds / SLICES, warmupSeconds });
+        slices.get(k)?.push(r);
+      }
+    }
+    for (const k of here) {
+      const r = mergeLoads(slices.get(k) ?? []);
+      if (r.failures > 0) fail(`${k.name} at concurrency ${n}: ${r.failures} failed or wrong responses`);
+      k.into.push(r);
     }
   }
 }

@@ -280,7 +280,7 @@ function section(r: Results): string {
     `- Machine: ${m.cpu}, ${m.cores} cores, ${mb(m.memoryBytes)} memory, ${m.os}`,
     `- Load average (1 min) ${m.loadAverage.start.toFixed(2)} at the start, ${m.loadAverage.end.toFixed(2)} at the end: anything above 0 is other work sharing the ${m.cores} cores`,
     `- Node ${m.node}; Neo4j ${m.neo4j} at ${m.neo4jUri} (${m.neo4jMemory})`,
-    `- Load: autocannon over loopback, ${r.load.warmupSeconds} s warm-up (discarded) then ${r.load.seconds} s per point, concurrency ${r.load.concurrency.join(', ')}`,
+    `- Load: autocannon over loopback, ${r.load.warmupSeconds} s warm-up (discarded) then ${r.load.seconds} s per point in four slices taken in turns with raw Cypher and the peer, concurrency ${r.load.concurrency.join(', ')}`,
     '',
     '#### Import',
     '',
