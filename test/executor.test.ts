@@ -154,3 +154,24 @@ describe('a tracked reader, placing the version reads', () => {
     expect(reader.roundTrips).toBe(2);
   });
 });
+
+describe('the driver', () => {
+  it('asks Neo4j for no notifications: a statement that draws warnings comes back without them', async () => {
+    // An unknown label and property draw warnings by default, sent with every answer.
+    const cypher = 'MATCH (n:NoSuchLabel) WHERE n.noSuchProperty = 1 RETURN n';
+    const { database } = db.config.neo4j;
+    const filtered = await db.driver.executeQuery(cypher, {}, { database });
+    expect(filtered.records).toEqual([]);
+    expect(filtered.summary.notifications).toEqual([]);
+    // The same statement in a session that asks for warnings: they are there to be dropped.
+    const session = db.driver.session({ database, notificationFilter: { minimumSeverityLevel: 'WARNING' } });
+    try {
+      const warned = await session.run(cypher);
+      expect(warned.summary.notifications.map((n) => n.code)).toContain(
+        'Neo.ClientNotification.Statement.UnknownLabelWarning',
+      );
+    } finally {
+      await session.close();
+    }
+  });
+});
