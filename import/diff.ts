@@ -43,6 +43,20 @@ export interface Plan {
   relationshipChanges: RelationshipChange[];
 }
 
+/** The plan of an import that writes nothing. */
+export const emptyPlan = (): Plan => ({
+  createNodes: [],
+  updateNodes: [],
+  setDomains: [],
+  deleteNodes: [],
+  createRels: [],
+  updateRels: [],
+  setRelDomains: [],
+  deleteRels: [],
+  changes: [],
+  relationshipChanges: [],
+});
+
 export const planSize = (p: Plan) =>
   p.createNodes.length +
   p.updateNodes.length +

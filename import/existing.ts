@@ -12,7 +12,7 @@ import type { KnownObject } from './transform.ts';
 export const READ_NODES = q(
   'import.readNodes',
   `MATCH (n:AttackObject {release: $release})
-   RETURN n.stixId AS stixId, n.hash AS hash, coalesce(n.domains, []) AS domains, n.modified AS modified, n.attackId AS attackId,
+   RETURN elementId(n) AS id, n.stixId AS stixId, n.hash AS hash, coalesce(n.domains, []) AS domains, n.modified AS modified, n.attackId AS attackId,
           n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated,
           coalesce(n.versions, []) AS versions`,
 );
@@ -93,16 +93,26 @@ export function parseRows<T>(schema: z.ZodType<T>, rows: Row[], query: Query): T
   throw new Error(`${query.name}: unexpected graph data at ${issue?.path.join('.')}: ${issue?.message}`);
 }
 
+const elementIds = z.array(z.object({ stixId: z.string(), id: z.string() }));
+
+/** Each node's element id by STIX id: how the load's relationship writes find their ends. */
+export type ElementIds = Map<string, string>;
+
 /**
  * One release's snapshot: its nodes and keyed relationships, read inside the import's transaction
- * (pipelined). Relationships never leave a snapshot, so its nodes' relationships are all of it.
+ * (pipelined), and the nodes' element ids, valid until that transaction ends. Relationships never
+ * leave a snapshot, so its nodes' relationships are all of it.
  */
 export async function readExisting(
   tx: WriteTx,
   release: string,
-): Promise<{ nodes: ExistingNode[]; rels: ExistingRel[] }> {
+): Promise<{ nodes: ExistingNode[]; rels: ExistingRel[]; ids: ElementIds }> {
   const [nodes, rels] = await Promise.all([tx.run(READ_NODES, { release }), tx.run(READ_RELS, { release })]);
-  return { nodes: parseRows(existingNode, nodes, READ_NODES), rels: parseRows(existingRel, rels, READ_RELS) };
+  return {
+    nodes: parseRows(existingNode, nodes, READ_NODES),
+    rels: parseRows(existingRel, rels, READ_RELS),
+    ids: new Map(elementIds.parse(nodes).map((n) => [n.stixId, n.id])),
+  };
 }
 
 /** The domain's objects already in the release's snapshot, for an incremental pull. */

@@ -15,6 +15,7 @@ import { asKnown, classify, type Defect, outsideReferences, type References } fr
 import { releaseModified, UNVERSIONED } from './releases.ts';
 import { detectDomain } from './rows.ts';
 import { type GraphRows, transform } from './transform.ts';
+import { rowsDigest } from './unchanged.ts';
 import { type Problem, type Validated, validateObjects } from './validate.ts';
 
 export { ImportError } from './errors.ts';
@@ -140,6 +141,8 @@ export async function importSource(
       rows,
       {
         ...runInfo(data, options, release),
+        // An incremental pull holds part of the domain: it is always compared with the graph.
+        digest: merge ? null : rowsDigest(rows, refs.records, refs.defects),
         afterWrites: async (tx) => {
           linked = await linkReferences(tx, {
             domain,
@@ -192,7 +195,7 @@ async function releaseOf(executor: Executor, data: SourceData, domain: Domain, m
   return newestRelease(held.map((h) => h.release)) ?? UNVERSIONED;
 }
 
-function runInfo(data: SourceData, options: ImportOptions, release: string): RunInfo {
+function runInfo(data: SourceData, options: ImportOptions, release: string): Omit<RunInfo, 'digest'> {
   return {
     source: data.source,
     location: data.location,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { summarize } from '../src/change-log.ts';
 import { NODE_LABELS } from '../src/model.ts';
-import type { Executor, Query, WriteTx } from '../src/neo4j/executor.ts';
+import type { Executor, Query, Row, WriteTx } from '../src/neo4j/executor.ts';
 import { newestRelease } from '../src/releases/order.ts';
 import {
   CREATE_NODES,
-  CREATE_RELS,
+  CREATE_RELS_BY_ID,
   DELETE_NODES,
   DELETE_RELS,
   DROP_LEGACY_CONSTRAINT,
@@ -21,12 +22,13 @@ import {
   UPDATE_NODES,
   UPDATE_RELS,
 } from './cypher.ts';
-import { countRows, type Plan, planLoad, planSize } from './diff.ts';
-import { readExisting } from './existing.ts';
+import { countRows, emptyPlan, type Plan, planLoad, planSize } from './diff.ts';
+import { type ElementIds, readExisting } from './existing.ts';
 import { migrateLegacy } from './legacy.ts';
 import { baselineRelease, moveCurrent, readReleases, writeRelease } from './releases.ts';
 import type { RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
+import { newStamps, unchangedSince } from './unchanged.ts';
 
 /**
  * Rows per `UNWIND` write: bounds each statement's parameters (a Bolt message) inside the one import
@@ -93,6 +95,11 @@ export interface RunInfo {
   /** An incremental pull: only what changed, so nothing absent from it is removed. */
   merge: boolean;
   /**
+   * A whole bundle's rowsDigest (unchanged.ts): when the snapshot is as this domain's import of the
+   * same rows left it, nothing is read or written. Null: always read and compare.
+   */
+  digest: string | null;
+  /**
    * Runs in the transaction after the bundle's own writes; what it writes counts as a change, and
    * `run` adds to the import run's record (see references.ts).
    */
@@ -137,10 +144,10 @@ export function relCreateRow(r: RelRow & { domains: string[]; versions: string[]
 }
 
 /**
- * The plan's statements in the order they must run, each row cut to what its statement reads (the
- * driver encodes every value it is given).
+ * The plan's statements up to its node writes, in the order they must run, each row cut to what its
+ * statement reads (the driver encodes every value it is given).
  */
-export function loadPhases(plan: Plan, domain: string, release: string, current = false): Phase[] {
+export function nodePhases(plan: Plan, domain: string, release: string, current = false): Phase[] {
   // Grouped by type, in the order a statement per type wrote them.
   const createNodes = chunked(
     CREATE_NODES,
@@ -149,20 +156,6 @@ export function loadPhases(plan: Plan, domain: string, release: string, current 
       .flat()
       .map((n) => nodeCreateRow(n, domain, release, current)),
   );
-  const createRels = chunked(
-    CREATE_RELS,
-    'rows',
-    [...groupBy(plan.createRels, (r) => r.type).values()].flat().map(relCreateRow),
-    { release },
-  );
-  const updateRels = plan.updateRels.map(({ key, from, props, hash, domains, versions }) => ({
-    key,
-    from,
-    props,
-    hash,
-    domains,
-    versions,
-  }));
   return [
     {
       phase: 'delete relationships',
@@ -178,6 +171,32 @@ export function loadPhases(plan: Plan, domain: string, release: string, current 
         ...chunked(SET_DOMAINS, 'rows', plan.setDomains, { release }),
       ],
     },
+  ];
+}
+
+/**
+ * The statements after the node writes. New relationships name their ends by element id (`ids`:
+ * the snapshot's nodes as read, and those just created); an end it lacks is written by no row, as
+ * a key that matches no node was before.
+ */
+export function relPhases(plan: Plan, release: string, ids: ElementIds): Phase[] {
+  const createRels = chunked(
+    CREATE_RELS_BY_ID,
+    'rows',
+    [...groupBy(plan.createRels, (r) => r.type).values()].flat().map((r) => {
+      const row = relCreateRow(r);
+      return { ...row, from: ids.get(r.from) ?? null, to: ids.get(r.to) ?? null };
+    }),
+  );
+  const updateRels = plan.updateRels.map(({ key, from, props, hash, domains, versions }) => ({
+    key,
+    from,
+    props,
+    hash,
+    domains,
+    versions,
+  }));
+  return [
     {
       phase: 'write relationships',
       detail: `${plan.createRels.length} new, ${plan.updateRels.length} changed`,
@@ -195,21 +214,27 @@ export function loadPhases(plan: Plan, domain: string, release: string, current 
   ];
 }
 
+/** Every statement of the plan in order, given the element ids of every node it writes relationships at. */
+export function loadPhases(
+  plan: Plan,
+  domain: string,
+  release: string,
+  current: boolean,
+  ids: ElementIds,
+): Phase[] {
+  return [...nodePhases(plan, domain, release, current), ...relPhases(plan, release, ids)];
+}
+
 /**
  * Runs the statements in order, each sent while the one before it runs (Bolt pipelines them in the
  * one transaction), so the client encodes the next batch while Neo4j writes the last. One ahead, not
  * all: the server then holds at most two statements' parameters besides the transaction's state.
+ * Resolves with each statement's rows.
  */
-export async function apply(
-  tx: WriteTx,
-  plan: Plan,
-  domain: string,
-  release: string,
-  onPhase: OnPhase,
-  current = false,
-) {
+async function runPhases(tx: WriteTx, phases: Phase[], onPhase: OnPhase): Promise<Row[][]> {
+  const results: Promise<Row[]>[] = [];
   let running: Promise<unknown> = Promise.resolve();
-  for (const p of loadPhases(plan, domain, release, current)) {
+  for (const p of phases) {
     onPhase(p.phase, p.detail);
     for (const s of p.statements) {
       const next = tx.run(s.query, s.params);
@@ -217,9 +242,37 @@ export async function apply(
       next.catch(() => {});
       await running;
       running = next;
+      results.push(next);
     }
   }
   await running;
+  return Promise.all(results);
+}
+
+const createdIds = z.array(z.object({ stixId: z.string(), id: z.string() }));
+
+/**
+ * Writes the plan: the nodes, then (once the new nodes' element ids are back) the relationships.
+ * `ids`: the element ids of the snapshot's nodes, read with it (readExisting).
+ */
+export async function apply(
+  tx: WriteTx,
+  plan: Plan,
+  domain: string,
+  release: string,
+  onPhase: OnPhase,
+  current: boolean,
+  ids: ElementIds,
+) {
+  const phases = nodePhases(plan, domain, release, current);
+  const results = await runPhases(tx, phases, onPhase);
+  const all = new Map(ids);
+  const statements = phases.flatMap((p) => p.statements);
+  statements.forEach((s, i) => {
+    if (s.query !== CREATE_NODES) return;
+    for (const n of createdIds.parse(results[i])) all.set(n.stixId, n.id);
+  });
+  await runPhases(tx, relPhases(plan, release, all), onPhase);
 }
 
 /**
@@ -242,20 +295,25 @@ export async function loadRows(
       await tx.run(LOCK, { domain: rows.domain, token: randomUUID() });
       onPhase('diff');
       const { release } = info;
-      // Read under the lock, with the snapshot: no other import of this domain changes them now.
-      const [existing, held] = await Promise.all([readExisting(tx, release), readReleases(tx)]);
+      // Read under the lock, before the snapshot: a stamp read then dates what readExisting reads.
+      const held = await readReleases(tx);
+      if (info.digest && unchangedSince(held, rows.domain, release, info.digest))
+        throw new Unchanged(emptyPlan());
+      const existing = await readExisting(tx, release);
       const plan = planLoad(rows, existing.nodes, existing.rels, { merge: info.merge });
       const size = planSize(plan);
       // The release will be the newest held (moveCurrent): its new nodes are created :Current.
       const current = newestRelease([...held.map((h) => h.release), release]) === release;
-      if (size > 0) await apply(tx, plan, rows.domain, release, onPhase, current);
+      if (size > 0) await apply(tx, plan, rows.domain, release, onPhase, current, existing.ids);
       const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };
       if (size === 0 && after.written === 0) throw new Unchanged(plan);
       const baseline = baselineRelease(held, rows.domain, release);
       // The change set: the writes themselves on a re-import, else the diff against the baseline.
       let changes = plan;
       let nodesBefore = existing.nodes.length;
-      if (baseline !== release) {
+      // Against no baseline, an empty snapshot's plan is that diff already (a first import).
+      const planned = baseline === null && existing.nodes.length === 0 && existing.rels.length === 0;
+      if (baseline !== release && !planned) {
         const before = baseline ? await readExisting(tx, baseline) : { nodes: [], rels: [] };
         changes = planLoad(rows, before.nodes, before.rels, { merge: info.merge });
         nodesBefore = before.nodes.length;
@@ -263,12 +321,18 @@ export async function loadRows(
       onPhase('commit');
       const runId = randomUUID();
       const finishedAt = new Date().toISOString();
+      const stamps = newStamps(held, rows.domain, release, runId);
       // Independent of each other: sent together, run in this order by the transaction.
       await Promise.all([
         writeRelease(
           tx,
           { domain: rows.domain, release },
-          { modified: info.modified, importedAt: finishedAt },
+          {
+            modified: info.modified,
+            importedAt: finishedAt,
+            stamp: stamps.stamp,
+            ...(info.digest ? { digest: info.digest, seen: stamps.seen } : {}),
+          },
         ),
         // What moveCurrent would read: the releases held before this import, and this one.
         moveCurrent(tx, [...held.map((h) => h.release), release]),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { NODE_LABELS, type NodeType } from '../src/model.ts';
 import type { WriteTx } from '../src/neo4j/executor.ts';
@@ -25,11 +26,34 @@ export interface HeldRelease {
   release: string;
 }
 
-const heldRow = z.object({ domain: z.string(), release: z.string() });
+/**
+ * A :Release record as read, with what tells an import that the snapshot is as the domain's last
+ * import left it (see unchanged.ts). Null in records written before these were kept.
+ */
+export interface ReleaseRecord extends HeldRelease {
+  /** New on every transaction that changes the snapshot as this domain's import or a removal. */
+  stamp: string | null;
+  /** The rows the domain's last whole-bundle import wrote (see rowsDigest); null otherwise. */
+  digest: string | null;
+  /** Every record's stamp of the release as that import left them (see stampsOf). */
+  seen: string | null;
+}
+
+const nullable = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
+const heldRow = z.object({
+  domain: z.string(),
+  release: z.string(),
+  stamp: nullable,
+  digest: nullable,
+  seen: nullable,
+});
 const typeCount = z.object({ stixType: z.string(), n: z.number() });
 const countRow = z.object({ n: z.number() });
 
-export async function readReleases(tx: Pick<WriteTx, 'run'>): Promise<HeldRelease[]> {
+export async function readReleases(tx: Pick<WriteTx, 'run'>): Promise<ReleaseRecord[]> {
   return z.array(heldRow).parse(await tx.run(READ_RELEASES));
 }
 
@@ -51,24 +75,31 @@ const typeName = (stixType: string) => {
 
 /**
  * Writes the :Release record of (domain, release) with the counts its snapshot now holds: read from
- * the graph, so relationships another domain's import completed count too.
+ * the graph, so relationships another domain's import completed count too. Every caller changed the
+ * snapshot: the record gets a new `stamp`, and `digest` and `seen` only from a whole-bundle import
+ * (a removal, a migration or an incremental pull leaves none: the next import reads everything).
  */
 export async function writeRelease(
   tx: WriteTx,
   held: HeldRelease,
-  meta: { modified: string | null; importedAt: string },
+  meta: { modified: string | null; importedAt: string; stamp?: string; digest?: string; seen?: string },
 ): Promise<void> {
   const [types, rels] = await Promise.all([
-    tx.run(COUNT_RELEASE_NODES, { ...held }),
-    tx.run(COUNT_RELEASE_RELS, { ...held }),
+    tx.run(COUNT_RELEASE_NODES, { domain: held.domain, release: held.release }),
+    tx.run(COUNT_RELEASE_RELS, { domain: held.domain, release: held.release }),
   ]);
   const counts: Record<string, number> = {};
   for (const t of z.array(typeCount).parse(types))
     counts[typeName(t.stixType)] = (counts[typeName(t.stixType)] ?? 0) + t.n;
   const sorted = Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
   await tx.run(WRITE_RELEASE, {
-    ...held,
-    ...meta,
+    domain: held.domain,
+    release: held.release,
+    modified: meta.modified,
+    importedAt: meta.importedAt,
+    stamp: meta.stamp ?? randomUUID(),
+    digest: meta.digest ?? null,
+    seen: meta.seen ?? null,
     objectCount: Object.values(counts).reduce((a, b) => a + b, 0),
     relationshipCount: countRow.parse(rels[0] ?? { n: 0 }).n,
     countsJson: JSON.stringify(sorted),

@@ -2,6 +2,7 @@ import type { Plan } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CREATE_RELS,
+  CREATE_RELS_BY_ID,
   DELETE_NODES,
   DELETE_RELS,
   SET_DOMAINS,
@@ -47,6 +48,19 @@ describe('the load statements on an empty database', () => {
     await ensureSchema(db.executor);
   });
   afterAll(() => db.close());
+
+  it('import.createRelsById finds both ends by element id, with no scan', async () => {
+    const session = db.driver.session({ database: db.config.neo4j.database });
+    try {
+      const { summary } = await session.run(`EXPLAIN ${CREATE_RELS_BY_ID.cypher}`, { rows: [] });
+      if (!summary.plan) throw new Error(`no plan for ${CREATE_RELS_BY_ID.name}`);
+      const ops = operators(summary.plan).map((o) => o.type);
+      expect(ops.filter((t) => t.startsWith('NodeByElementIdSeek'))).toHaveLength(2);
+      expect(ops.filter((t) => /Scan|Filter/.test(t))).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
 
   it.each(KEYED.map(([query, n]) => [query.name, query, n] as const))(
     '%s seeks the (stixId, release) constraint for each node it finds by key',

@@ -12,7 +12,9 @@ import { stageBundle } from '../helpers/stages.ts';
 
 describe('the load statements of a first enterprise import', () => {
   const { rows } = stageBundle(bundlePath('enterprise-attack-18.1'));
-  const phases = loadPhases(planLoad(rows, [], []), rows.domain, '18.1');
+  // Element ids as the load has them once the nodes are written: one per node.
+  const ids = new Map(rows.nodes.map((n, i) => [n.stixId, `4:db:${i}`]));
+  const phases = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', false, ids);
   const statements = phases.flatMap((p) => p.statements);
   const rowsOf = (name: string) =>
     statements
@@ -23,7 +25,9 @@ describe('the load statements of a first enterprise import', () => {
     const names = statements.map((s) => s.query.name);
     // Before: a statement per label and per relationship type, 25 of them, each planned on its own.
     expect(names.filter((n) => n === 'import.createNodes')).toHaveLength(1);
-    expect(names.filter((n) => n === 'import.createRels')).toHaveLength(Math.ceil(rows.rels.length / 10_000));
+    expect(names.filter((n) => n === 'import.createRelsById')).toHaveLength(
+      Math.ceil(rows.rels.length / 10_000),
+    );
     expect(statements).toHaveLength(1 + Math.ceil(rows.rels.length / 10_000));
   });
 
@@ -43,9 +47,15 @@ describe('the load statements of a first enterprise import', () => {
         versions: expect.any(Array),
       },
     });
-    const rels = rowsOf('import.createRels');
+    const rels = rowsOf('import.createRelsById');
     expect(rels).toHaveLength(rows.rels.length);
     expect(Object.keys(rels[0] ?? {}).sort()).toEqual(['from', 'props', 'to', 'type']);
+    // Their ends by the element ids of the nodes written before them.
+    const rel = rows.rels[0];
+    expect(rels.find((r) => (r.props as { key: string }).key === rel?.key)).toMatchObject({
+      from: ids.get(rel?.from ?? ''),
+      to: ids.get(rel?.to ?? ''),
+    });
     expect(new Set(rels.map((r) => r.type))).toEqual(new Set(rows.rels.map((r) => r.type)));
     for (const r of rels)
       expect(Object.keys(r.props as object)).toEqual(expect.arrayContaining(['hash', 'domains', 'versions']));
@@ -53,7 +63,7 @@ describe('the load statements of a first enterprise import', () => {
   });
 
   it('labels new nodes :Current only when their release is to be the newest', () => {
-    const current = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', true).flatMap(
+    const current = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', true, ids).flatMap(
       (p) => p.statements,
     );
     const labels = (list: typeof statements) =>
@@ -70,6 +80,13 @@ describe('the load statements of a first enterprise import', () => {
       if (s.query.name === 'import.createNodes') {
         for (const r of s.params.rows as { props: { release: string } }[])
           expect(r.props.release).toBe('18.1');
+        continue;
+      }
+      if (s.query.name === 'import.createRelsById') {
+        // Its ends are the snapshot's nodes, by the element ids the load read or wrote in it.
+        const known = new Set(ids.values());
+        for (const r of s.params.rows as { from: string; to: string }[])
+          expect(known.has(r.from) && known.has(r.to)).toBe(true);
         continue;
       }
       expect(s.params.release, s.query.name).toBe('18.1');
