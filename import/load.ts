@@ -147,7 +147,7 @@ export function relCreateRow(r: RelRow & { domains: string[]; versions: string[]
  * The plan's statements up to its node writes, in the order they must run, each row cut to what its
  * statement reads (the driver encodes every value it is given).
  */
-export function nodePhases(plan: Plan, domain: string, release: string, current = false): Phase[] {
+function nodePhases(plan: Plan, domain: string, release: string, current = false): Phase[] {
   // Grouped by type, in the order a statement per type wrote them.
   const createNodes = chunked(
     CREATE_NODES,
@@ -179,7 +179,7 @@ export function nodePhases(plan: Plan, domain: string, release: string, current 
  * the snapshot's nodes as read, and those just created); an end it lacks is written by no row, as
  * a key that matches no node was before.
  */
-export function relPhases(plan: Plan, release: string, ids: ElementIds): Phase[] {
+function relPhases(plan: Plan, release: string, ids: ElementIds): Phase[] {
   const createRels = chunked(
     CREATE_RELS_BY_ID,
     'rows',
