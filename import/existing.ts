@@ -30,7 +30,8 @@ export const READ_KNOWN = q(
           n.revoked AS revoked, n.deprecated AS deprecated, EXISTS { (n)-[:SUBTECHNIQUE_OF]->() } AS hasParent`,
 );
 
-const text = z
+/** A string property that may be absent, as null. */
+export const text = z
   .string()
   .nullish()
   .transform((v) => v ?? null);
@@ -93,10 +94,14 @@ export function parseRows<T>(schema: z.ZodType<T>, rows: Row[], query: Query): T
   throw new Error(`${query.name}: unexpected graph data at ${issue?.path.join('.')}: ${issue?.message}`);
 }
 
-const elementIds = z.array(z.object({ stixId: z.string(), id: z.string() }));
-
 /** Each node's element id by STIX id: how the load's relationship writes find their ends. */
 export type ElementIds = Map<string, string>;
+
+const elementIdRow = z.object({ stixId: z.string(), id: z.string() });
+
+/** Rows of a node's `stixId` and element `id` (READ_NODES, CREATE_NODES) as `ElementIds` entries. */
+export const elementIdsOf = (rows: Row[], query: Query): [string, string][] =>
+  parseRows(elementIdRow, rows, query).map((n) => [n.stixId, n.id]);
 
 /**
  * One release's snapshot: its nodes and keyed relationships, read inside the import's transaction
@@ -111,7 +116,7 @@ export async function readExisting(
   return {
     nodes: parseRows(existingNode, nodes, READ_NODES),
     rels: parseRows(existingRel, rels, READ_RELS),
-    ids: new Map(elementIds.parse(nodes).map((n) => [n.stixId, n.id])),
+    ids: new Map(elementIdsOf(nodes, READ_NODES)),
   };
 }
 

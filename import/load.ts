@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { summarize } from '../src/change-log.ts';
 import { NODE_LABELS } from '../src/model.ts';
 import type { Executor, Query, Row, WriteTx } from '../src/neo4j/executor.ts';
@@ -23,7 +22,7 @@ import {
   UPDATE_RELS,
 } from './cypher.ts';
 import { countRows, emptyPlan, type Plan, planLoad, planSize } from './diff.ts';
-import { type ElementIds, readExisting } from './existing.ts';
+import { type ElementIds, elementIdsOf, readExisting } from './existing.ts';
 import { migrateLegacy } from './legacy.ts';
 import { baselineRelease, moveCurrent, readReleases, writeRelease } from './releases.ts';
 import type { RelRow } from './rows.ts';
@@ -249,8 +248,6 @@ async function runPhases(tx: WriteTx, phases: Phase[], onPhase: OnPhase): Promis
   return Promise.all(results);
 }
 
-const createdIds = z.array(z.object({ stixId: z.string(), id: z.string() }));
-
 /**
  * Writes the plan: the nodes, then (once the new nodes' element ids are back) the relationships.
  * `ids`: the element ids of the snapshot's nodes, read with it (readExisting).
@@ -270,7 +267,7 @@ export async function apply(
   const statements = phases.flatMap((p) => p.statements);
   statements.forEach((s, i) => {
     if (s.query !== CREATE_NODES) return;
-    for (const n of createdIds.parse(results[i])) all.set(n.stixId, n.id);
+    for (const [stixId, id] of elementIdsOf(results[i] ?? [], CREATE_NODES)) all.set(stixId, id);
   });
   await runPhases(tx, relPhases(plan, release, all), onPhase);
 }

@@ -11,6 +11,7 @@ import {
   READ_RELEASES,
   WRITE_RELEASE,
 } from './cypher.ts';
+import { text } from './existing.ts';
 
 /*
  * The graph's releases (docs/architecture.md): one :Release record per imported (domain, release),
@@ -39,16 +40,12 @@ export interface ReleaseRecord extends HeldRelease {
   seen: string | null;
 }
 
-const nullable = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
 const heldRow = z.object({
   domain: z.string(),
   release: z.string(),
-  stamp: nullable,
-  digest: nullable,
-  seen: nullable,
+  stamp: text,
+  digest: text,
+  seen: text,
 });
 const typeCount = z.object({ stixType: z.string(), n: z.number() });
 const countRow = z.object({ n: z.number() });

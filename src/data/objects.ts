@@ -244,24 +244,15 @@ export interface LookupKeys {
   release?: ReleaseArg;
 }
 
-/** One object by one of its keys, with the properties `keys` names (every property without). */
-export async function lookup(
-  db: ReadExecutor,
-  label: Label,
-  keys: LookupKeys,
-  projection?: Projection,
-): Promise<NodeRow | null> {
-  return (await lookupAhead(db, label, keys, projection)).node;
-}
-
 /** Where a lookup's `i`th level read ahead keeps its parameters. */
 const aheadPrefix = (i: number) => `ahead${i}`;
 /** The pages of the first `n` levels read ahead, as the lookup statement names them. */
 const pageNames = (n: number) => Array.from({ length: n }, (_, i) => `page${i}`);
 
 /**
- * `lookup`, and with `ahead` the found object's page of each of those levels in the same statement
- * (see `nestedPage`): one round trip for an object and its lists. `pages` line up with `ahead`.
+ * One object by one of its keys, with the properties `projection` names (every property without),
+ * and with `ahead` its page of each of those levels in the same statement (see `nestedPage`): one
+ * round trip for an object and its lists. `pages` line up with `ahead`.
  */
 export async function lookupAhead(
   db: ReadExecutor,
