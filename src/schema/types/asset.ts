@@ -6,7 +6,7 @@ import { visibilityArgs } from './common.ts';
 import { orEmpty, stored } from './complete.ts';
 import { AssetConnection, TacticConnection, TechniqueConnection } from './connections.ts';
 import { listField, lookupField, resolveList } from './lookup.ts';
-import { Asset, AttackObject, hasLabel, Matrix, Tactic, Technique } from './refs.ts';
+import { Asset, AttackObject, Matrix, Tactic, Technique } from './refs.ts';
 import { relationField } from './relations.ts';
 import { releaseArg } from './release.ts';
 
@@ -30,7 +30,6 @@ const relatedAssets = z.array(
 Asset.implement({
   description: 'An asset (ICS): a device or system that techniques target.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Asset'),
   fields: (t) => ({
     sectors: t.stringList({
       description: 'The industry sectors it is found in.',
@@ -57,7 +56,6 @@ Asset.implement({
 Matrix.implement({
   description: 'A matrix: the tactics of one domain, in their order.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Matrix'),
   fields: (t) => ({
     tactics: t.connection(
       relationField('matrix.tactics', Tactic, 'The tactics of this matrix, in matrix order.'),

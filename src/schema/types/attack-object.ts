@@ -6,7 +6,7 @@ import { builder } from '../builder.ts';
 import { nodeProjection, readsKeysAndKey } from '../selection.ts';
 import { DomainEnum, ExternalReference, referencesOf } from './common.ts';
 import { orEmpty, orNull, stored, storedValue } from './complete.ts';
-import { AttackObject, Software } from './refs.ts';
+import { AttackObject, objectTypeOf, Software } from './refs.ts';
 import { loadRelated, unfiltered } from './relations.ts';
 
 /** The objects that replaced `row`, in order; empty unless it is revoked. */
@@ -23,6 +23,7 @@ AttackObject.implement({
     'What every ATT&CK object has: identifiers, text, domains, lifecycle flags and citations. ' +
     'Revoked and deprecated objects are hidden from lists unless asked for.',
   interfaces: [builder.nodeInterfaceRef()],
+  resolveType: objectTypeOf,
   fields: (t) => ({
     stixId: t.exposeString('stixId', {
       description: 'The STIX id, such as `attack-pattern--0a3ead4e-…`; stable across releases.',
@@ -115,6 +116,7 @@ AttackObject.implement({
 Software.implement({
   description: 'Malware or a tool: software that groups and campaigns use.',
   interfaces: [builder.nodeInterfaceRef(), AttackObject],
+  resolveType: objectTypeOf,
   fields: (t) => ({
     labels: t.stringList({
       description: 'The STIX labels of the software.',

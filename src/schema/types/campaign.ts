@@ -8,14 +8,13 @@ import {
   TechniqueUsageConnection,
 } from './connections.ts';
 import { listField, lookupField } from './lookup.ts';
-import { AttackObject, Campaign, Group, hasLabel, Software, Technique } from './refs.ts';
+import { AttackObject, Campaign, Group, Software, Technique } from './refs.ts';
 import { relationField } from './relations.ts';
 import { actorTechniqueArgs, actorTechniquesField } from './usage-args.ts';
 
 Campaign.implement({
   description: 'A campaign: intrusion activity over a period of time with common targets and objectives.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Campaign'),
   fields: (t) => ({
     firstSeen: t.string({
       nullable: true,

@@ -11,15 +11,7 @@ import {
   TechniqueConnection,
 } from './connections.ts';
 import { listField, lookupField } from './lookup.ts';
-import {
-  Analytic,
-  AttackObject,
-  DataComponent,
-  DataSource,
-  DetectionStrategy,
-  hasLabel,
-  Technique,
-} from './refs.ts';
+import { Analytic, AttackObject, DataComponent, DataSource, DetectionStrategy, Technique } from './refs.ts';
 import { loadRelated, type RelatedExtensions, relatedOne, relationField, unfiltered } from './relations.ts';
 
 const LogSourceName = builder.simpleObject('LogSourceName', {
@@ -56,7 +48,6 @@ const mutableElements = z.array(z.object({ field: z.string(), description: z.str
 DataSource.implement({
   description: 'A data source (deprecated in release 18): a kind of information sensors or logs collect.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('DataSource'),
   fields: (t) => ({
     collectionLayers: t.stringList({
       description: 'Where the data can be collected, such as Host or Network.',
@@ -72,7 +63,6 @@ DataSource.implement({
 DataComponent.implement({
   description: 'A data component: a specific kind of event or record that can reveal techniques.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('DataComponent'),
   fields: (t) => ({
     logSources: t.field({
       type: [LogSourceName],
@@ -112,7 +102,6 @@ DetectionStrategy.implement({
   description:
     'A detection strategy (release 18+): how to detect a technique, made of analytics per platform.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('DetectionStrategy'),
   fields: (t) => ({
     analytics: t.connection(
       relationField('detectionStrategy.analytics', Analytic, 'The analytics of this strategy.'),
@@ -128,7 +117,6 @@ DetectionStrategy.implement({
 Analytic.implement({
   description: 'An analytic (release 18+): detection logic for one platform, reading named log sources.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Analytic'),
   fields: (t) => ({
     logSources: t.field({
       type: [LogSource],

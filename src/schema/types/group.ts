@@ -7,14 +7,13 @@ import {
   TechniqueUsageConnection,
 } from './connections.ts';
 import { listField, lookupField } from './lookup.ts';
-import { AttackObject, Campaign, Group, hasLabel, Software, Technique } from './refs.ts';
+import { AttackObject, Campaign, Group, Software, Technique } from './refs.ts';
 import { relationField } from './relations.ts';
 import { actorTechniqueArgs, actorTechniquesField } from './usage-args.ts';
 
 Group.implement({
   description: 'A group (intrusion set): a threat actor that ATT&CK tracks, such as APT28.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Group'),
   fields: (t) => ({
     techniques: t.connection(
       {

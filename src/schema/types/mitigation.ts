@@ -1,14 +1,13 @@
 import { builder } from '../builder.ts';
 import { MitigatedTechniqueConnection, MitigationConnection } from './connections.ts';
 import { listField, lookupField } from './lookup.ts';
-import { AttackObject, hasLabel, Mitigation, Technique } from './refs.ts';
+import { AttackObject, Mitigation, Technique } from './refs.ts';
 import { relationField } from './relations.ts';
 
 Mitigation.implement({
   description:
     'A mitigation (course of action): a security concept or class of technologies that prevents techniques.',
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Mitigation'),
   fields: (t) => ({
     techniques: t.connection(
       relationField(

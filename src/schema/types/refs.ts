@@ -1,6 +1,6 @@
 import type { Context } from '../../context.ts';
 import { fetchByRefs } from '../../data/objects.ts';
-import { type Label, type NodeRow, nodeIdOf, refOfNodeId } from '../../data/rows.ts';
+import { LABEL_NAMES, type Label, type NodeRow, nodeIdOf, refOfNodeId } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 
 /*
@@ -39,12 +39,16 @@ export const Analytic = loadable('Analytic');
 export const Asset = loadable('Asset');
 export const Matrix = loadable('Matrix');
 
+/** The object types, by the label that names each; `Software` is an interface, not one of them. */
+const OBJECT_TYPES: ReadonlySet<string> = new Set(LABEL_NAMES.filter((l) => l !== 'Software'));
+
 /**
- * Resolves interface values to their object type by the node's labels. A row without labels was
- * read for a field of one concrete type (see `NodeRow`): it is of that type.
+ * The object type of an interface value (`AttackObject`, `Software`), by its node's labels; a row
+ * read for an interface field carries them (see `NodeRow`). Object types have no `isTypeOf`:
+ * graphql-js would call it for every object of a concrete field too, hundreds per answer.
  */
-export const hasLabel = (label: Label) => (value: unknown) => {
-  if (typeof value !== 'object' || value === null) return false;
-  const labels = (value as NodeRow).nodeLabels;
-  return labels === undefined || labels.includes(label);
-};
+export function objectTypeOf(value: NodeRow): string {
+  const type = value.nodeLabels?.find((l) => OBJECT_TYPES.has(l));
+  if (!type) throw new Error(`object ${value.stixId}: its labels name no object type`);
+  return type;
+}

@@ -7,7 +7,7 @@ import {
   TechniqueUsageConnection,
 } from './connections.ts';
 import { listField, lookupField } from './lookup.ts';
-import { AttackObject, Campaign, Group, hasLabel, Malware, Software, Technique, Tool } from './refs.ts';
+import { AttackObject, Campaign, Group, Malware, Software, Technique, Tool } from './refs.ts';
 import { relationField } from './relations.ts';
 import { actorTechniqueArgs, actorTechniquesField } from './usage-args.ts';
 
@@ -43,14 +43,12 @@ Malware.implement({
   description:
     'Malicious software: commercial, custom closed source, or open source software intended for harm.',
   interfaces: [AttackObject, Software],
-  isTypeOf: hasLabel('Malware'),
   fields: () => ({}),
 });
 
 Tool.implement({
   description: 'A tool: commercial, open-source, built-in or public software that adversaries also use.',
   interfaces: [AttackObject, Software],
-  isTypeOf: hasLabel('Tool'),
   fields: () => ({}),
 });
 

@@ -11,7 +11,7 @@ import { DomainEnum, UsageViaEnum, visibilityArgs, visibilityOf } from './common
 import { stored } from './complete.ts';
 import { itemOf, TechniqueConnection } from './connections.ts';
 import { lookupArgs, resolveLookup } from './lookup.ts';
-import { AttackObject, Group, hasLabel, Tactic, Technique } from './refs.ts';
+import { AttackObject, Group, Tactic, Technique } from './refs.ts';
 import { levelAt, primeRelated, relatedField } from './relations.ts';
 import { releaseArg, withRelease } from './release.ts';
 import { viaArg } from './usage-args.ts';
@@ -68,7 +68,6 @@ async function resolveTactics(
 Tactic.implement({
   description: "A tactic: the adversary's goal, a column of the ATT&CK matrix (such as Credential Access).",
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Tactic'),
   fields: (t) => ({
     shortname: t.string({
       description: 'The short name used in kill chain phases, such as `credential-access`.',

@@ -23,7 +23,6 @@ import {
   DataComponent,
   DetectionStrategy,
   Group,
-  hasLabel,
   Mitigation,
   Software,
   Tactic,
@@ -35,7 +34,6 @@ import { viaArg } from './usage-args.ts';
 Technique.implement({
   description: "A technique or sub-technique: how an adversary achieves a tactic's goal.",
   interfaces: [AttackObject],
-  isTypeOf: hasLabel('Technique'),
   fields: (t) => ({
     isSubtechnique: t.boolean({
       description: 'Whether this is a sub-technique (its ATT&CK ID has a `.nnn` suffix).',
