@@ -169,11 +169,13 @@ function connectionReadsOf(walk: Walk, fields: readonly FieldNode[], type: Graph
 
 /**
  * Memoised per field of an operation: graphql-js hands every parent of a level the same
- * `fieldNodes` array, so a list of a thousand parents walks its selection once.
+ * `fieldNodes` array, and every field of a request the same `variableValues`, so a list of a
+ * thousand parents works out what its field reads once. `arg` must follow from those two (the
+ * field's arguments do).
  */
-function memo<T>(compute: (walk: Walk, fields: readonly FieldNode[], type: GraphQLCompositeType) => T) {
+export function perField<A, T>(compute: (info: GraphQLResolveInfo, arg: A) => T) {
   const cache = new WeakMap<readonly FieldNode[], WeakMap<object, T>>();
-  return (info: GraphQLResolveInfo): T => {
+  return (info: GraphQLResolveInfo, arg: A): T => {
     let byVariables = cache.get(info.fieldNodes);
     if (!byVariables) {
       byVariables = new WeakMap();
@@ -181,13 +183,20 @@ function memo<T>(compute: (walk: Walk, fields: readonly FieldNode[], type: Graph
     }
     let out = byVariables.get(info.variableValues);
     if (out === undefined) {
-      const type = getNamedType(info.returnType);
-      out = compute({ info }, info.fieldNodes, type as GraphQLCompositeType);
+      out = compute(info, arg);
       byVariables.set(info.variableValues, out);
     }
     return out;
   };
 }
+
+/** What a field reads by its selection: `compute` walks it once per field of the operation. */
+const memo = <T>(compute: (walk: Walk, fields: readonly FieldNode[], type: GraphQLCompositeType) => T) => {
+  const once = perField((info: GraphQLResolveInfo) =>
+    compute({ info }, info.fieldNodes, getNamedType(info.returnType) as GraphQLCompositeType),
+  );
+  return (info: GraphQLResolveInfo): T => once(info, undefined);
+};
 
 /** What the field being resolved reads of the node (or list of nodes) it returns. */
 export const nodeProjection = memo(nodeProjectionOf);

@@ -28,6 +28,7 @@ import {
   connectionReads,
   connectionReadsAhead,
   here,
+  perField,
   singleReads,
   singleReadsAhead,
 } from '../selection.ts';
@@ -113,21 +114,19 @@ export const unfiltered = (limit: number): RelatedOptions => ({
   rollUp: null,
 });
 
+/** What a connection field reads, from its arguments and selection, and its loader's key. */
+interface FieldReads {
+  options: RelatedOptions;
+  reads: Reads;
+  key: string;
+}
+
 /**
- * Resolves a connection field of `of` for its parent, from the field's arguments and selection:
- * at once when its page was read ahead, else through the field's loader.
+ * Resolves a connection field of `of` for its parent: at once when its page was read ahead, else
+ * through the field's loader.
  */
-export function relatedConnection(
-  ctx: Context,
-  of: Family,
-  parent: NodeRow | NodeRef,
-  args: PageArgs & VisibilityArgs,
-  info: GraphQLResolveInfo,
-  extra: Omit<RelatedOptions, keyof Visibility | keyof Window> = {},
-) {
-  const options = relatedOptions(args, extra);
-  const reads = connectionReads(info);
-  const key = loaderKey(of, reads, options);
+function relatedConnection(ctx: Context, of: Family, parent: NodeRow | NodeRef, field: FieldReads) {
+  const { options, reads, key } = field;
   const ref = refOf(parent);
   const primed = primedPages(ctx).get(key)?.get(refKey(ref));
   if (primed) return toConnection(primed, options);
@@ -216,13 +215,21 @@ export const levelsAhead = (info: GraphQLResolveInfo): Level[] =>
 
 /**
  * A connection field over family `of`: its resolver, and the extensions that let a parent read its
- * page ahead (see `RelatedExtensions`). `extra` turns the field's own arguments into options.
+ * page ahead (see `RelatedExtensions`). `extra` turns the field's own arguments into options. What
+ * the field reads is worked out once per field of the operation, not once per parent.
  */
-export const relatedField = (of: Family, extra?: Extra) => ({
-  extensions: { related: { of, extra } } satisfies RelatedExtensions,
-  resolve: (row: NodeRow, args: LevelArgs, ctx: Context, info: GraphQLResolveInfo) =>
-    relatedConnection(ctx, of, row, args, info, extra?.(args)),
-});
+export const relatedField = (of: Family, extra?: Extra) => {
+  const fieldReads = perField((info, args: LevelArgs): FieldReads => {
+    const options = relatedOptions(args, extra?.(args));
+    const reads = connectionReads(info);
+    return { options, reads, key: loaderKey(of, reads, options) };
+  });
+  return {
+    extensions: { related: { of, extra } } satisfies RelatedExtensions,
+    resolve: (row: NodeRow, args: LevelArgs, ctx: Context, info: GraphQLResolveInfo) =>
+      relatedConnection(ctx, of, row, fieldReads(info, args)),
+  };
+};
 
 /**
  * The options of a plain relationship field: a non-null connection of `type` over one relation,
