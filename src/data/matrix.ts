@@ -1,6 +1,6 @@
 import type { ReadExecutor } from '../neo4j/executor.ts';
 import { TACTICS_ORDER, tactics } from './objects.ts';
-import { type Level, type NestedPage, nestedPage, nestedParams, type RelatedItem } from './related.ts';
+import { addNestedParams, type Level, type NestedPage, nestedPage, type RelatedItem } from './related.ts';
 import {
   isNamed,
   type NodeRef,
@@ -89,12 +89,13 @@ export async function fetchMatrix(
   techniques: Level,
   subtechniques?: Level,
 ): Promise<Matrix> {
-  const rows = await db.read(matrixQuery(isNamed(options.release), keys, techniques, subtechniques), {
-    ...visibilityParams(options),
-    ...releaseParams(options.release),
-    ...nestedParams(techniques, TECHNIQUES),
-    ...(subtechniques ? nestedParams(subtechniques, SUBTECHNIQUES) : {}),
-  });
+  const params = addNestedParams(
+    { ...visibilityParams(options), ...releaseParams(options.release) },
+    techniques,
+    TECHNIQUES,
+  );
+  if (subtechniques) addNestedParams(params, subtechniques, SUBTECHNIQUES);
+  const rows = await db.read(matrixQuery(isNamed(options.release), keys, techniques, subtechniques), params);
   const out: Matrix = { tactics: [], techniques: [], subtechniques: [] };
   for (const row of rowsAs<MatrixRow>(rows)) {
     out.tactics.push(row.node);

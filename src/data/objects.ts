@@ -1,10 +1,10 @@
 import type { Query, ReadExecutor } from '../neo4j/executor.ts';
 import {
+  addNestedParams,
   EVERYTHING,
   type Level,
   type NestedPage,
   nestedPage,
-  nestedParams,
   type Reads,
   type RelatedItem,
 } from './related.ts';
@@ -269,11 +269,9 @@ export async function lookupAhead(
     domain: keys.domain ?? null,
   };
   const given = LOOKUP_KEY_NAMES.filter((k) => params[k] !== null);
-  const [row] = await db.read(lookupQuery(label, isNamed(keys.release), given, projection, ahead), {
-    ...params,
-    ...releaseParams(keys.release),
-    ...Object.assign({}, ...ahead.map((level, i) => nestedParams(level, aheadPrefix(i)))),
-  });
+  const all: Record<string, unknown> = { ...params, ...releaseParams(keys.release) };
+  for (const [i, level] of ahead.entries()) addNestedParams(all, level, aheadPrefix(i));
+  const [row] = await db.read(lookupQuery(label, isNamed(keys.release), given, projection, ahead), all);
   const found = row ? rowsAs<NodeResult & { pages: NestedPage[] }>([row])[0] : undefined;
   if (!found) return { node: null, pages: [] };
   return { node: found.node, pages: found.pages.map(pageFrom) };

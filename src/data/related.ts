@@ -286,9 +286,29 @@ export interface Level {
  */
 const scoped = (cypher: string, prefix: string) => cypher.replace(/\$(\w+)/g, `$${prefix}_$1`);
 
-/** `level`'s parameters under `prefix`, for a statement built with `nestedPage(level, prefix, ...)`. */
-export const nestedParams = (level: Level, prefix: string) =>
-  Object.fromEntries(Object.entries(pageParams(level.options)).map(([k, v]) => [`${prefix}_${k}`, v]));
+type PageParams = ReturnType<typeof pageParams>;
+const PAGE_PARAMS = Object.keys(pageParams({ offset: 0, limit: 0 })) as (keyof PageParams)[];
+
+/** Each page parameter with its name under a prefix, built once per prefix. */
+const prefixed = new Map<string, (readonly [keyof PageParams, string])[]>();
+const namesUnder = (prefix: string) => {
+  let names = prefixed.get(prefix);
+  if (!names) {
+    names = PAGE_PARAMS.map((k) => [k, `${prefix}_${k}`] as const);
+    prefixed.set(prefix, names);
+  }
+  return names;
+};
+
+/**
+ * Adds `level`'s parameters under `prefix` to `into`, for a statement built with
+ * `nestedPage(level, prefix, ...)`. A request reads several levels: this runs for each of them.
+ */
+export function addNestedParams(into: Record<string, unknown>, level: Level, prefix: string) {
+  const values = pageParams(level.options);
+  for (const [k, name] of namesUnder(prefix)) into[name] = values[k];
+  return into;
+}
 
 /** Where `per`'s clause goes in a scoped body: it is scoped with its own level's prefix already. */
 const PER_ITEM = '/*per-item*/';
