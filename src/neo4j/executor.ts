@@ -120,6 +120,25 @@ function withoutCallerStack<T>(start: () => T): T {
   }
 }
 
+/** The parameters each statement names, worked out once per statement. */
+const named = new WeakMap<Query, readonly string[]>();
+
+/**
+ * Only the parameters `query` names. Callers pass whole option sets (every option of every level
+ * of a nested read: `rollUp` where no body reads it), and Neo4j would be sent, and the driver would
+ * pack, all of them on every request.
+ */
+export function paramsOf(query: Query, params: Params): Params {
+  let names = named.get(query);
+  if (!names) {
+    names = [...new Set(Array.from(query.cypher.matchAll(/\$(\w+)/g), (m) => m[1] as string))];
+    named.set(query, names);
+  }
+  const out: Params = {};
+  for (const name of names) if (name in params) out[name] = params[name];
+  return out;
+}
+
 function rows(result: Pick<QueryResult, 'records'>): Row[] {
   return result.records.map((r) => toPlain(r.toObject()) as Row);
 }
@@ -164,7 +183,8 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
    * wait for COMMIT). Auto-commit statements are not retried by the driver, so a retriable failure
    * (a leader switch, a transient error) runs once more as a managed, retried read.
    */
-  const autoCommit = async (query: Query, params: Params, timeout: number | undefined) => {
+  const autoCommit = async (query: Query, given: Params, timeout: number | undefined) => {
+    const params = paramsOf(query, given);
     const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
     try {
       return await withoutCallerStack(() =>
@@ -211,9 +231,9 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
         // Not awaited one by one: the driver sends every statement before the first answer arrives.
         (tx: ManagedTransaction) =>
           Promise.all(
-            withoutCallerStack(() => reads.map((r) => tx.run(r.query.cypher, r.params))).map(async (result) =>
-              rows(await result),
-            ),
+            withoutCallerStack(() =>
+              reads.map((r) => tx.run(r.query.cypher, paramsOf(r.query, r.params ?? {}))),
+            ).map(async (result) => rows(await result)),
           ),
         { metadata: { app: 'attack-graph', query: name }, timeout },
       );

@@ -1,0 +1,49 @@
+/** What a statement is sent: only the parameters its Cypher names (no database). */
+import { describe, expect, it } from 'vitest';
+import { addNestedParams, nodesOnly, RELATED } from '../../src/data/related.ts';
+import { CORE } from '../../src/data/rows.ts';
+import { paramsOf } from '../../src/neo4j/executor.ts';
+
+describe('paramsOf', () => {
+  it('keeps the parameters the statement names, each once, and drops the rest', () => {
+    const query = { name: 't', cypher: 'MATCH (n) WHERE n.a = $a AND n.ab = $ab RETURN n LIMIT $a' };
+    expect(paramsOf(query, { a: 1, ab: 2, abc: 3, b: null })).toEqual({ a: 1, ab: 2 });
+  });
+
+  it('keeps a named parameter whose value is null, and adds none that was not given', () => {
+    const query = { name: 't', cypher: 'RETURN $x AS x, $y AS y' };
+    expect(paramsOf(query, { x: null })).toEqual({ x: null });
+  });
+
+  it('sends a nested level only the options its body reads', () => {
+    const params = addNestedParams(
+      {},
+      { of: RELATED['technique.tactics'], reads: READS, options: OPTIONS },
+      'l0',
+    );
+    // Every option of the level is built under its prefix ...
+    expect(Object.keys(params)).toEqual(expect.arrayContaining(['l0_rollUp', 'l0_via', 'l0_limit']));
+    // ... but a body that reads no `via` or `rollUp` is not sent them.
+    const query = {
+      name: 't',
+      cypher: RELATED['technique.tactics'].body(READS).replace(/\$(\w+)/g, '$l0_$1'),
+    };
+    const sent = paramsOf(query, params);
+    expect(Object.keys(sent)).not.toContain('l0_rollUp');
+    expect(Object.keys(sent)).not.toContain('l0_via');
+    expect(sent).toMatchObject({ l0_limit: 5, l0_offset: 0, l0_includeRevoked: false });
+  });
+});
+
+const READS = nodesOnly(CORE);
+
+const OPTIONS = {
+  domain: null,
+  includeRevoked: false,
+  includeDeprecated: false,
+  offset: 0,
+  limit: 5,
+  includeSubtechniques: null,
+  via: null,
+  rollUp: null,
+};
