@@ -16,25 +16,16 @@ export const READY: Query = {
  * ImportRun, a ReleaseRemoval, a MappingImport for control mappings imported, replaced or
  * removed, a RulePackRun for a Sigma rule pack imported or removed, an AtomicImportRun for an Atomic
  * index that changed), so the count only grows (per-import sets rely on that). `version` is both in
- * one value, the column a request's reader tracks (see `batching` in the executor).
+ * one value, the column a request's reader tracks (see `batching` in the executor). Every request
+ * sends this text with its first read, so it is kept short: one scan of the five labels (an
+ * ImportRun has `finishedAt`, the others `at`).
  */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
-  cypher: `
-    CALL () {
-      MATCH (r:ImportRun) RETURN r.finishedAt AS at, r.id AS id
-      UNION ALL
-      MATCH (x:ReleaseRemoval) RETURN x.at AS at, x.id AS id
-      UNION ALL
-      MATCH (m:MappingImport) RETURN m.at AS at, m.id AS id
-      UNION ALL
-      MATCH (s:RulePackRun) RETURN s.at AS at, s.id AS id
-      UNION ALL
-      MATCH (a:AtomicImportRun) RETURN a.at AS at, a.id AS id
-    }
-    WITH at, id ORDER BY at DESC, id DESC
-    WITH collect(id) AS ids
-    RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') AS version`,
+  cypher: `MATCH (r:ImportRun|ReleaseRemoval|MappingImport|RulePackRun|AtomicImportRun)
+WITH r ORDER BY coalesce(r.finishedAt, r.at) DESC, r.id DESC
+WITH collect(r.id) AS ids
+RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') AS version`,
 };
 
 const readyRow = z.object({ imported: z.boolean() });
