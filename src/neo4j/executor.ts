@@ -120,23 +120,38 @@ function withoutCallerStack<T>(start: () => T): T {
   }
 }
 
-/** The parameters each statement names, worked out once per statement. */
-const named = new WeakMap<Query, readonly string[]>();
+/** A statement as it is sent: its text without indentation, and the parameters it names. */
+interface Prepared {
+  cypher: string;
+  names: readonly string[];
+}
+const prepared = new WeakMap<Query, Prepared>();
 
 /**
- * Only the parameters `query` names. Callers pass whole option sets (every option of every level
- * of a nested read: `rollUp` where no body reads it), and Neo4j would be sent, and the driver would
- * pack, all of them on every request.
+ * `query` as it goes to Neo4j, worked out once per statement: every byte of its text goes out on
+ * every request, and the driver writes a statement in 1,400-byte chunks, one socket write each
+ * (indentation is a twentieth of a nested read's text).
  */
-export function paramsOf(query: Query, params: Params): Params {
-  let names = named.get(query);
-  if (!names) {
-    names = [...new Set(Array.from(query.cypher.matchAll(/\$(\w+)/g), (m) => m[1] as string))];
-    named.set(query, names);
+function prepare(query: Query): Prepared {
+  let out = prepared.get(query);
+  if (!out) {
+    const cypher = query.cypher.replace(/\n[ \t]+/g, '\n').trim();
+    out = { cypher, names: [...new Set(Array.from(cypher.matchAll(/\$(\w+)/g), (m) => m[1] as string))] };
+    prepared.set(query, out);
   }
-  const out: Params = {};
-  for (const name of names) if (name in params) out[name] = params[name];
   return out;
+}
+
+/**
+ * `query`'s text as sent, with only the parameters it names. Callers pass whole option sets (every
+ * option of every level of a nested read: `rollUp` where no body reads it), and Neo4j would be
+ * sent, and the driver would pack, all of them on every request.
+ */
+export function statementOf(query: Query, params: Params): { cypher: string; params: Params } {
+  const { cypher, names } = prepare(query);
+  const named: Params = {};
+  for (const name of names) if (name in params) named[name] = params[name];
+  return { cypher, params: named };
 }
 
 function rows(result: Pick<QueryResult, 'records'>): Row[] {
@@ -184,15 +199,15 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
    * (a leader switch, a transient error) runs once more as a managed, retried read.
    */
   const autoCommit = async (query: Query, given: Params, timeout: number | undefined) => {
-    const params = paramsOf(query, given);
+    const { cypher, params } = statementOf(query, given);
     const session = driver.session({ database, defaultAccessMode: neo4j.session.READ });
     try {
       return await withoutCallerStack(() =>
-        session.run(query.cypher, params, { metadata: { app: 'attack-graph', query: query.name }, timeout }),
+        session.run(cypher, params, { metadata: { app: 'attack-graph', query: query.name }, timeout }),
       );
     } catch (error) {
       if (!(error instanceof Neo4jError && error.retryable)) throw error;
-      return driver.executeQuery(query.cypher, params, {
+      return driver.executeQuery(cypher, params, {
         database,
         routing: neo4j.routing.READ,
         transactionConfig: { metadata: { app: 'attack-graph', query: query.name }, timeout },
@@ -232,7 +247,10 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
         (tx: ManagedTransaction) =>
           Promise.all(
             withoutCallerStack(() =>
-              reads.map((r) => tx.run(r.query.cypher, paramsOf(r.query, r.params ?? {}))),
+              reads.map((r) => {
+                const statement = statementOf(r.query, r.params ?? {});
+                return tx.run(statement.cypher, statement.params);
+              }),
             ).map(async (result) => rows(await result)),
           ),
         { metadata: { app: 'attack-graph', query: name }, timeout },

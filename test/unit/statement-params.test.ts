@@ -2,17 +2,28 @@
 import { describe, expect, it } from 'vitest';
 import { addNestedParams, nodesOnly, RELATED } from '../../src/data/related.ts';
 import { CORE } from '../../src/data/rows.ts';
-import { paramsOf } from '../../src/neo4j/executor.ts';
+import { statementOf } from '../../src/neo4j/executor.ts';
 
-describe('paramsOf', () => {
+describe('statementOf', () => {
   it('keeps the parameters the statement names, each once, and drops the rest', () => {
     const query = { name: 't', cypher: 'MATCH (n) WHERE n.a = $a AND n.ab = $ab RETURN n LIMIT $a' };
-    expect(paramsOf(query, { a: 1, ab: 2, abc: 3, b: null })).toEqual({ a: 1, ab: 2 });
+    expect(statementOf(query, { a: 1, ab: 2, abc: 3, b: null }).params).toEqual({ a: 1, ab: 2 });
+  });
+
+  it('sends the text without indentation, line by line', () => {
+    const query = {
+      name: 't',
+      cypher: `
+      MATCH (n)
+        WHERE n.name = 'a  b'
+      RETURN n`,
+    };
+    expect(statementOf(query, {}).cypher).toBe("MATCH (n)\nWHERE n.name = 'a  b'\nRETURN n");
   });
 
   it('keeps a named parameter whose value is null, and adds none that was not given', () => {
     const query = { name: 't', cypher: 'RETURN $x AS x, $y AS y' };
-    expect(paramsOf(query, { x: null })).toEqual({ x: null });
+    expect(statementOf(query, { x: null }).params).toEqual({ x: null });
   });
 
   it('sends a nested level only the options its body reads', () => {
@@ -28,7 +39,7 @@ describe('paramsOf', () => {
       name: 't',
       cypher: RELATED['technique.tactics'].body(READS).replace(/\$(\w+)/g, '$l0_$1'),
     };
-    const sent = paramsOf(query, params);
+    const sent = statementOf(query, params).params;
     expect(Object.keys(sent)).not.toContain('l0_rollUp');
     expect(Object.keys(sent)).not.toContain('l0_via');
     expect(sent).toMatchObject({ l0_limit: 5, l0_offset: 0, l0_includeRevoked: false });
