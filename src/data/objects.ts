@@ -244,8 +244,11 @@ export interface LookupKeys {
   release?: ReleaseArg;
 }
 
-/** Where a lookup's `i`th level read ahead keeps its parameters. */
-const aheadPrefix = (i: number) => `ahead${i}`;
+/**
+ * Where a lookup's `i`th level read ahead keeps its parameters (`$l3_limit`): short, as each name
+ * goes out on every request, in the text and as a key, some seventy times for a page of lists.
+ */
+const aheadPrefix = (i: number) => `l${i}`;
 /** The pages of the first `n` levels read ahead, as the lookup statement names them. */
 const pageNames = (n: number) => Array.from({ length: n }, (_, i) => `page${i}`);
 
