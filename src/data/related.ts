@@ -1,4 +1,4 @@
-import type { Query, ReadExecutor } from '../neo4j/executor.ts';
+import { CYPHER_PARAMETER, type Query, type ReadExecutor } from '../neo4j/executor.ts';
 import {
   active,
   CORE,
@@ -284,7 +284,7 @@ export interface Level {
  * `$offset` of the techniques is not `$offset` of their sub-techniques. Each level's Cypher and
  * parameters get the level's prefix, so the bodies stay the ones written once above.
  */
-const scoped = (cypher: string, prefix: string) => cypher.replace(/\$(\w+)/g, `$${prefix}_$1`);
+const scoped = (cypher: string, prefix: string) => cypher.replace(CYPHER_PARAMETER, `$${prefix}_$1`);
 
 type PageParams = ReturnType<typeof pageParams>;
 const PAGE_PARAMS = Object.keys(pageParams({ offset: 0, limit: 0 })) as (keyof PageParams)[];

@@ -120,6 +120,9 @@ function withoutCallerStack<T>(start: () => T): T {
   }
 }
 
+/** A parameter reference in Cypher (`$name`); its name is the first group. */
+export const CYPHER_PARAMETER = /\$(\w+)/g;
+
 /** A statement as it is sent: its text without indentation, and the parameters it names. */
 interface Prepared {
   cypher: string;
@@ -136,7 +139,10 @@ function prepare(query: Query): Prepared {
   let out = prepared.get(query);
   if (!out) {
     const cypher = query.cypher.replace(/\n[ \t]+/g, '\n').trim();
-    out = { cypher, names: [...new Set(Array.from(cypher.matchAll(/\$(\w+)/g), (m) => m[1] as string))] };
+    out = {
+      cypher,
+      names: [...new Set(Array.from(cypher.matchAll(CYPHER_PARAMETER), (m) => m[1] as string))],
+    };
     prepared.set(query, out);
   }
   return out;
