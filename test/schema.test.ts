@@ -1,7 +1,7 @@
-import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.ts';
 import { createBuilder, PAGE_SIZE } from '../src/schema/builder.ts';
+import { asItems, toConnection, windowOf } from '../src/schema/types/common.ts';
 import { createApp } from '../src/yoga.ts';
 import { createGql, type Gql } from './helpers/app.ts';
 import { connectTestDb, type TestDb } from './helpers/db.ts';
@@ -29,10 +29,12 @@ describe('connections', () => {
         type: Item,
         description: 'All items.',
         nullable: false,
-        resolve: (_root, args) => ({
-          ...resolveArrayConnection({ args, ...PAGE_SIZE }, ITEMS),
-          totalCount: ITEMS.length,
-        }),
+        // As every connection of the app pages: `windowOf` checks the arguments and slices.
+        resolve: (_root, args) => {
+          const window = windowOf(args);
+          const items = ITEMS.slice(window.offset, window.offset + window.limit);
+          return toConnection(asItems({ totalCount: ITEMS.length, items }), window);
+        },
       }),
     );
     db = await connectTestDb();

@@ -104,8 +104,19 @@ export interface PageArgs {
 export const badInput = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
-/** The slice a connection's arguments ask for. Cursors are opaque offsets into the stable order. */
+/**
+ * The slice a connection's arguments ask for. Cursors are opaque offsets into the stable order.
+ * Every connection's resolver pages through here, so this is where page sizes are checked.
+ */
 export function windowOf(args: PageArgs): Window {
+  for (const [name, size] of [
+    ['first', args.first],
+    ['last', args.last],
+  ] as const) {
+    if (size != null && (size < 0 || size > PAGE_SIZE.maxSize)) {
+      throw badInput(`${name}: expected 0 to ${PAGE_SIZE.maxSize} items, got ${size}`);
+    }
+  }
   for (const [name, cursor] of [
     ['after', args.after],
     ['before', args.before],
@@ -154,29 +165,50 @@ export class Edge<T extends { node: unknown }> {
   }
 }
 
-/** A connection over one page: each item with the cursor of its position. */
-export function toConnection<T extends { node: unknown }>(page: Page<T>, window: Window) {
-  const edges = page.items.map((item, i) => new Edge(item, window.offset + i));
-  return {
-    // Only computed when selected: an uncounted page has no size to give.
-    get totalCount() {
-      return counted(page);
-    },
-    edges,
-    pageInfo: {
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges.at(-1)?.cursor ?? null;
-      },
-      hasPreviousPage: window.offset > 0,
-      get hasNextPage() {
-        return window.offset + edges.length < counted(page);
-      },
-    },
-  };
+/**
+ * A connection over one page: each item with the cursor of its position. A class, so that what is
+ * computed only when selected (the size, the cursors) sits on its prototype: the matrix builds some
+ * 400 of these per request, and an object literal with getters is several times slower to make.
+ */
+class Connection<T extends { node: unknown }> {
+  readonly edges: Edge<T>[];
+  constructor(
+    readonly page: Page<T>,
+    readonly window: Window,
+  ) {
+    this.edges = page.items.map((item, i) => new Edge(item, window.offset + i));
+  }
+  /** Only computed when selected: an uncounted page has no size to give. */
+  get totalCount(): number {
+    return counted(this.page);
+  }
+  get pageInfo(): PageInfo {
+    return new PageInfo(this.edges, this.window.offset, this.page);
+  }
 }
+
+class PageInfo {
+  constructor(
+    private readonly edges: readonly Edge<{ node: unknown }>[],
+    private readonly offset: number,
+    private readonly page: Page<unknown>,
+  ) {}
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
+  get hasPreviousPage(): boolean {
+    return this.offset > 0;
+  }
+  get hasNextPage(): boolean {
+    return this.offset + this.edges.length < counted(this.page);
+  }
+}
+
+export const toConnection = <T extends { node: unknown }>(page: Page<T>, window: Window) =>
+  new Connection(page, window);
 
 /** Wraps bare nodes as items, for lists whose edges say nothing more. */
 export const asItems = <T>(page: Page<T>): Page<{ node: T }> => ({
