@@ -1,13 +1,19 @@
 import type { ReadExecutor } from '../neo4j/executor.ts';
 import { TACTICS_ORDER, tactics } from './objects.ts';
-import { addNestedParams, type Level, type NestedPage, nestedPage, type RelatedItem } from './related.ts';
+import {
+  addNestedParams,
+  type Level,
+  type NestedPage,
+  nestedPage,
+  type RelatedItem,
+  relatedPage,
+} from './related.ts';
 import {
   isNamed,
   type NodeRef,
   type NodeRow,
   type Page,
   type Projection,
-  pageFrom,
   project,
   q,
   type ReleaseArg,
@@ -70,7 +76,7 @@ type TechniqueItem = RelatedItem & { [SUB]?: NestedPage };
 
 interface MatrixRow {
   node: NodeRow;
-  page: { totalCount?: number; items: TechniqueItem[] };
+  page: NestedPage;
 }
 
 export interface Matrix {
@@ -100,11 +106,12 @@ export async function fetchMatrix(
   for (const row of rowsAs<MatrixRow>(rows)) {
     out.tactics.push(row.node);
     // The tactic's release is in its row: `projection` reads it with the STIX id.
-    out.techniques.push([{ stixId: row.node.stixId, release: row.node.release ?? '' }, pageFrom(row.page)]);
+    const page = relatedPage(row.page);
+    out.techniques.push([{ stixId: row.node.stixId, release: row.node.release ?? '' }, page]);
     // A technique listed under two tactics has the same page under each: the first is kept.
-    for (const item of row.page.items) {
+    for (const item of page.items as TechniqueItem[]) {
       const sub = item[SUB];
-      if (sub) out.subtechniques.push([refOf(item.node), pageFrom(sub)]);
+      if (sub) out.subtechniques.push([refOf(item.node), relatedPage(sub)]);
     }
   }
   return out;

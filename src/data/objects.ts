@@ -7,6 +7,7 @@ import {
   nestedPage,
   type Reads,
   type RelatedItem,
+  relatedPage,
 } from './related.ts';
 import {
   active,
@@ -277,7 +278,7 @@ export async function lookupAhead(
   const [row] = await db.read(lookupQuery(label, isNamed(keys.release), given, projection, ahead), all);
   const found = row ? rowsAs<NodeResult & { pages: NestedPage[] }>([row])[0] : undefined;
   if (!found) return { node: null, pages: [] };
-  return { node: found.node, pages: found.pages.map(pageFrom) };
+  return { node: found.node, pages: found.pages.map(relatedPage) };
 }
 
 /** Lucene treats these as syntax; user text is matched literally. */

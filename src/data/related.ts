@@ -7,8 +7,8 @@ import {
   type NodeRow,
   orderBy,
   type Page,
+  type PageResult,
   type Projection,
-  pageFrom,
   project,
   q,
   refKey,
@@ -106,11 +106,31 @@ export const pageOf = (reads: Reads, vars: readonly string[], item: string, orde
   WITH ${vars.join(', ')} ORDER BY ${order}${reads.count ? '' : ` ${SKIP_LIMIT}`}
   RETURN collect(${item}) AS items`;
 
-/** `{node: ..., <extras>}`: the map literal of one item; extras are `key: expression` pairs. */
+/**
+ * The map literal of one item: `{node: ..., <extras>}`, extras being `key: expression` pairs. An
+ * item without extras is the node's map itself, a map less per item for Neo4j to encode and the
+ * API to decode (the one-hop lists, the headline's groups, the matrix's sub-techniques);
+ * `relatedPage` wraps it back.
+ */
 export const itemOf = (node: string, reads: Reads, extras: Record<string, string | false> = {}) => {
   const parts = Object.entries(extras).filter((e): e is [string, string] => e[1] !== false);
-  return `{node: ${project(node, reads.node)}${parts.map(([k, v]) => `, ${k}: ${v}`).join('')}}`;
+  const projected = project(node, reads.node);
+  return parts.length === 0
+    ? projected
+    : `{node: ${projected}${parts.map(([k, v]) => `, ${k}: ${v}`).join('')}}`;
 };
+
+/** An item as a statement returns it (see `itemOf`). */
+export type ItemResult = RelatedItem | NodeRow;
+
+/** No node map has a `node` key (see `NODE_KEYS`), so an item with one is a wrapped item. */
+const itemFrom = (item: ItemResult): RelatedItem => ('node' in item ? item : { node: item });
+
+/** A statement's page of related items as a `Page` (none at all: an empty page of unknown size). */
+export const relatedPage = (row: PageResult<ItemResult> | undefined): Page<RelatedItem> => ({
+  totalCount: row?.totalCount ?? null,
+  items: row ? row.items.map(itemFrom) : [],
+});
 
 /** The relationship `r`'s text and citations, when selected. */
 export const useText = (reads: Reads) => ({
@@ -337,13 +357,13 @@ export const nestedPage = (
 /** A page as a nested statement returns it (see `nestedPage`). */
 export interface NestedPage {
   totalCount?: number;
-  items: RelatedItem[];
+  items: ItemResult[];
 }
 
 interface PageRow extends NodeRef {
   /** Absent unless the reads counted. */
   totalCount?: number;
-  items: RelatedItem[];
+  items: ItemResult[];
 }
 
 /**
@@ -361,7 +381,7 @@ export async function fetchPages(
   if (keys.length === 0) return [];
   const rows = await db.read(of.shape(reads), { keys, ...pageParams(options) });
   const byRef = new Map<string, Page<RelatedItem>>();
-  for (const row of rowsAs<PageRow>(rows)) byRef.set(refKey(row), pageFrom(row));
+  for (const row of rowsAs<PageRow>(rows)) byRef.set(refKey(row), relatedPage(row));
   return refs.map((ref) => byRef.get(refKey(ref)) ?? { totalCount: reads.count ? 0 : null, items: [] });
 }
 

@@ -117,9 +117,9 @@ describe('the headline query reads only what it selects', () => {
     const items = s.items;
     expect(items).toHaveLength(data.tactic.groups.edges.length);
     for (const item of items) {
-      expect(keysOf(item)).toEqual(['node']);
-      // Not even the key or the labels: no field there needs them, and the type is concrete.
-      expect(keysOf(item.node)).toEqual(['attackId', 'name']);
+      // An item without edge extras is its node's map itself (see `itemOf`). Not even the key or
+      // the labels: no field there needs them, and the type is concrete.
+      expect(keysOf(item)).toEqual(['attackId', 'name']);
     }
     // Nor is the size of the list: `totalCount` was not selected.
     expect('totalCount' in s.page).toBe(false);
@@ -175,7 +175,7 @@ describe('every level reads only what it selects', () => {
     dataOf(await gql(query('')));
     let s = aheadRead('objects.lookup.Group');
     expect(s.cypher).not.toMatch(/description|referencesJson/);
-    expect(new Set(s.items.map((i) => keysOf(i).join()))).toEqual(new Set(['node']));
+    expect(new Set(s.items.map((i) => keysOf(i).join()))).toEqual(new Set(['attackId']));
 
     seen.length = 0;
     const data = dataOf(
@@ -207,7 +207,8 @@ describe('every level reads only what it selects', () => {
         { skip: true },
       ),
     );
-    const nodes = aheadRead('objects.lookup.Technique').items.map((i) => i.node);
+    // No edge extras selected: each item is the node's map (see `itemOf`).
+    const nodes = aheadRead('objects.lookup.Technique').items;
     expect(nodes.length).toBeGreaterThan(3);
     for (const n of nodes) expect(keysOf(n)).toEqual(['attackId', 'name', 'platforms', 'url']);
     expect(data.technique.subtechniques.nodes.every((n) => typeof n.named === 'string' && n.url)).toBe(true);
