@@ -94,8 +94,13 @@ export function toPlain(value: unknown): unknown {
     }
     return value;
   }
-  if (neo4j.isNode(value) || neo4j.isRelationship(value)) return toPlain(value.properties);
-  if (neo4j.isDateTime(value) || neo4j.isDate(value) || neo4j.isLocalDateTime(value)) return value.toString();
+  // The driver decodes a map as a plain object; only its own types (nodes, temporals) are class
+  // instances, so a plain object skips their five checks (some 1,000 maps in a matrix answer).
+  if (Object.getPrototypeOf(value) !== Object.prototype) {
+    if (neo4j.isNode(value) || neo4j.isRelationship(value)) return toPlain(value.properties);
+    if (neo4j.isDateTime(value) || neo4j.isDate(value) || neo4j.isLocalDateTime(value))
+      return value.toString();
+  }
   const row = value as Row;
   for (const k in row) {
     const v = row[k];
