@@ -71,27 +71,44 @@ interface DetectableResult {
 
 /**
  * The detectable techniques with their objects, in the stable order, the lists too. Every id of
- * the answer (some 2,000 in a large one) resolves in one pass rather than field by field.
+ * the answer (some 2,000 in a large one) resolves in one pass rather than field by field, and
+ * the objects are sorted once: each list then sorts by rank, a number, not by three strings.
  */
 async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promise<DetectableShape[]> {
-  const ids = [...new Set(found.flatMap((d) => [d.technique, ...d.analytics, ...d.strategies]))];
+  const unique = new Set<string>();
+  for (const d of found) {
+    unique.add(d.technique);
+    for (const id of d.analytics) unique.add(id);
+    for (const id of d.strategies) unique.add(id);
+  }
+  const ids = [...unique];
   const rows = await nodeRows(ctx, ids);
-  const byId = new Map(ids.map((id, i) => [id, rows[i] ?? null]));
-  const known = (list: Set<string>) => [...list].flatMap((id) => byId.get(id) ?? []).sort(compareObjects);
-  const out = found.map((d) => ({
-    id: d.technique,
-    technique: byId.get(d.technique) ?? null,
-    analytics: known(d.analytics),
-    strategies: known(d.strategies),
-  }));
-  return out.sort(byTechnique);
+  const known: { id: string; row: CoreRow }[] = [];
+  for (const [i, id] of ids.entries()) {
+    const row = rows[i];
+    if (row) known.push({ id, row });
+  }
+  known.sort((a, b) => compareObjects(a.row, b.row));
+  const rank = new Map(known.map((k, i) => [k.id, i]));
+  const inOrder = (list: Set<string>) => {
+    const ranks: number[] = [];
+    for (const id of list) {
+      const r = rank.get(id);
+      if (r !== undefined) ranks.push(r);
+    }
+    return ranks.sort((a, b) => a - b).map((r) => (known[r] as (typeof known)[number]).row);
+  };
+  // By technique in the stable order; an unknown one (its field fails) first.
+  return found
+    .map((d) => ({ at: rank.get(d.technique) ?? -1, d }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ at, d }) => ({
+      id: d.technique,
+      technique: at < 0 ? null : (known[at] as (typeof known)[number]).row,
+      analytics: inOrder(d.analytics),
+      strategies: inOrder(d.strategies),
+    }));
 }
-
-/** By technique in the stable order; an unknown one (its field fails) first. */
-const byTechnique = (a: DetectableShape, b: DetectableShape) =>
-  a.technique && b.technique
-    ? compareObjects(a.technique, b.technique)
-    : Number(!!a.technique) - Number(!!b.technique);
 
 const Detectable = builder.objectRef<DetectableResult>('Detectable').implement({
   description: 'The techniques detectable from a set of log sources.',
