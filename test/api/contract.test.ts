@@ -1,4 +1,6 @@
+import { type GraphQLField, getNamedType, isNonNullType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../../src/schema/index.ts';
 import { appWithBundles, type TestApp } from '../helpers/app.ts';
 import { dataOf } from '../helpers/gql-data.ts';
 import { attackIdOf, isActive, StixIndex } from '../helpers/stix.ts';
@@ -187,6 +189,53 @@ describe('errors', () => {
     const response = await app.gql(query);
     expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.message).toMatch(message);
+  });
+
+  it('every connection field refuses a page over the maximum: at the root, and on every object a lookup finds', async () => {
+    // Page sizes are checked where every connection pages (`windowOf`), once per field of the
+    // operation, not by a per-call argument validator: this walks the schema for any that does not.
+    const pages = (fields: Record<string, GraphQLField<unknown, unknown>>) =>
+      Object.values(fields).filter(
+        (f) =>
+          f.args.some((a) => a.name === 'first') &&
+          !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined),
+      );
+    // One query per field: a non-null field's error ends the whole query's execution.
+    const refused = async (query: (field: string) => string, fields: GraphQLField<unknown, unknown>[]) => {
+      const out: string[] = [];
+      for (const f of fields) {
+        const { errors } = await app.gql(query(`${f.name}(first: 1001) { totalCount }`));
+        const error = errors?.[0];
+        if (error?.extensions?.code === 'BAD_USER_INPUT' && /^first: /.test(error.message)) out.push(f.name);
+      }
+      return out;
+    };
+    const queryType = schema.getQueryType();
+    const roots = pages(queryType?.getFields() ?? {});
+    expect(roots.length).toBeGreaterThan(10);
+    expect(await refused((f) => `{ ${f} }`, roots)).toEqual(roots.map((f) => f.name));
+
+    let nested = 0;
+    for (const lookup of Object.values(queryType?.getFields() ?? {})) {
+      const type = getNamedType(lookup.type);
+      if (!lookup.args.some((a) => a.name === 'attackId') || !('getFields' in type)) continue;
+      const fields = pages(type.getFields());
+      if (fields.length === 0) continue;
+      const [row] = await app.db.executor.read(
+        {
+          name: 'test.anAttackId',
+          cypher: `MATCH (n:Current) WHERE $label IN labels(n) AND n.attackId IS NOT NULL
+                   AND NOT coalesce(n.revoked, false) RETURN n.attackId AS id ORDER BY id LIMIT 1`,
+        },
+        { label: type.name },
+      );
+      if (!row) continue;
+      const under = await refused((f) => `{ ${lookup.name}(attackId: "${row.id}") { ${f} } }`, fields);
+      expect([lookup.name, under]).toEqual([lookup.name, fields.map((f) => f.name)]);
+      nested += fields.length;
+    }
+    // Techniques, tactics, groups, software, mitigations, campaigns and the detection types.
+    expect(nested).toBeGreaterThan(25);
   });
 
   it('an unknown domain is BAD_USER_INPUT, listing the domains, before anything runs', async () => {

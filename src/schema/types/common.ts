@@ -104,19 +104,20 @@ export interface PageArgs {
 export const badInput = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
+/** Refuses a page size (argument `name`) out of 0 to the maximum. */
+export function checkPageSize(name: string, size: number | null | undefined) {
+  if (size != null && (size < 0 || size > PAGE_SIZE.maxSize)) {
+    throw badInput(`${name}: expected 0 to ${PAGE_SIZE.maxSize} items, got ${size}`);
+  }
+}
+
 /**
  * The slice a connection's arguments ask for. Cursors are opaque offsets into the stable order.
  * Every connection's resolver pages through here, so this is where page sizes are checked.
  */
 export function windowOf(args: PageArgs): Window {
-  for (const [name, size] of [
-    ['first', args.first],
-    ['last', args.last],
-  ] as const) {
-    if (size != null && (size < 0 || size > PAGE_SIZE.maxSize)) {
-      throw badInput(`${name}: expected 0 to ${PAGE_SIZE.maxSize} items, got ${size}`);
-    }
-  }
+  checkPageSize('first', args.first);
+  checkPageSize('last', args.last);
   for (const [name, cursor] of [
     ['after', args.after],
     ['before', args.before],

@@ -14,8 +14,9 @@ import {
   type SigmaRuleFilter,
   type SigmaRuleRow,
 } from '../../data/sigma.ts';
-import { builder } from '../builder.ts';
+import { builder, PAGE_SIZE } from '../builder.ts';
 import { readsKeys } from '../selection.ts';
+import { badInput, checkPageSize } from './common.ts';
 import { storedValue } from './complete.ts';
 import { Technique } from './refs.ts';
 import { checkRelease } from './release.ts';
@@ -260,14 +261,16 @@ builder.queryFields((t) => ({
       }),
       first: t.arg.int({
         required: false,
-        defaultValue: 100,
-        description: 'At most this many (default 100, at most 1000).',
+        defaultValue: PAGE_SIZE.defaultSize,
+        description: `At most this many (default ${PAGE_SIZE.defaultSize}, at most ${PAGE_SIZE.maxSize}).`,
       }),
       offset: t.arg.int({ required: false, defaultValue: 0, description: 'Skip this many first.' }),
     },
     resolve: async (_root, args, ctx, info) => {
-      const first = Math.max(0, Math.min(args.first ?? 100, 1000));
-      const offset = Math.max(0, args.offset ?? 0);
+      checkPageSize('first', args.first);
+      if ((args.offset ?? 0) < 0) throw badInput(`offset: expected 0 or more, got ${args.offset}`);
+      const first = args.first ?? PAGE_SIZE.defaultSize;
+      const offset = args.offset ?? 0;
       const fields = fieldsOf(info);
       const filter = toFilter(args.filter);
       const rules = args.technique
