@@ -10,14 +10,12 @@ import {
 } from './related.ts';
 import {
   isNamed,
-  type NodeRef,
   type NodeRow,
   type Page,
   type Projection,
   project,
   q,
   type ReleaseArg,
-  refOf,
   releaseParams,
   rowsAs,
   shapes,
@@ -81,10 +79,10 @@ interface MatrixRow {
 
 export interface Matrix {
   tactics: NodeRow[];
-  /** Each tactic's page of techniques, with the tactic's ref. */
-  techniques: [NodeRef, Page<RelatedItem>][];
-  /** Each technique's page of sub-techniques, with the technique's ref (empty without that level). */
-  subtechniques: [NodeRef, Page<RelatedItem>][];
+  /** Each tactic's page of techniques, with the tactic's row. */
+  techniques: [NodeRow, Page<RelatedItem>][];
+  /** Each listed technique's page of sub-techniques, with the technique's row (empty without that level). */
+  subtechniques: [NodeRow, Page<RelatedItem>][];
 }
 
 /** The tactics (`keys` of each) with their techniques' and, when given, sub-techniques' pages: one round trip. */
@@ -107,11 +105,10 @@ export async function fetchMatrix(
     out.tactics.push(row.node);
     // The tactic's release is in its row: `projection` reads it with the STIX id.
     const page = relatedPage(row.page);
-    out.techniques.push([{ stixId: row.node.stixId, release: row.node.release ?? '' }, page]);
-    // A technique listed under two tactics has the same page under each: the first is kept.
+    out.techniques.push([row.node, page]);
     for (const item of page.items as TechniqueItem[]) {
       const sub = item[SUB];
-      if (sub) out.subtechniques.push([refOf(item.node), relatedPage(sub)]);
+      if (sub) out.subtechniques.push([item.node, relatedPage(sub)]);
     }
   }
   return out;

@@ -95,15 +95,18 @@ function addNodeReads(
   type: GraphQLCompositeType,
   set: SelectionSetNode | undefined,
   into: Set<string>,
+  readAhead: ReadonlySet<string> = NONE,
 ) {
   if (isAbstractType(type)) into.add('nodeLabels');
   for (const { on, field } of fieldsOf(walk, type, set)) {
     if (field.name.value === '__typename') continue;
     const { reads, key } = extensionsOf(definition(on, field));
     for (const k of reads ?? []) if (isNodeKey(k)) into.add(k);
-    if (!reads || key) into.add('stixId');
+    if ((!reads || key) && !readAhead.has(field.name.value)) into.add('stixId');
   }
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** The selection under each of `fields` (every alias of this field), on the field's named type. */
 function childOf(on: GraphQLCompositeType, field: FieldNode) {
@@ -118,7 +121,17 @@ function nodeProjectionOf(walk: Walk, fields: readonly FieldNode[], type: GraphQ
   return projection(keys);
 }
 
-function connectionReadsOf(walk: Walk, fields: readonly FieldNode[], type: GraphQLCompositeType): Reads {
+/**
+ * `readAhead`: the relation fields under `nodes` that the statement reading this level also reads
+ * (selected once there, see `ahead`), handing their pages over with the node rows (see
+ * `primeRelated`): they need no key. The same fields under `edges { node }` still do.
+ */
+function connectionReadsOf(
+  walk: Walk,
+  fields: readonly FieldNode[],
+  type: GraphQLCompositeType,
+  readAhead: ReadonlySet<string> = NONE,
+): Reads {
   const node = new Set<string>();
   const nested: Record<'techniques' | 'subtechniques', Set<string> | null> = {
     techniques: null,
@@ -137,7 +150,7 @@ function connectionReadsOf(walk: Walk, fields: readonly FieldNode[], type: Graph
         for (const p of fieldsOf(walk, child.type, child.set))
           if (p.field.name.value === 'hasNextPage') count = true;
       } else if (name === 'nodes') {
-        addNodeReads(walk, child.type, child.set, node);
+        addNodeReads(walk, child.type, child.set, node, readAhead);
       } else if (name === 'edges') {
         for (const e of fieldsOf(walk, child.type, child.set)) {
           const sub = childOf(e.on, e.field);
@@ -284,8 +297,13 @@ export function childrenAhead(at: Ahead): Ahead[] {
   return [...names].flatMap((name) => ahead(at, name) ?? []);
 }
 
-/** What the connection field `at` reads: what `connectionReads` computes in its resolver. */
-export const connectionReadsAhead = (at: Ahead) => connectionReadsOf({ info: at.info }, at.fields, at.type);
+/**
+ * What the connection field `at` reads: what `connectionReads` computes in its resolver. With
+ * `readAhead`, what a statement that also reads those relation fields of its nodes needs: the
+ * same, less the key that only they needed (see `connectionReadsOf`).
+ */
+export const connectionReadsAhead = (at: Ahead, readAhead?: ReadonlySet<string>) =>
+  connectionReadsOf({ info: at.info }, at.fields, at.type, readAhead);
 
 /** What the single-node field `at` reads: what `singleReads` computes in its resolver. */
 export const singleReadsAhead = (at: Ahead) =>

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { fetchList, type LookupKeys, lookupAhead } from '../../data/objects.ts';
 import type { Reads } from '../../data/related.ts';
-import { type Label, type NodeRow, refOf } from '../../data/rows.ts';
+import type { Label, NodeRow } from '../../data/rows.ts';
 import { builder } from '../builder.ts';
 import { connectionReads, nodeProjection } from '../selection.ts';
 import {
@@ -111,7 +111,7 @@ export async function resolveLookup(
   if (node) {
     for (const [i, level] of levels.entries()) {
       const page = pages[i];
-      if (page) primeRelated(ctx, level, [[refOf(node), page]]);
+      if (page) primeRelated(ctx, level, [[node, page]]);
     }
   }
   return node;

@@ -39,12 +39,13 @@ const relatedLoaders = createContextCache(
 );
 
 /**
- * Pages read ahead (see `primeRelated`), by loader key and then parent. A field whose page is here
- * resolves synchronously: no DataLoader round, no promise. In the matrix that is every technique's
- * sub-techniques (some 250 fields), and a list of synchronous fields completes without a promise
- * per item.
+ * Pages read ahead (see `primeRelated`), by loader key and then parent: the very row the statement
+ * returned for the parent, which is what the parent's fields receive, so the parent needs no key
+ * to find its page by. A field whose page is here resolves synchronously: no DataLoader round, no
+ * promise. In the matrix that is every technique's sub-techniques (some 400 fields), and a list of
+ * synchronous fields completes without a promise per item.
  */
-const primedPages = createContextCache(() => new Map<string, Map<string, Page<RelatedItem>>>());
+const primedPages = createContextCache(() => new Map<string, WeakMap<object, Page<RelatedItem>>>());
 
 /** The key of one loader: family, reads and options (the options' JSON, in their fixed key order). */
 const loaderKey = (of: Family, reads: Reads, options: RelatedOptions) =>
@@ -62,9 +63,8 @@ export function loadRelated(
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>> {
   const key = loaderKey(of, reads, options);
-  const ref = refOf(parent);
-  const primed = primedPages(ctx).get(key)?.get(refKey(ref));
-  return primed ? Promise.resolve(primed) : loaderOf(ctx, key, of, reads, options).load(ref);
+  const primed = primedPages(ctx).get(key)?.get(parent);
+  return primed ? Promise.resolve(primed) : loaderOf(ctx, key, of, reads, options).load(refOf(parent));
 }
 
 function loaderOf(ctx: Context, key: string, of: Family, reads: Reads, options: RelatedOptions) {
@@ -81,25 +81,23 @@ function loaderOf(ctx: Context, key: string, of: Family, reads: Reads, options: 
 
 /**
  * Hands `level`'s fields pages read ahead (by a statement that read several levels at once), so
- * they find them without a read: the fields of the same family, reads and options as `level`; a
- * field whose selection or arguments differ reads as usual. The first page given for a parent stays.
+ * they find them without a read: the fields of the same family, reads and options as `level`, on
+ * the parent rows given (the objects the parent field resolves to); a field whose selection or
+ * arguments differ reads as usual. The first page given for a parent stays.
  */
 export function primeRelated(
   ctx: Context,
   level: Level,
-  pages: Iterable<readonly [NodeRef, Page<RelatedItem>]>,
+  pages: Iterable<readonly [NodeRow, Page<RelatedItem>]>,
 ) {
   const key = loaderKey(level.of, level.reads, level.options);
   const all = primedPages(ctx);
-  let byRef = all.get(key);
-  if (!byRef) {
-    byRef = new Map();
-    all.set(key, byRef);
+  let byRow = all.get(key);
+  if (!byRow) {
+    byRow = new WeakMap();
+    all.set(key, byRow);
   }
-  for (const [ref, page] of pages) {
-    const k = refKey(ref);
-    if (!byRef.has(k)) byRef.set(k, page);
-  }
+  for (const [row, page] of pages) if (!byRow.has(row)) byRow.set(row, page);
 }
 
 /** The first `limit` related nodes, revoked and deprecated ones included: for fields without filters. */
@@ -127,11 +125,10 @@ interface FieldReads {
  */
 function relatedConnection(ctx: Context, of: Family, parent: NodeRow | NodeRef, field: FieldReads) {
   const { options, reads, key } = field;
-  const ref = refOf(parent);
-  const primed = primedPages(ctx).get(key)?.get(refKey(ref));
+  const primed = primedPages(ctx).get(key)?.get(parent);
   if (primed) return toConnection(primed, options);
   return loaderOf(ctx, key, of, reads, options)
-    .load(ref)
+    .load(refOf(parent))
     .then((page) => toConnection(page, options));
 }
 

@@ -6,7 +6,7 @@ import { DEFAULT_VIA, RELATED } from '../../data/related.ts';
 import type { ReleaseArg, Visibility } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import { ahead, here, nodeProjection, type ReadsExtensions } from '../selection.ts';
+import { ahead, connectionReadsAhead, here, nodeProjection, type ReadsExtensions } from '../selection.ts';
 import { DomainEnum, UsageViaEnum, visibilityArgs, visibilityOf } from './common.ts';
 import { stored } from './complete.ts';
 import { itemOf, TechniqueConnection } from './connections.ts';
@@ -42,11 +42,16 @@ const TacticGroupConnection = builder.connectionObject(
   },
 );
 
+/** The relation field of a technique that the matrix statement reads with it. */
+const SUBTECHNIQUES: ReadonlySet<string> = new Set(['subtechniques']);
+
 /**
  * The tactics, and when the operation goes on to their techniques (and those techniques'
  * sub-techniques: the whole matrix), those levels too, in one statement instead of a round trip
  * per level. The pages go to the loaders the child fields use, keyed by the same reads and
- * options, so the children find them; a child selected in another way reads for itself.
+ * options, so the children find them; a child selected in another way reads for itself. The
+ * techniques are read without their key when only their sub-techniques needed it: those come in
+ * the same statement, handed over with each technique's row.
  */
 async function resolveTactics(
   ctx: Context,
@@ -58,8 +63,12 @@ async function resolveTactics(
   const techniques = levelAt(techniquesAt);
   if (!techniques || !keys.includes('stixId')) return fetchTactics(ctx.db, visibility, keys);
   const subtechniquesAt = techniquesAt && ahead(ahead(techniquesAt, 'nodes'), 'subtechniques');
-  const subtechniques = techniques.reads.node.includes('stixId') ? levelAt(subtechniquesAt) : undefined;
-  const matrix = await fetchMatrix(ctx.db, visibility, keys, techniques, subtechniques);
+  const subtechniques = levelAt(subtechniquesAt);
+  const read =
+    techniquesAt && subtechniques
+      ? { ...techniques, reads: connectionReadsAhead(techniquesAt, SUBTECHNIQUES) }
+      : techniques;
+  const matrix = await fetchMatrix(ctx.db, visibility, keys, read, subtechniques);
   primeRelated(ctx, techniques, matrix.techniques);
   if (subtechniques) primeRelated(ctx, subtechniques, matrix.subtechniques);
   return matrix.tactics;
