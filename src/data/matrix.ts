@@ -103,7 +103,6 @@ export async function fetchMatrix(
   const out: Matrix = { tactics: [], techniques: [], subtechniques: [] };
   for (const row of rowsAs<MatrixRow>(rows)) {
     out.tactics.push(row.node);
-    // The tactic's release is in its row: `projection` reads it with the STIX id.
     const page = relatedPage(row.page);
     out.techniques.push([row.node, page]);
     for (const item of page.items as TechniqueItem[]) {

@@ -90,13 +90,14 @@ async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promi
   }
   known.sort((a, b) => compareObjects(a.row, b.row));
   const rank = new Map(known.map((k, i) => [k.id, i]));
+  const rowAt = (r: number) => (known[r] as (typeof known)[number]).row;
   const inOrder = (list: Set<string>) => {
     const ranks: number[] = [];
     for (const id of list) {
       const r = rank.get(id);
       if (r !== undefined) ranks.push(r);
     }
-    return ranks.sort((a, b) => a - b).map((r) => (known[r] as (typeof known)[number]).row);
+    return ranks.sort((a, b) => a - b).map(rowAt);
   };
   // By technique in the stable order; an unknown one (its field fails) first.
   return found
@@ -104,7 +105,7 @@ async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promi
     .sort((a, b) => a.at - b.at)
     .map(({ at, d }) => ({
       id: d.technique,
-      technique: at < 0 ? null : (known[at] as (typeof known)[number]).row,
+      technique: at < 0 ? null : rowAt(at),
       analytics: inOrder(d.analytics),
       strategies: inOrder(d.strategies),
     }));
