@@ -9,6 +9,7 @@ import {
   type Page,
   type PageResult,
   type Projection,
+  pageFrom,
   project,
   q,
   refKey,
@@ -127,10 +128,8 @@ export type ItemResult = RelatedItem | NodeRow;
 const itemFrom = (item: ItemResult): RelatedItem => ('node' in item ? item : { node: item });
 
 /** A statement's page of related items as a `Page` (none at all: an empty page of unknown size). */
-export const relatedPage = (row: PageResult<ItemResult> | undefined): Page<RelatedItem> => ({
-  totalCount: row?.totalCount ?? null,
-  items: row ? row.items.map(itemFrom) : [],
-});
+export const relatedPage = (row: PageResult<ItemResult> | undefined): Page<RelatedItem> =>
+  pageFrom(row && { totalCount: row.totalCount, items: row.items.map(itemFrom) });
 
 /** The relationship `r`'s text and citations, when selected. */
 export const useText = (reads: Reads) => ({

@@ -62,9 +62,19 @@ export function loadRelated(
   parent: NodeRow | NodeRef,
   options: RelatedOptions,
 ): Promise<Page<RelatedItem>> {
-  const key = loaderKey(of, reads, options);
-  const primed = primedPages(ctx).get(key)?.get(parent);
-  return primed ? Promise.resolve(primed) : loaderOf(ctx, key, of, reads, options).load(refOf(parent));
+  return Promise.resolve(pageFor(ctx, loaderKey(of, reads, options), of, reads, options, parent));
+}
+
+/** `parent`'s page for loader `key`: at once when it was read ahead, else through the loader. */
+function pageFor(
+  ctx: Context,
+  key: string,
+  of: Family,
+  reads: Reads,
+  options: RelatedOptions,
+  parent: NodeRow | NodeRef,
+): Page<RelatedItem> | Promise<Page<RelatedItem>> {
+  return primedPages(ctx).get(key)?.get(parent) ?? loaderOf(ctx, key, of, reads, options).load(refOf(parent));
 }
 
 function loaderOf(ctx: Context, key: string, of: Family, reads: Reads, options: RelatedOptions) {
@@ -125,11 +135,8 @@ interface FieldReads {
  */
 function relatedConnection(ctx: Context, of: Family, parent: NodeRow | NodeRef, field: FieldReads) {
   const { options, reads, key } = field;
-  const primed = primedPages(ctx).get(key)?.get(parent);
-  if (primed) return toConnection(primed, options);
-  return loaderOf(ctx, key, of, reads, options)
-    .load(refOf(parent))
-    .then((page) => toConnection(page, options));
+  const page = pageFor(ctx, key, of, reads, options, parent);
+  return page instanceof Promise ? page.then((p) => toConnection(p, options)) : toConnection(page, options);
 }
 
 /**
