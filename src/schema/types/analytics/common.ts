@@ -1,4 +1,3 @@
-import { compareObjects } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { ACTOR_LABELS, type ActorKind } from '../../../data/analytics/usage.ts';
 import { DEFAULT_VIA, type Via } from '../../../data/related.ts';
@@ -6,7 +5,7 @@ import type { CoreRow, Domain, ReleaseArg } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { releaseArg } from '../release.ts';
-import { nodeRows, nodeRowsHeld } from './cards.ts';
+import { nodeRows, nodeRowsHeld, sortObjects } from './cards.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -112,19 +111,29 @@ export const unknownIdsField = {
 /** Nodes by STIX id in the API's stable order (ATT&CK ID, name, STIX id). */
 export function sortedNodes(ctx: Context, ids: readonly string[]): CoreRow[] | Promise<CoreRow[]> {
   const now = nodeRowsHeld(ctx, ids);
-  if (now) return now.sort(compareObjects);
-  return nodeRows(ctx, ids).then((nodes) => nodes.filter((n): n is CoreRow => !!n).sort(compareObjects));
+  if (now) return sortObjects(ctx, now);
+  return nodeRows(ctx, ids).then((nodes) =>
+    sortObjects(
+      ctx,
+      nodes.filter((n): n is CoreRow => !!n),
+    ),
+  );
 }
 
 /** Each id's position in that stable order, for sorting results that carry ids (node ids, as given). */
 export async function positionsOf(ctx: Context, ids: readonly string[]): Promise<Map<string, number>> {
   const nodes = await nodeRows(ctx, ids);
-  const found = ids.flatMap((id, i) => {
+  const sorted = sortObjects(
+    ctx,
+    nodes.filter((n): n is CoreRow => !!n),
+  );
+  const rank = new Map(sorted.map((node, i) => [node, i] as const));
+  const out = new Map<string, number>();
+  for (const [i, id] of ids.entries()) {
     const node = nodes[i];
-    return node ? [{ id, node }] : [];
-  });
-  found.sort((a, b) => compareObjects(a.node, b.node));
-  return new Map(found.map((f, i) => [f.id, i] as const));
+    if (node) out.set(id, rank.get(node) ?? -1);
+  }
+  return out;
 }
 
 export const UsageBasisEnum = builder.enumType('UsageBasis', {

@@ -1,11 +1,10 @@
-import { compareObjects } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import { analyticsFrom, type LogSourceRow } from '../../../data/analytics/detection.ts';
 import type { CoreRow } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { Analytic, DetectionStrategy, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
-import { nodeRows, resolveKeysOf } from './cards.ts';
+import { nodeRows, placesOf, resolveKeysOf } from './cards.ts';
 import { checkList, MAX_INPUT_IDS, unknownIdsField } from './common.ts';
 import { everyAnalyticOf } from './data.ts';
 import { filterArgs } from './detection.ts';
@@ -72,7 +71,7 @@ interface DetectableResult {
 /**
  * The detectable techniques with their objects, in the stable order, the lists too. Every id of
  * the answer (some 2,000 in a large one) resolves in one pass rather than field by field, and
- * the objects are sorted once: each list then sorts by rank, a number, not by three strings.
+ * every list sorts by the objects' places in the stable order (`placesOf`): numbers.
  */
 async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promise<DetectableShape[]> {
   const unique = new Set<string>();
@@ -83,21 +82,20 @@ async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promi
   }
   const ids = [...unique];
   const rows = await nodeRows(ctx, ids);
-  const known: { id: string; row: CoreRow }[] = [];
+  const known = rows.filter((r): r is CoreRow => r !== null);
+  const places = placesOf(ctx, known);
+  const rank = new Map<string, number>();
   for (const [i, id] of ids.entries()) {
     const row = rows[i];
-    if (row) known.push({ id, row });
+    if (row) rank.set(id, places.of(row));
   }
-  known.sort((a, b) => compareObjects(a.row, b.row));
-  const rank = new Map(known.map((k, i) => [k.id, i]));
-  const rowAt = (r: number) => (known[r] as (typeof known)[number]).row;
   const inOrder = (list: Set<string>) => {
     const ranks: number[] = [];
     for (const id of list) {
       const r = rank.get(id);
       if (r !== undefined) ranks.push(r);
     }
-    return ranks.sort((a, b) => a - b).map(rowAt);
+    return ranks.sort((a, b) => a - b).map(places.at);
   };
   // By technique in the stable order; an unknown one (its field fails) first.
   return found
@@ -105,7 +103,7 @@ async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promi
     .sort((a, b) => a.at - b.at)
     .map(({ at, d }) => ({
       id: d.technique,
-      technique: at < 0 ? null : rowAt(at),
+      technique: at < 0 ? null : places.at(at),
       analytics: inOrder(d.analytics),
       strategies: inOrder(d.strategies),
     }));
