@@ -275,7 +275,8 @@ function coveringRules(
   rows: readonly { stixId: string; attackId: string | null; parent: string | null }[],
   ruleSet: RuleSet | null,
   parentCovers: boolean,
-) {
+): (stixId: string) => CoveredShape['rules'] {
+  if (!ruleSet) return () => [];
   const attackIdOf = new Map(rows.map((r) => [r.stixId, r.attackId]));
   const own = (stixId: string | null) =>
     stixId ? (ruleSet?.byTechnique.get(attackIdOf.get(stixId) ?? '') ?? []) : [];
@@ -283,7 +284,6 @@ function coveringRules(
   for (const r of rows) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.stixId]);
   const parentOf = new Map(rows.map((r) => [r.stixId, r.parent]));
   return (stixId: string) => {
-    if (!ruleSet) return [];
     const found = [...own(stixId), ...(parentCovers ? own(parentOf.get(stixId) ?? null) : [])];
     const rules = found.length ? found : (children.get(stixId) ?? []).flatMap(own);
     return [...new Map(rules.map((r) => [`${r.pack}\0${r.key}`, r])).values()];
