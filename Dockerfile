@@ -21,4 +21,5 @@ EXPOSE 4000
 
 # Node itself is PID 1 (no npm/npx wrapper in between), so SIGTERM from `docker stop` reaches the
 # shutdown handler in src/main.ts (scripts/start.ts serves with it), which drains in-flight requests.
-CMD ["node", "--import", "tsx", "scripts/start.ts"]
+# The flags are API_NODE_FLAGS (src/cluster.ts).
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "scripts/start.ts"]

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 import path from 'node:path';
+import { API_NODE_FLAGS } from '../src/cluster.ts';
 import { type Config, PROJECT_ROOT } from '../src/env.ts';
 import { freePort } from './free-port.ts';
 
@@ -41,7 +42,8 @@ export const PRODUCTION = { NODE_ENV: 'production', APP_ENV: 'production', RATE_
  * Runs the API exactly as `npm start` does (`scripts/start.ts`), in its own process so that its memory
  * is its own and the load generator does not share its event loop, on a free loopback port, over
  * the benchmark database. `env` adds settings (such as a response cache switch); `entry` runs
- * another server the same way (the peer, bench/peer/server.ts), `nodeArgs` go to Node (`--cpu-prof`).
+ * another server the same way (the peer, bench/peer/server.ts, with the same Node flags:
+ * API_NODE_FLAGS), `nodeArgs` go to Node too (`--cpu-prof`).
  * The tests start `npm start`'s entry point with it too.
  */
 export async function startApi(
@@ -54,7 +56,8 @@ export async function startApi(
   }: { entry?: string; nodeArgs?: string[]; readyWithinMs?: number } = {},
 ): Promise<Api> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  const args = [...API_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', entry];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

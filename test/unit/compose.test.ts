@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
+import { API_NODE_FLAGS } from '../../src/cluster.ts';
 import { PROJECT_ROOT } from '../../src/env.ts';
 import { NEO4J_VERSION } from '../../src/local-neo4j/index.ts';
 import { NEO4J_IMAGE } from '../setup/neo4j-image.ts';
@@ -62,6 +63,22 @@ describe('the test database', () => {
     expect(setup).toContain('new Neo4jContainer(NEO4J_IMAGE)');
     // No second, hand-written tag that could drift.
     expect(setup).not.toMatch(/['"`]neo4j:\d/);
+  });
+});
+
+describe('the Node flags of the API', () => {
+  it('are the same in npm start, the Dockerfile and the README', async () => {
+    const flags = API_NODE_FLAGS.join(' ');
+    expect(pkg.scripts.start).toContain(`node ${flags} --import tsx scripts/start.ts`);
+    const cmd = /^CMD (\[.*\])$/m.exec(await read('Dockerfile'));
+    expect(JSON.parse(cmd?.[1] ?? '[]')).toEqual([
+      'node',
+      ...API_NODE_FLAGS,
+      '--import',
+      'tsx',
+      'scripts/start.ts',
+    ]);
+    expect(await read('README.md')).toContain(`node ${flags} --import tsx scripts/start.ts`);
   });
 });
 
