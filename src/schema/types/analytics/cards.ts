@@ -46,6 +46,10 @@ export function nodeRowsHeld(ctx: Context, ids: readonly string[]): CoreRow[] | 
   return out;
 }
 
+/** The rows of `nodeRows` that name an object. */
+export const knownRows = (rows: readonly (CoreRow | null)[]): CoreRow[] =>
+  rows.filter((r): r is CoreRow => r !== null);
+
 /** Places in the API's stable order (`compareObjects`): numbers that sort as the objects do. */
 export interface Places {
   of: (row: CoreRow) => number;

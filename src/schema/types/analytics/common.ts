@@ -5,7 +5,7 @@ import type { CoreRow, Domain, ReleaseArg } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { releaseArg } from '../release.ts';
-import { nodeRows, nodeRowsHeld, sortObjects } from './cards.ts';
+import { knownRows, nodeRows, nodeRowsHeld, placesOf, sortObjects } from './cards.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -99,7 +99,7 @@ export const loadNodeOrNull = (ctx: Context, id: string | null): CoreRow | Promi
 
 /** The known objects of `ids`, in the order of `ids`. */
 export function loadNodes(ctx: Context, ids: readonly string[]): CoreRow[] | Promise<CoreRow[]> {
-  return nodeRowsHeld(ctx, ids) ?? nodeRows(ctx, ids).then((nodes) => nodes.filter((n): n is CoreRow => !!n));
+  return nodeRowsHeld(ctx, ids) ?? nodeRows(ctx, ids).then(knownRows);
 }
 
 /** The unknown keys of an input, said the same way in every result. */
@@ -112,26 +112,17 @@ export const unknownIdsField = {
 export function sortedNodes(ctx: Context, ids: readonly string[]): CoreRow[] | Promise<CoreRow[]> {
   const now = nodeRowsHeld(ctx, ids);
   if (now) return sortObjects(ctx, now);
-  return nodeRows(ctx, ids).then((nodes) =>
-    sortObjects(
-      ctx,
-      nodes.filter((n): n is CoreRow => !!n),
-    ),
-  );
+  return nodeRows(ctx, ids).then((nodes) => sortObjects(ctx, knownRows(nodes)));
 }
 
-/** Each id's position in that stable order, for sorting results that carry ids (node ids, as given). */
+/** Each id's place in that stable order, for sorting results that carry ids (node ids, as given). */
 export async function positionsOf(ctx: Context, ids: readonly string[]): Promise<Map<string, number>> {
   const nodes = await nodeRows(ctx, ids);
-  const sorted = sortObjects(
-    ctx,
-    nodes.filter((n): n is CoreRow => !!n),
-  );
-  const rank = new Map(sorted.map((node, i) => [node, i] as const));
+  const places = placesOf(ctx, knownRows(nodes));
   const out = new Map<string, number>();
   for (const [i, id] of ids.entries()) {
     const node = nodes[i];
-    if (node) out.set(id, rank.get(node) ?? -1);
+    if (node) out.set(id, places.of(node));
   }
   return out;
 }
