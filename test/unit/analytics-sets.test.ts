@@ -140,4 +140,18 @@ describe('set computations', () => {
     });
     expect(strict.status.get('P1')).toBe('uncovered');
   });
+
+  it('counts a technique once in a tactic it names twice, and in no tactic it does not name', () => {
+    const t = { attackId: 'T9', name: 't', isSubtechnique: false, parent: null };
+    const catalog = [
+      { ...t, stixId: 'A', tactics: ['x', 'y', 'x'] },
+      { ...t, stixId: 'B', attackId: 'T8', tactics: ['z'] },
+    ];
+    const opts = { parentCoversSubtechniques: true, includeSubtechniques: true };
+    const r = computeCoverage(catalog, ['x', 'y'], set('A'), new Map(), opts);
+    expect(r.perTactic.map((c) => [c.tactic, c.covered, c.total])).toEqual([
+      ['x', ['A'], 1],
+      ['y', ['A'], 1],
+    ]);
+  });
 });
