@@ -56,14 +56,29 @@ export interface Places {
   at: (place: number) => CoreRow;
 }
 
-/** The cards' objects in the stable order, and each one's place: made once per cards. */
-const ordered = new WeakMap<Cards, { rows: CoreRow[]; place: Map<CoreRow, number> }>();
+/** Objects in the stable order, and each one's place. */
+interface Order {
+  rows: CoreRow[];
+  place: Map<CoreRow, number>;
+}
 
-function orderOf(cards: Cards) {
+function orderFrom(rows: readonly CoreRow[]): Order {
+  const sorted = [...rows].sort(compareObjects);
+  return { rows: sorted, place: new Map(sorted.map((r, i) => [r, i])) };
+}
+
+const placesIn = ({ rows, place }: Order): Places => ({
+  of: (r) => place.get(r) ?? -1,
+  at: (p) => rows[p] as CoreRow,
+});
+
+/** The cards' order: made once per cards. */
+const ordered = new WeakMap<Cards, Order>();
+
+function orderOf(cards: Cards): Order {
   let order = ordered.get(cards);
   if (!order) {
-    const rows = [...cards.byStixId.values()].map((c) => c.node).sort(compareObjects);
-    order = { rows, place: new Map(rows.map((r, i) => [r, i])) };
+    order = orderFrom([...cards.byStixId.values()].map((c) => c.node));
     ordered.set(cards, order);
   }
   return order;
@@ -76,14 +91,10 @@ function orderOf(cards: Cards) {
  */
 export function placesOf(ctx: Context, rows: readonly CoreRow[]): Places {
   for (const cards of held(ctx).values()) {
-    const { rows: inOrder, place } = orderOf(cards);
-    if (rows.every((r) => place.has(r))) {
-      return { of: (r) => place.get(r) ?? -1, at: (p) => inOrder[p] as CoreRow };
-    }
+    const order = orderOf(cards);
+    if (rows.every((r) => order.place.has(r))) return placesIn(order);
   }
-  const inOrder = [...rows].sort(compareObjects);
-  const place = new Map(inOrder.map((r, i) => [r, i]));
-  return { of: (r) => place.get(r) ?? -1, at: (p) => inOrder[p] as CoreRow };
+  return placesIn(orderFrom(rows));
 }
 
 /** `rows` in the API's stable order (`compareObjects`). */

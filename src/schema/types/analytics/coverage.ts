@@ -279,7 +279,7 @@ function coveringRules(
   if (!ruleSet) return () => [];
   const attackIdOf = new Map(rows.map((r) => [r.stixId, r.attackId]));
   const own = (stixId: string | null) =>
-    stixId ? (ruleSet?.byTechnique.get(attackIdOf.get(stixId) ?? '') ?? []) : [];
+    stixId ? (ruleSet.byTechnique.get(attackIdOf.get(stixId) ?? '') ?? []) : [];
   const children = new Map<string, string[]>();
   for (const r of rows) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.stixId]);
   const parentOf = new Map(rows.map((r) => [r.stixId, r.parent]));
