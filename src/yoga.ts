@@ -5,7 +5,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CORSOptions, createYoga, type Plugin, maskError as yogaMaskError } from 'graphql-yoga';
 import type { Context } from './context.ts';
 import { createPerImport, type PerImport } from './data/analytics/per-import.ts';
-import { DATA_VERSION } from './data/graph-state.ts';
+import { DATA_VERSION, settledVersion } from './data/graph-state.ts';
 import type { Config } from './env.ts';
 import { createDataVersion } from './http/data-version.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
@@ -265,7 +265,13 @@ export function createApp({
     useLayerRoutes({ maxUploadBytes: http.maxBodyBytes }),
     useRoundTrips(),
     useErrorCodes(),
-    http.consistentReads ? useConsistentReads({ makeDb, log }) : {},
+    http.consistentReads
+      ? useConsistentReads({
+          makeDb,
+          settle: () => settledVersion(withDeadline(executor, Date.now() + http.requestTimeoutMs)),
+          log,
+        })
+      : {},
     // Last, so its deadline and size limit cover consistent reads' re-runs too.
     useRequestGuard({ timeoutMs: http.requestTimeoutMs, maxResponseBytes: config.limits.responseBytes, log }),
   ];

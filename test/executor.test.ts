@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchingReader, type Executor } from '../src/neo4j/executor.ts';
+import { batchingReader, type Executor, WRITE_FENCE } from '../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from './helpers/db.ts';
 
 let db: TestDb;
@@ -173,5 +173,62 @@ describe('the driver', () => {
     } finally {
       await session.close();
     }
+  });
+});
+
+describe('a write', () => {
+  it('raises a fence that covers its commit: no reader takes half a commit for one state', async () => {
+    // Neo4j can show a read-committed reader part of a commit while it is applied (see
+    // WRITE_FENCE). Writes alternately add and delete HALF nodes, each with a run node; readers
+    // read the runs around a count of the nodes. A count that disagrees with the runs read on
+    // both sides is half a commit: it must always come with a fence seen on one side.
+    const HALF = 200;
+    const version = {
+      name: 'test.halfVersion',
+      cypher: `MATCH (r:TestRun) WITH collect(r.n) AS runs RETURN size(runs) AS runs, ${WRITE_FENCE.open} AS fenced`,
+    };
+    const count = {
+      name: 'test.halfCount',
+      cypher: "MATCH (x:TestHalf) WHERE x.s = 'x' RETURN count(x) AS n",
+    };
+    const clear = () => db.driver.executeQuery('MATCH (n) WHERE n:TestHalf OR n:TestRun DETACH DELETE n');
+    await clear();
+    let writing = true;
+    let writes = 0;
+    const writer = (async () => {
+      for (const until = Date.now() + 3_000; Date.now() < until; writes++)
+        await db.executor.write('test.half', async (tx) => {
+          if (writes % 2 === 0)
+            await tx.run(
+              { name: 'test.addHalf', cypher: "UNWIND range(1, $n) AS i CREATE (:TestHalf {s: 'x'})" },
+              { n: HALF },
+            );
+          else await tx.run({ name: 'test.dropHalf', cypher: 'MATCH (x:TestHalf) DELETE x' });
+          await tx.run({ name: 'test.run', cypher: 'CREATE (:TestRun {n: 1})' });
+        });
+      writing = false;
+    })();
+    let reads = 0;
+    const halves: unknown[] = [];
+    const reader = async () => {
+      for (; writing; reads++) {
+        const [before, n, after] = (
+          await db.executor.readBatch([{ query: version }, { query: count }, { query: version }])
+        ).map(([row]) => row);
+        const fenced = before?.fenced || after?.fenced;
+        if (before?.runs === after?.runs && n?.n !== ((before?.runs as number) % 2) * HALF && !fenced)
+          halves.push({ before, n, after });
+      }
+    };
+    await Promise.all([writer, ...Array.from({ length: 4 }, reader)]);
+    await clear();
+    expect(writes).toBeGreaterThan(10);
+    expect(reads).toBeGreaterThan(100);
+    expect(halves).toEqual([]);
+    expect(
+      await db.driver
+        .executeQuery('MATCH (f:WriteFence) RETURN count(f) AS open')
+        .then((r) => r.records[0]?.get('open')),
+    ).toEqual(0);
   });
 });

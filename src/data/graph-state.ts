@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { Query, ReadExecutor } from '../neo4j/executor.ts';
+import { type Query, type ReadExecutor, WRITE_FENCE } from '../neo4j/executor.ts';
 
 /**
  * The state of the graph as a whole: is there data to serve (/ready), and which import is it (the
@@ -11,22 +12,30 @@ export const READY: Query = {
   cypher: 'OPTIONAL MATCH (n:AttackObject) WITH n LIMIT 1 RETURN n IS NOT NULL AS imported',
 };
 
+/** The end of a data version read while a write was committing (see WRITE_FENCE). */
+const WRITING = ':writing';
+
 /**
  * Changes exactly when an import or a removal commits: each records one run node (an ATT&CK
  * ImportRun, a ReleaseRemoval, a MappingImport for control mappings imported, replaced or
  * removed, a RulePackRun for a Sigma rule pack imported or removed, an AtomicImportRun for an Atomic
  * index that changed), so the count only grows (per-import sets rely on that). `version` is both in
- * one value, the column a request's reader tracks (see `batching` in the executor). Every request
- * sends this text with its first read, so it is kept short: one scan of the five labels (an
- * ImportRun has `finishedAt`, the others `at`).
+ * one value, the column a request's reader tracks (see `batching` in the executor), and ends in
+ * WRITING while a write's commit may be half applied: nothing read then is known to be one state.
+ * Every request sends this text with its first read, so it is kept short: one scan of the five
+ * labels (an ImportRun has `finishedAt`, the others `at`).
  */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
   cypher: `MATCH (r:ImportRun|ReleaseRemoval|MappingImport|RulePackRun|AtomicImportRun)
 WITH r ORDER BY coalesce(r.finishedAt, r.at) DESC, r.id DESC
 WITH collect(r.id) AS ids
-RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') AS version`,
+RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') + CASE WHEN ${WRITE_FENCE.open} THEN '${WRITING}' ELSE '' END AS version`,
 };
+
+/** Whether `version` (a data version, or anything else a reader tracked) was read while a write was committing. */
+export const isWriting = (version: unknown): boolean =>
+  typeof version === 'string' && version.endsWith(WRITING);
 
 const readyRow = z.object({ imported: z.boolean() });
 const versionRow = z.object({ version: z.string() });
@@ -41,4 +50,21 @@ export async function fetchImported(db: ReadExecutor, timeoutMs: number): Promis
 export async function fetchDataVersion(db: ReadExecutor): Promise<string> {
   const [row] = await db.read(DATA_VERSION);
   return versionRow.parse(row).version;
+}
+
+/** How often `settledVersion` looks again. */
+const SETTLE_POLL_MS = 10;
+
+/**
+ * The data version once no write is committing, waiting at most `maxMs` (a commit lands in well
+ * under that; a fence left by a writer killed mid-commit expires on its own). After that, the
+ * version as it is, which may still be writing.
+ */
+export async function settledVersion(db: ReadExecutor, maxMs = 2_000): Promise<string> {
+  const until = Date.now() + maxMs;
+  for (;;) {
+    const version = await fetchDataVersion(db);
+    if (!isWriting(version) || Date.now() >= until) return version;
+    await sleep(SETTLE_POLL_MS);
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, Neo4jError, type QueryResult } from 'neo4j-driver';
 import { createCircuit } from './circuit.ts';
 import { mapError, QueryTimeoutError } from './errors.ts';
@@ -76,6 +77,32 @@ export interface ExecutorOptions {
   /** Told when reads start failing fast (`true`) and when Neo4j answers again (`false`). */
   onCircuitChange?: (open: boolean) => void;
 }
+
+/**
+ * How long a write fence counts as open: far longer than applying a commit takes, so that a fence
+ * left by a writer killed mid-commit stops holding readers back (the next write deletes it).
+ */
+const FENCE_SECONDS = 15;
+
+/**
+ * Neo4j applies a commit to its stores in stages (records, counts, then indexes), and a
+ * read-committed reader can see part of a commit while it is being applied: two reads of a data
+ * version can agree while a statement between them saw half an import. So every write opens a
+ * fence, in a transaction of its own committed just before its commit, and closes it once that
+ * commit has landed (or failed). A reader that saw no fence before its statements, and the same
+ * version and no fence after them, saw no commit in flight: any commit it could have seen in part
+ * began applying after the fence went up, and the fence or the commit's own version shows after.
+ */
+export const WRITE_FENCE = {
+  /** A Cypher predicate: a write is committing now. */
+  open: `EXISTS { MATCH (f:WriteFence) WHERE f.at > datetime() - duration({seconds: ${FENCE_SECONDS}}) }`,
+  raise: {
+    name: 'writeFence.raise',
+    cypher: `CREATE (f:WriteFence {token: $token, writer: $writer, at: datetime()})
+      WITH f CALL (f) { MATCH (old:WriteFence) WHERE old.at < f.at - duration({seconds: ${FENCE_SECONDS}}) DELETE old }`,
+  },
+  lower: { name: 'writeFence.lower', cypher: 'MATCH (f:WriteFence) WHERE f.token IN $tokens DELETE f' },
+} as const satisfies Record<string, Query | string>;
 
 /** The circuit breaker's ping: the cheapest statement that proves the database answers. */
 const PING: Query = { name: 'ping', cypher: 'RETURN 1 AS ok' };
@@ -277,16 +304,41 @@ export function createExecutor(driver: Driver, options: ExecutorOptions): Execut
     }
   };
 
+  /** One statement in an auto-commit write transaction of its own (a write fence). */
+  const writeAlone = (query: Query, params: Params) =>
+    timed(query.name, async () => {
+      const session = driver.session({ database, defaultAccessMode: neo4j.session.WRITE });
+      try {
+        await session.run(query.cypher, params, {
+          metadata: { app: 'attack-graph', transaction: query.name },
+        });
+      } finally {
+        await session.close();
+      }
+    });
+
   const write = async <T>(name: string, work: (tx: WriteTx) => Promise<T>): Promise<T> => {
     const session = driver.session({ database, defaultAccessMode: neo4j.session.WRITE });
+    // One per attempt: the driver runs `work` again when a commit fails with a transient error.
+    const fences: string[] = [];
     try {
       return await session.executeWrite(
-        (tx: ManagedTransaction) =>
-          work({ run: async (q, p = {}) => timed(q.name, async () => rows(await tx.run(q.cypher, p))) }),
+        async (tx: ManagedTransaction) => {
+          const out = await work({
+            run: async (q, p = {}) => timed(q.name, async () => rows(await tx.run(q.cypher, p))),
+          });
+          // The commit comes next: the fence goes up first (see WRITE_FENCE).
+          const token = randomUUID();
+          fences.push(token);
+          await writeAlone(WRITE_FENCE.raise, { token, writer: name });
+          return out;
+        },
         { metadata: { app: 'attack-graph', transaction: name } },
       );
     } finally {
       await session.close();
+      // A fence that cannot be lowered (Neo4j gone) expires: it must not fail a committed write.
+      if (fences.length > 0) await writeAlone(WRITE_FENCE.lower, { tokens: fences }).catch(() => undefined);
     }
   };
 

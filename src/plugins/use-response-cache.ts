@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { isWriting } from '../data/graph-state.ts';
 import { createByteLru } from '../http/byte-lru.ts';
 import type { DataVersion } from '../http/data-version.ts';
 import type { Metrics } from '../http/metrics.ts';
@@ -85,7 +86,7 @@ export function useResponseCache(options: ResponseCacheOptions) {
       if (url.pathname !== endpoint || request.method !== 'GET') return;
       const match = request.headers.get('if-none-match');
       const current = version.current();
-      if (!match || !current) return;
+      if (!match || !current || isWriting(current)) return;
       const params = paramsFromUrl(url);
       if (!params) return;
       const etag = `"${cacheKey(current, params)}"`;
@@ -101,7 +102,13 @@ export function useResponseCache(options: ResponseCacheOptions) {
       const current = version.current();
       const info = requestInfo(request);
       // With nothing stored, a key only serves a GET's ETag: a POST skips hashing its operation.
-      if (!current || Array.isArray(params) || (ttlMs <= 0 && request.method !== 'GET')) {
+      // Nothing is kept or matched while a write commits: that version is no state of its own.
+      if (
+        !current ||
+        isWriting(current) ||
+        Array.isArray(params) ||
+        (ttlMs <= 0 && request.method !== 'GET')
+      ) {
         info.cache = 'bypass';
         metrics.cache('bypass');
         return;

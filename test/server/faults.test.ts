@@ -21,6 +21,7 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { importSource } from '../../import/index.ts';
+import { WRITE_FENCE } from '../../src/neo4j/executor.ts';
 import { MINI_ENTERPRISE } from '../helpers/paths.ts';
 import { type GqlBody, serve, useMiniDb, writeFixtureB } from '../helpers/server.ts';
 
@@ -84,6 +85,40 @@ describe('an import while the API serves', () => {
     expect(mixed).toEqual([]);
     expect(seen).toContain(a);
     expect(seen).toContain(b);
+  });
+
+  it('a request that meets a commit in flight waits for it, and answers from after it', async () => {
+    const app = serve(mini.db, { RESPONSE_CACHE_TTL_MS: '0' });
+    // Counts read per request, and prevalence from the per-import sets: both must come from one state.
+    const query =
+      '{ techniques { totalCount } groups { totalCount } techniquePrevalence(limit: 1000) { techniques { technique { attackId } count } } }';
+    const answer = async () => JSON.stringify(((await (await app.post({ query })).json()) as GqlBody).data);
+    await importSource(mini.db.executor, MINI_ENTERPRISE);
+    const before = await answer();
+    const run = async (cypher: string, params: Record<string, unknown> = {}) =>
+      (await mini.db.driver.executeQuery(cypher, params)).records.map((r) => r.toObject());
+
+    // A commit half applied: fixture B's data is there, but not yet its ImportRun (the data
+    // version), as a reader may see it while Neo4j applies the commit; its fence is up.
+    await importSource(mini.db.executor, await writeFixtureB());
+    const [latest] = await run(
+      'MATCH (r:ImportRun) WITH r ORDER BY r.finishedAt DESC, r.id DESC LIMIT 1 WITH r, properties(r) AS run DELETE r RETURN run',
+    );
+    await run(WRITE_FENCE.raise.cypher, { token: 'test', writer: 'test' });
+    const pending = answer();
+    const answered = pending.then(() => performance.now());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The commit lands: its version, then the fence comes down.
+    await run('CREATE (r:ImportRun) SET r = $run', { run: latest?.run });
+    const landed = performance.now();
+    await run(WRITE_FENCE.lower.cypher, { tokens: ['test'] });
+
+    const after = await answer();
+    expect(after).not.toBe(before);
+    expect(await pending).toBe(after);
+    expect(await answered).toBeGreaterThan(landed);
+    expect(app.logText()).toContain('data changed during the request: running it again');
+    await importSource(mini.db.executor, MINI_ENTERPRISE);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ReadExecutor } from '../../neo4j/executor.ts';
-import { fetchDataVersion } from '../graph-state.ts';
+import { fetchDataVersion, isWriting, settledVersion } from '../graph-state.ts';
 
 /** Entries kept per data version (LRU): key combinations are few, but `platform` is free text. */
 export const PER_IMPORT_MAX_ENTRIES = 64;
@@ -26,7 +26,8 @@ export function createPerImport({ maxEntries = PER_IMPORT_MAX_ENTRIES }: { maxEn
   const versions = new WeakMap<ReadExecutor, Promise<string>>();
 
   const moveTo = (next: string) => {
-    if (next === version) return;
+    // A version read mid-commit is no version of its own: the one after the commit follows.
+    if (next === version || isWriting(next)) return;
     version = next;
     entries = new Map();
   };
@@ -54,8 +55,10 @@ export function createPerImport({ maxEntries = PER_IMPORT_MAX_ENTRIES }: { maxEn
      */
     async get<T>(db: ReadExecutor, key: string, load: (db: ReadExecutor) => Promise<T>): Promise<T> {
       const at = await versionOf(db);
-      // A request still at an older version (an import landed while it ran) reads for itself.
-      if (version !== undefined && isOlder(at, version)) return (await loadAt(db, at, load)).value;
+      // A request still at an older version (an import landed while it ran), or that read its
+      // version while a write was committing, reads for itself.
+      if (isWriting(at) || (version !== undefined && isOlder(at, version)))
+        return (await loadAt(db, at, load)).value;
       moveTo(at);
       const hit = entries.get(key);
       if (hit) {
@@ -92,8 +95,9 @@ function isOlder(a: string, b: string): boolean {
 export class DataMovedError extends Error {}
 
 /**
- * Runs `load` in one batch (one transaction) between two reads of the data version. Equal reads
- * mean no import committed in between: the value is of that one version, usually `at`. A newer
+ * Runs `load` in one batch (one transaction) between two reads of the data version. Equal reads,
+ * with no write committing, mean no import committed in between: the value is of that one
+ * version, usually `at` (a load that met a commit in flight waits for it, then runs again). A newer
  * one is returned as such (the request's own reads see it too, and consistent reads run the
  * request again); a load that an import cut through is tried again.
  */
@@ -115,9 +119,10 @@ async function loadAt<T>(
     const after = fetchDataVersion(db);
     open = false;
     const [v1, result, v2] = await Promise.all([before, value, after]);
-    if (v1 === v2) return { version: v1, value: result };
+    if (v1 === v2 && !isWriting(v1)) return { version: v1, value: result };
     if (attempt >= MAX_LOAD_ATTEMPTS) {
       throw new DataMovedError(`the data changed ${attempt} times while loading (from ${at}); try again`);
     }
+    if (isWriting(v2)) await settledVersion(db);
   }
 }
