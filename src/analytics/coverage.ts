@@ -32,6 +32,47 @@ export interface TacticCoverage {
 
 export const percentOf = (part: number, whole: number) => (whole === 0 ? 0 : (100 * part) / whole);
 
+/** What coverage reads of a catalog on every request, worked out once per catalog (one import). */
+interface Layout {
+  subsOf: Map<string, CatalogTechnique[]>;
+  /** Per tactic shortname, its units in the stable order (compareObjects). */
+  byTactic: Map<string, CatalogTechnique[]>;
+  units: number;
+}
+const layouts = new WeakMap<readonly CatalogTechnique[], Map<boolean, Layout>>();
+
+function layoutOf(catalog: readonly CatalogTechnique[], includeSubtechniques: boolean): Layout {
+  let byOption = layouts.get(catalog);
+  if (!byOption) {
+    byOption = new Map();
+    layouts.set(catalog, byOption);
+  }
+  let layout = byOption.get(includeSubtechniques);
+  if (!layout) {
+    const subsOf = new Map<string, CatalogTechnique[]>();
+    const byTactic = new Map<string, CatalogTechnique[]>();
+    let units = 0;
+    for (const t of [...catalog].sort(compareObjects)) {
+      if (t.parent) {
+        const subs = subsOf.get(t.parent);
+        if (subs) subs.push(t);
+        else subsOf.set(t.parent, [t]);
+      }
+      if (!includeSubtechniques && t.isSubtechnique) continue;
+      units++;
+      // A tactic named twice still holds the technique once.
+      for (const tactic of new Set(t.tactics)) {
+        const list = byTactic.get(tactic);
+        if (list) list.push(t);
+        else byTactic.set(tactic, [t]);
+      }
+    }
+    layout = { subsOf, byTactic, units };
+    byOption.set(includeSubtechniques, layout);
+  }
+  return layout;
+}
+
 /**
  * Coverage of a technique catalog by a set of detected techniques.
  * A technique is covered when it is listed; when its parent is listed and
@@ -44,52 +85,58 @@ export function computeCoverage(
   usedBy: ReadonlyMap<string, ReadonlySet<string>>,
   options: CoverageOptions,
 ) {
-  const subsOf = new Map<string, CatalogTechnique[]>();
-  for (const t of catalog) {
-    if (!t.parent) continue;
-    const subs = subsOf.get(t.parent);
-    if (subs) subs.push(t);
-    else subsOf.set(t.parent, [t]);
-  }
+  const { subsOf, byTactic, units } = layoutOf(catalog, options.includeSubtechniques);
   const self = (t: CatalogTechnique) =>
     detected.has(t.stixId) || (options.parentCoversSubtechniques && !!t.parent && detected.has(t.parent));
   const status = new Map<string, 'covered' | 'partial' | 'uncovered'>();
+  let coveredUnits = 0;
   for (const t of catalog) {
-    if (self(t)) {
-      status.set(t.stixId, 'covered');
-      continue;
+    let state: 'covered' | 'partial' | 'uncovered';
+    if (self(t)) state = 'covered';
+    else {
+      const subs = t.isSubtechnique ? [] : (subsOf.get(t.stixId) ?? []);
+      const coveredSubs = subs.filter(self).length;
+      state =
+        subs.length > 0 && coveredSubs === subs.length
+          ? 'covered'
+          : coveredSubs > 0
+            ? 'partial'
+            : 'uncovered';
     }
-    const subs = t.isSubtechnique ? [] : (subsOf.get(t.stixId) ?? []);
-    const coveredSubs = subs.filter(self).length;
-    status.set(
-      t.stixId,
-      subs.length > 0 && coveredSubs === subs.length ? 'covered' : coveredSubs > 0 ? 'partial' : 'uncovered',
-    );
+    status.set(t.stixId, state);
+    if (state === 'covered' && (options.includeSubtechniques || !t.isSubtechnique)) coveredUnits++;
   }
-  const units = catalog.filter((t) => options.includeSubtechniques || !t.isSubtechnique);
-  const uses = (t: CatalogTechnique) => usedBy.get(t.stixId)?.size ?? 0;
+  const uses = (id: string) => usedBy.get(id)?.size ?? 0;
   const perTactic: TacticCoverage[] = tactics.map((tactic) => {
-    const inTactic = units.filter((t) => t.tactics.includes(tactic)).sort(compareObjects);
-    const covered = inTactic.filter((t) => status.get(t.stixId) === 'covered');
-    const uncovered = inTactic
-      .filter((t) => status.get(t.stixId) !== 'covered')
-      .sort((a, b) => uses(b) - uses(a) || compareObjects(a, b));
+    const inTactic = byTactic.get(tactic) ?? [];
+    const covered: string[] = [];
+    const partial: string[] = [];
+    const uncovered: string[] = [];
+    for (const t of inTactic) {
+      const state = status.get(t.stixId);
+      if (state === 'covered') covered.push(t.stixId);
+      else {
+        if (state === 'partial') partial.push(t.stixId);
+        uncovered.push(t.stixId);
+      }
+    }
+    // A stable sort of a list in the stable order: ties stay by ATT&CK ID.
+    uncovered.sort((a, b) => uses(b) - uses(a));
     return {
       tactic,
-      covered: covered.map((t) => t.stixId),
-      partial: inTactic.filter((t) => status.get(t.stixId) === 'partial').map((t) => t.stixId),
-      uncovered: uncovered.map((t) => t.stixId),
+      covered,
+      partial,
+      uncovered,
       total: inTactic.length,
       percent: percentOf(covered.length, inTactic.length),
     };
   });
-  const coveredUnits = units.filter((t) => status.get(t.stixId) === 'covered').length;
   return {
     perTactic,
     status,
-    total: units.length,
+    total: units,
     covered: coveredUnits,
-    percent: percentOf(coveredUnits, units.length),
+    percent: percentOf(coveredUnits, units),
   };
 }
 

@@ -82,8 +82,8 @@ export function groupsLayer(
 
 export interface CoverageData {
   status: ReadonlyMap<string, 'covered' | 'partial' | 'uncovered'>;
-  /** For each technique, how many of the ranking groups use it. */
-  users: ReadonlyMap<string, number>;
+  /** For each technique, the ranking groups that use it. */
+  users: ReadonlyMap<string, ReadonlySet<string>>;
   percent: number;
   groupCount: number;
 }
@@ -96,7 +96,7 @@ export function coverageLayer(ctx: Context, data: CoverageData): Layer {
   const annotations: Annotation[] = [];
   let max = 1;
   for (const [technique, status] of data.status) {
-    const n = data.users.get(technique) ?? 0;
+    const n = data.users.get(technique)?.size ?? 0;
     if (status === 'covered')
       annotations.push(...annotate(ctx.catalog, technique, { color: COLORS.green, comment: 'Covered' }));
     else if (status === 'partial')

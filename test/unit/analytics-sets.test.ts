@@ -154,4 +154,34 @@ describe('set computations', () => {
       ['y', ['A'], 1],
     ]);
   });
+
+  it('coverage of one catalog, asked with and without sub-techniques, ranks gaps by use, then ATT&CK ID', () => {
+    const t = { name: 't', isSubtechnique: false, parent: null, tactics: ['x'] };
+    // Out of order on purpose: the ranking must not depend on the catalog's order.
+    const catalog = [
+      { ...t, stixId: 'C', attackId: 'T3' },
+      { ...t, stixId: 'A1', attackId: 'T1.001', isSubtechnique: true, parent: 'A' },
+      { ...t, stixId: 'B', attackId: 'T2' },
+      { ...t, stixId: 'A', attackId: 'T1' },
+    ];
+    const usedBy = new Map([
+      ['C', set('g1', 'g2')],
+      ['A1', set('g1')],
+      ['B', set('g1')],
+    ]);
+    const opts = { parentCoversSubtechniques: true, includeSubtechniques: true };
+    const withSubs = computeCoverage(catalog, ['x'], set(), usedBy, opts);
+    expect(withSubs.perTactic[0]?.uncovered).toEqual(['C', 'A1', 'B', 'A']);
+    expect(withSubs.total).toBe(4);
+    const topLevel = computeCoverage(catalog, ['x'], set('A1'), usedBy, {
+      ...opts,
+      includeSubtechniques: false,
+    });
+    expect(topLevel.perTactic[0]).toMatchObject({ covered: ['A'], uncovered: ['C', 'B'], total: 3 });
+    expect([topLevel.total, topLevel.covered]).toEqual([3, 1]);
+    // The first answer's layout is still the one with sub-techniques.
+    expect(computeCoverage(catalog, ['x'], set(), usedBy, opts).perTactic[0]?.uncovered).toEqual(
+      withSubs.perTactic[0]?.uncovered,
+    );
+  });
 });

@@ -38,12 +38,19 @@ export function nodeRowsHeld(ctx: Context, ids: readonly string[]): CoreRow[] | 
   const tables = held(ctx);
   const out: CoreRow[] = [];
   for (const id of ids) {
-    const ref = refOfNodeId(id);
-    const card = tables.get(ref.release)?.byStixId.get(ref.stixId);
-    if (!card) return undefined;
-    out.push(card.node);
+    const node = heldIn(tables, id);
+    if (!node) return undefined;
+    out.push(node);
   }
   return out;
+}
+
+/** `nodeRowsHeld` for one id (one per row of a large answer: no arrays). */
+export const nodeRowHeld = (ctx: Context, id: string): CoreRow | undefined => heldIn(held(ctx), id);
+
+function heldIn(tables: ReadonlyMap<string | null, Cards>, id: string): CoreRow | undefined {
+  const ref = refOfNodeId(id);
+  return tables.get(ref.release)?.byStixId.get(ref.stixId)?.node;
 }
 
 /** The rows of `nodeRows` that name an object. */

@@ -5,7 +5,7 @@ import type { CoreRow, Domain, ReleaseArg } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { releaseArg } from '../release.ts';
-import { knownRows, nodeRows, nodeRowsHeld, placesOf, sortObjects } from './cards.ts';
+import { knownRows, nodeRowHeld, nodeRows, nodeRowsHeld, placesOf, sortObjects } from './cards.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -85,7 +85,7 @@ export const filtersOf = (args: UsageFilterArgs) => ({
  * row rather than the id, so that the type's loader does not read the whole node.
  */
 export function loadNode(ctx: Context, id: string): CoreRow | Promise<CoreRow> {
-  const [now] = nodeRowsHeld(ctx, [id]) ?? [];
+  const now = nodeRowHeld(ctx, id);
   if (now) return now;
   return nodeRows(ctx, [id]).then(([node]) => {
     if (!node) throw new Error(`no object ${id}`);

@@ -62,9 +62,9 @@ export interface CoverageShape {
   unknownIds: string[];
   /** How many rules the coverage was measured from; null for `detected` IDs. */
   ruleCount: number | null;
-  /** Internal, for the coverage layer: each technique's status and how many ranking groups use it. */
+  /** Internal, for the coverage layer: each technique's status and the ranking groups that use it. */
   status: ReadonlyMap<string, 'covered' | 'partial' | 'uncovered'>;
-  users: ReadonlyMap<string, number>;
+  users: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 const CoverageGap = builder.objectRef<GapShape>('CoverageGap').implement({
@@ -258,12 +258,11 @@ export async function computeCoverageResult(ctx: Context, args: CoverageInput): 
     }),
     unknownIds: [...detected.unknown, ...(groups?.unknown ?? [])],
     ruleCount: ruleSet?.count ?? null,
-    status: new Map(
-      [...result.status].filter(
-        ([id]) => (args.includeSubtechniques ?? true) || !catalog.byId.get(id)?.isSubtechnique,
-      ),
-    ),
-    users: new Map([...usedBy].map(([id, set]) => [id, set.size])),
+    status:
+      (args.includeSubtechniques ?? true)
+        ? result.status
+        : new Map([...result.status].filter(([id]) => !catalog.byId.get(id)?.isSubtechnique)),
+    users: usedBy,
   };
 }
 
