@@ -95,6 +95,16 @@ describe('a tracked reader, placing the version reads', () => {
     expect(reader.consistent).toBe(true);
   });
 
+  it('reads the version again after a lone first statement, inside it: a change while it ran shows', async () => {
+    // A version that differs at each read stands for a commit landing while the statement ran.
+    const moving = { name: 'test.moving', cypher: 'RETURN randomUUID() AS version' };
+    const reader = batchingReader(db.executor, moving);
+    expect(await reader.read(echo, { values: [1] })).toEqual([{ value: 1 }]);
+    expect(reader.roundTrips).toBe(1);
+    expect(reader.tracked.size).toBe(2);
+    expect(reader.consistent).toBe(false);
+  });
+
   it('reads the version only after the statements of a later batch, and sees an import between levels', async () => {
     await setCounter(1);
     const { calls, reader } = recording();

@@ -367,13 +367,16 @@ interface Pending extends Read {
   reject: (error: unknown) => void;
 }
 
-/** The column a tracked statement's version comes back in, when it rides along a statement. */
+/** The columns a tracked statement's versions come back in, when they ride along a statement. */
 const VERSION_COLUMN = '__trackedVersion';
+const AFTER_COLUMN = '__trackedAfter';
 
 /**
- * `query` with `track` read first, in the same statement: `track` runs once, and the query (planned
- * as the right-hand side of an Apply, since it imports the version) after it. Every row then carries
- * the version in VERSION_COLUMN; a query that returns no rows returns no version either.
+ * `query` with `track` read first and last, in the same statement: `track` runs once, the query
+ * (planned as the right-hand side of an Apply, since it imports the version) after it, and `track`
+ * again for each of its rows, after that row (one statement can see part of a commit too: see
+ * WRITE_FENCE). Every row then carries the first version in VERSION_COLUMN and the one read after
+ * it in AFTER_COLUMN; a query that returns no rows returns no version either.
  */
 const riders = new WeakMap<Query, WeakMap<Query, Query>>();
 function withTrackFirst(track: Query, query: Query): Query {
@@ -388,6 +391,7 @@ function withTrackFirst(track: Query, query: Query): Query {
       name: query.name,
       cypher: `CALL () { ${track.cypher} } WITH version AS ${VERSION_COLUMN}
 CALL (${VERSION_COLUMN}) { ${query.cypher} }
+CALL (${VERSION_COLUMN}) { CALL () { ${track.cypher} } RETURN version AS ${AFTER_COLUMN} }
 RETURN *`,
     };
     byQuery.set(query, rider);
@@ -414,8 +418,9 @@ export interface BatchingOptions {
  * another is in flight waits for it: levels already do), so it is enough to read the version before
  * the request's first statement and after each later batch's statements, in the same transaction
  * as them; equal answers mean no import committed in between. So:
- * - a first batch of one statement reads the version in that statement, before its reads
- *   (`withTrackFirst`), in an auto-commit transaction: a lookup costs one statement, as raw Cypher;
+ * - a first batch of one statement reads the version in that statement, before and after its
+ *   reads (`withTrackFirst`), in an auto-commit transaction: a lookup costs one statement, as raw
+ *   Cypher;
  * - any other first batch reads it before and after its statements (sibling statements of one
  *   batch could otherwise straddle an import);
  * - every later batch reads it after its statements (and before them too, when no version was read
@@ -456,9 +461,14 @@ export function batchingReader(
       if (rows.length === 0) unplaced = true;
       else {
         tracked.add(JSON.stringify(rows[0]?.[VERSION_COLUMN] ?? null));
+        // The last row's comes after every row was read.
+        tracked.add(JSON.stringify(rows.at(-1)?.[AFTER_COLUMN] ?? null));
         anchored = true;
       }
-      for (const row of rows) delete row[VERSION_COLUMN];
+      for (const row of rows) {
+        delete row[VERSION_COLUMN];
+        delete row[AFTER_COLUMN];
+      }
       return [rows];
     }
     if (unplaced) unverified = true;
