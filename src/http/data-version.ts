@@ -9,7 +9,16 @@ import type { ReadExecutor } from '../neo4j/executor.ts';
  */
 export function createDataVersion(
   db: ReadExecutor,
-  { intervalMs, log, onChange }: { intervalMs: number; log: Logger; onChange?: (version: string) => void },
+  {
+    intervalMs,
+    log,
+    onChange,
+  }: {
+    intervalMs: number;
+    log: Logger;
+    /** The version moved from one read to the next (not called for the first). */
+    onChange?: (version: string) => void;
+  },
 ) {
   let version: string | undefined;
   let checkedAt = Number.NEGATIVE_INFINITY;
@@ -18,12 +27,13 @@ export function createDataVersion(
   const refresh = (): Promise<string | undefined> => {
     pending ??= fetchDataVersion(db)
       .then((next) => {
-        if (next !== version) {
-          if (version !== undefined)
-            log.info({ from: version, to: next }, 'data changed: response cache cleared');
-          version = next;
+        // The first version read is no change: what it would clear is still empty, and the
+        // per-import sets take their version from requests (this read may be older than theirs).
+        if (next !== version && version !== undefined) {
+          log.info({ from: version, to: next }, 'data changed: response cache cleared');
           onChange?.(next);
         }
+        version = next;
         return version;
       })
       .catch((error: unknown) => {
