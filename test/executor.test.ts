@@ -103,6 +103,21 @@ describe('a tracked reader, placing the version reads', () => {
     expect(reader.roundTrips).toBe(1);
     expect(reader.tracked.size).toBe(2);
     expect(reader.consistent).toBe(false);
+
+    // And it reads it after the statement's work, not before: a clock read by the version and by
+    // a query that takes a while (counting two million rows).
+    const clock = { name: 'test.clock', cypher: 'RETURN datetime.realtime().epochMillis AS version' };
+    const slow = {
+      name: 'test.slow',
+      cypher:
+        'UNWIND range(1, 2000000) AS i WITH count(i) AS n RETURN n, datetime.realtime().epochMillis AS at',
+    };
+    const timed = batchingReader(db.executor, clock);
+    const [row] = await timed.read(slow);
+    const [before, after] = [...timed.tracked].map(Number);
+    expect(row?.n).toBe(2_000_000);
+    expect(before).toBeLessThan(row?.at as number);
+    expect(after).toBeGreaterThanOrEqual(row?.at as number);
   });
 
   it('reads the version only after the statements of a later batch, and sees an import between levels', async () => {
