@@ -95,6 +95,23 @@ describe('a tracked reader, placing the version reads', () => {
     expect(reader.consistent).toBe(true);
   });
 
+  it('sends a lone first read of the version itself as it is, not wrapped in two more', async () => {
+    await setCounter(1);
+    const sent: string[] = [];
+    const executor: Executor = {
+      ...db.executor,
+      read: (query, params, options) => {
+        sent.push(query.cypher);
+        return db.executor.read(query, params, options);
+      },
+    };
+    const reader = batchingReader(executor, track);
+    expect(await reader.read(track)).toEqual([{ version: 1 }]);
+    expect(sent).toEqual([track.cypher]);
+    expect([...reader.tracked]).toEqual(['1']);
+    expect(reader.consistent).toBe(true);
+  });
+
   it('reads the version again after a lone first statement, inside it: a change while it ran shows', async () => {
     // A version that differs at each read stands for a commit landing while the statement ran.
     const moving = { name: 'test.moving', cypher: 'RETURN randomUUID() AS version' };

@@ -459,6 +459,13 @@ export function batchingReader(
     }
     const first = roundTrips === 1;
     if (first && firstAlone && batch.length === 1 && only) {
+      // A first read of the version itself (the analyst requests' only statement) is its own read.
+      if (only.query === track) {
+        const rows = await executor.read(track, only.params, only.options);
+        note(rows);
+        anchored = true;
+        return [rows];
+      }
       const rows = await executor.read(withTrackFirst(track, only.query), only.params, only.options);
       if (rows.length === 0) unplaced = true;
       else {
