@@ -227,7 +227,7 @@ describe('a write', () => {
     const HALF = 200;
     const version = {
       name: 'test.halfVersion',
-      cypher: `MATCH (r:TestRun) WITH collect(r.n) AS runs RETURN size(runs) AS runs, ${WRITE_FENCE.open} AS fenced`,
+      cypher: `MATCH (r:TestRun) WITH collect(r.n) AS runs RETURN size(runs) AS runs, ${WRITE_FENCE.up} AS fenced`,
     };
     const count = {
       name: 'test.halfCount',

@@ -30,7 +30,7 @@ export const DATA_VERSION: Query = {
   cypher: `MATCH (r:ImportRun|ReleaseRemoval|MappingImport|RulePackRun|AtomicImportRun)
 WITH r ORDER BY coalesce(r.finishedAt, r.at) DESC, r.id DESC
 WITH collect(r.id) AS ids
-RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') + CASE WHEN ${WRITE_FENCE.open} THEN '${WRITING}' ELSE '' END AS version`,
+RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') + CASE WHEN ${WRITE_FENCE.up} THEN '${WRITING}' ELSE '' END AS version`,
 };
 
 /** Whether `version` (a data version, or anything else a reader tracked) was read while a write was committing. */

@@ -79,7 +79,7 @@ export interface ExecutorOptions {
 }
 
 /**
- * How long a write fence counts as open: far longer than applying a commit takes, so that a fence
+ * How long a write fence counts as up: far longer than applying a commit takes, so that a fence
  * left by a writer killed mid-commit stops holding readers back (the next write deletes it).
  */
 const FENCE_SECONDS = 15;
@@ -87,15 +87,15 @@ const FENCE_SECONDS = 15;
 /**
  * Neo4j applies a commit to its stores in stages (records, counts, then indexes), and a
  * read-committed reader can see part of a commit while it is being applied: two reads of a data
- * version can agree while a statement between them saw half an import. So every write opens a
- * fence, in a transaction of its own committed just before its commit, and closes it once that
+ * version can agree while a statement between them saw half an import. So every write raises a
+ * fence, in a transaction of its own committed just before its commit, and lowers it once that
  * commit has landed (or failed). A reader that saw no fence before its statements, and the same
  * version and no fence after them, saw no commit in flight: any commit it could have seen in part
  * began applying after the fence went up, and the fence or the commit's own version shows after.
  */
 export const WRITE_FENCE = {
-  /** A Cypher predicate: a write is committing now. */
-  open: `EXISTS { MATCH (f:WriteFence) WHERE f.at > datetime() - duration({seconds: ${FENCE_SECONDS}}) }`,
+  /** A Cypher predicate: a fence is up, so a write may be committing now. */
+  up: `EXISTS { MATCH (f:WriteFence) WHERE f.at > datetime() - duration({seconds: ${FENCE_SECONDS}}) }`,
   raise: {
     name: 'writeFence.raise',
     cypher: `CREATE (f:WriteFence {token: $token, writer: $writer, at: datetime()})
