@@ -39,15 +39,15 @@ interface Layout {
   byTactic: Map<string, CatalogTechnique[]>;
   units: number;
 }
-const layouts = new WeakMap<readonly CatalogTechnique[], Map<boolean, Layout>>();
+/** Each catalog's layout, with sub-techniques as units and without. */
+const layouts = {
+  withSubtechniques: new WeakMap<readonly CatalogTechnique[], Layout>(),
+  topLevelOnly: new WeakMap<readonly CatalogTechnique[], Layout>(),
+};
 
 function layoutOf(catalog: readonly CatalogTechnique[], includeSubtechniques: boolean): Layout {
-  let byOption = layouts.get(catalog);
-  if (!byOption) {
-    byOption = new Map();
-    layouts.set(catalog, byOption);
-  }
-  let layout = byOption.get(includeSubtechniques);
+  const byCatalog = includeSubtechniques ? layouts.withSubtechniques : layouts.topLevelOnly;
+  let layout = byCatalog.get(catalog);
   if (!layout) {
     const subsOf = new Map<string, CatalogTechnique[]>();
     const byTactic = new Map<string, CatalogTechnique[]>();
@@ -68,7 +68,7 @@ function layoutOf(catalog: readonly CatalogTechnique[], includeSubtechniques: bo
       }
     }
     layout = { subsOf, byTactic, units };
-    byOption.set(includeSubtechniques, layout);
+    byCatalog.set(catalog, layout);
   }
   return layout;
 }
