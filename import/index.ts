@@ -8,7 +8,7 @@ import { READ_DOMAIN_RELEASES } from './cypher.ts';
 import type { ImportLimits } from './download.ts';
 import { ImportError } from './errors.ts';
 import { readKnown } from './existing.ts';
-import { ensureSchema, type LoadResult, loadRows, type RunInfo } from './load.ts';
+import { ensureAttackSchema, type LoadResult, loadRows, type RunInfo } from './load.ts';
 import type { OfficialOptions } from './official.ts';
 import { readSource, type SourceData } from './read.ts';
 import { asKnown, classify, type Defect, outsideReferences, type References } from './references.ts';
@@ -135,7 +135,7 @@ export async function importSource(
   let linked = null as Linked | null;
   const result = await timed('load', async () => {
     progress('schema');
-    await ensureSchema(executor);
+    await ensureAttackSchema(executor);
     return loadRows(
       executor,
       rows,

@@ -16,13 +16,12 @@ import {
   SCHEMA,
   SET_DOMAINS,
   SET_REL_DOMAINS,
-  SHOW_CONSTRAINTS,
-  SHOW_INDEXES,
   UPDATE_NODES,
   UPDATE_RELS,
 } from './cypher.ts';
 import { countRows, emptyPlan, type Plan, planLoad, planSize } from './diff.ts';
 import { type ElementIds, elementIdsOf, readExisting } from './existing.ts';
+import { ensureSchema, schemaNames } from './graph-schema.ts';
 import { migrateLegacy } from './legacy.ts';
 import { baselineRelease, moveCurrent, readReleases, writeRelease } from './releases.ts';
 import type { RelRow } from './rows.ts';
@@ -63,9 +62,8 @@ function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]>
 }
 
 /** Creates what `SCHEMA` lists and the database lacks: one read when all of it is there. */
-export async function ensureSchema(executor: Executor): Promise<void> {
-  const found = await executor.readBatch([{ query: SHOW_CONSTRAINTS }, { query: SHOW_INDEXES }]);
-  const present = new Set(found.flat().map((r) => r.name));
+export async function ensureAttackSchema(executor: Executor): Promise<void> {
+  const present = await schemaNames(executor);
   // A graph from before releases: its nodes get a release, then the old constraint (and the index it
   // owns on stixId, which would block the new one) goes, before the new schema is created.
   if (present.has(LEGACY_CONSTRAINT)) {
@@ -73,11 +71,7 @@ export async function ensureSchema(executor: Executor): Promise<void> {
     const drop = q('schema.dropLegacy', DROP_LEGACY_CONSTRAINT);
     await executor.write(drop.name, (tx) => tx.run(drop));
   }
-  for (const [name, cypher] of Object.entries(SCHEMA)) {
-    if (present.has(name)) continue;
-    const statement = q(`schema.${name}`, cypher);
-    await executor.write(statement.name, (tx) => tx.run(statement));
-  }
+  await ensureSchema(executor, SCHEMA, present);
 }
 
 export interface RunInfo {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AtomicTest } from '../../src/atomic.ts';
 import type { Executor, WriteTx } from '../../src/neo4j/executor.ts';
 import { compareReleases } from '../../src/releases/order.ts';
-import { q, SHOW_CONSTRAINTS, SHOW_INDEXES } from '../cypher.ts';
+import { q } from '../cypher.ts';
+import { ensureSchema } from '../graph-schema.ts';
 import type { AtomicInput } from './read.ts';
 
 /*
@@ -125,18 +126,9 @@ const tupleOf = (t: AtomicTest) =>
     t.platforms,
   ]);
 
-export async function ensureAtomicSchema(executor: Executor): Promise<void> {
-  const found = await executor.readBatch([{ query: SHOW_CONSTRAINTS }, { query: SHOW_INDEXES }]);
-  const present = new Set(found.flat().map((r) => String(r.name)));
-  for (const [name, cypher] of Object.entries(ATOMIC_SCHEMA)) {
-    if (!present.has(name))
-      await executor.write(`schema.${name}`, (tx) => tx.run(q(`schema.${name}`, cypher)));
-  }
-}
-
 /** Writes `input` in one transaction, or nothing when the graph already holds the same tests. */
 export async function loadAtomic(executor: Executor, input: AtomicInput): Promise<AtomicLoadResult> {
-  await ensureAtomicSchema(executor);
+  await ensureSchema(executor, ATOMIC_SCHEMA);
   return executor.write('atomic.import', async (tx) => {
     const known = await knownIds(tx, input.tests);
     const [row] = await tx.run(EXISTING);

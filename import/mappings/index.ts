@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { Executor } from '../../src/neo4j/executor.ts';
 import { DEFAULT_LIMITS, download, type ImportLimits, readCapped } from '../download.ts';
 import { ImportError } from '../errors.ts';
+import { ensureSchema } from '../graph-schema.ts';
 import { decodeUtf8 } from '../read-text.ts';
-import { ensureMappingSchema, type LoadOutcome, loadMappingSet, removeMappingSets } from './load.ts';
+import { type LoadOutcome, loadMappingSet, MAPPING_SCHEMA, removeMappingSets } from './load.ts';
 import { formatMappingProblem, type MappingProblem, validateMappingFile } from './schema.ts';
 import { type MappingSet, transformMappingFile } from './transform.ts';
 
@@ -162,7 +163,7 @@ export async function importMappings(
       );
     keys.set(set.key, read.source);
   }
-  await ensureMappingSchema(executor);
+  await ensureSchema(executor, MAPPING_SCHEMA);
   const reports: MappingReport[] = [];
   for (const { read, set } of parsed) {
     const sha256 = createHash('sha256').update(read.bytes).digest('hex');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor, Query, WriteTx } from '../../src/neo4j/executor.ts';
-import { q, SHOW_CONSTRAINTS } from '../cypher.ts';
+import type { Executor, WriteTx } from '../../src/neo4j/executor.ts';
+import { q } from '../cypher.ts';
 import { ImportError } from '../errors.ts';
 import { compareFrameworkVersions, type MappingSet } from './transform.ts';
 
@@ -10,7 +10,7 @@ import { compareFrameworkVersions, type MappingSet } from './transform.ts';
  * the release a query asks for at read time, so an ATT&CK import never needs a re-link.
  */
 
-const SCHEMA: Record<string, string> = {
+export const MAPPING_SCHEMA: Record<string, string> = {
   control_key: 'CREATE CONSTRAINT control_key IF NOT EXISTS FOR (c:Control) REQUIRE c.key IS UNIQUE',
   mapped_technique_attack_id:
     'CREATE CONSTRAINT mapped_technique_attack_id IF NOT EXISTS FOR (t:MappedTechnique) REQUIRE t.attackId IS UNIQUE',
@@ -67,16 +67,6 @@ export const WRITE_MAPPINGS = q(
 export const WRITE_SET = q('mappings.writeSet', 'CREATE (f:MappingFramework) SET f = $props');
 /** What the data version counts (src/data/graph-state.ts): one per import, replacement or removal. */
 export const RECORD_RUN = q('mappings.recordRun', 'CREATE (r:MappingImport) SET r = $props');
-
-export async function ensureMappingSchema(executor: Executor): Promise<void> {
-  const present = new Set((await executor.read(SHOW_CONSTRAINTS)).map((r) => r.name));
-  // Indexes show up in SHOW CONSTRAINTS only when they back one; the plain index is created IF NOT EXISTS.
-  for (const [name, cypher] of Object.entries(SCHEMA)) {
-    if (present.has(name)) continue;
-    const statement: Query = q(`schema.${name}`, cypher);
-    await executor.write(statement.name, (tx) => tx.run(statement));
-  }
-}
 
 export type LoadOutcome = 'imported' | 'replaced' | 'unchanged';
 

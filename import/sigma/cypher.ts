@@ -7,7 +7,7 @@ import { q } from '../cypher.ts';
  * needs no re-linking.
  */
 
-/** Created before the first load, each in its own schema transaction; all idempotent. */
+/** Created before the first load, in one schema transaction (import/graph-schema.ts); all idempotent. */
 export const SIGMA_SCHEMA: Record<string, string> = {
   sigma_rule_pack_key:
     'CREATE CONSTRAINT sigma_rule_pack_key IF NOT EXISTS FOR (r:SigmaRule) REQUIRE (r.pack, r.key) IS UNIQUE',

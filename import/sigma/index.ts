@@ -8,8 +8,8 @@ import {
   type SigmaProblem,
   type SigmaRule,
 } from '../../src/sigma/parse.ts';
-import { SHOW_CONSTRAINTS } from '../cypher.ts';
 import { ImportError } from '../errors.ts';
+import { ensureSchema } from '../graph-schema.ts';
 import {
   SIGMA_CURRENT_RELEASE,
   SIGMA_DELETE_RULES,
@@ -85,13 +85,6 @@ const existingRow = z.object({
 
 const hashOf = (rule: SigmaRule) => createHash('sha256').update(JSON.stringify(rule)).digest('hex');
 
-async function ensureSchema(executor: Executor): Promise<void> {
-  const present = new Set((await executor.read(SHOW_CONSTRAINTS)).map((r) => String(r.name)));
-  for (const [name, statement] of Object.entries(SIGMA_SCHEMA))
-    if (!present.has(name))
-      await executor.write(`schema ${name}`, (tx) => tx.run({ name, cypher: statement }));
-}
-
 async function unknownIds(
   tx: WriteTx,
   ids: string[],
@@ -119,7 +112,7 @@ export async function importSigma(
   const pack = await readSigmaPack(location, options.maxBytes, options.pack);
   const parsed = parseSigmaFiles(pack.files);
   if (parsed.problems.length) throw new InvalidRulesError(pack.source, parsed.problems);
-  await ensureSchema(executor);
+  await ensureSchema(executor, SIGMA_SCHEMA);
   const rows = parsed.rules.map((rule) => ({ ...rule, pack: pack.name, hash: hashOf(rule) }));
   const perTechnique: Record<string, number> = {};
   for (const rule of parsed.rules)

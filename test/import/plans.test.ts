@@ -10,7 +10,7 @@ import {
   UPDATE_NODES,
   UPDATE_RELS,
 } from '../../import/cypher.ts';
-import { ensureSchema } from '../../import/load.ts';
+import { ensureAttackSchema } from '../../import/load.ts';
 import type { Query } from '../../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 
@@ -45,7 +45,7 @@ describe('the load statements on an empty database', () => {
   beforeAll(async () => {
     db = await connectTestDb();
     await db.reset({ dropSchema: true });
-    await ensureSchema(db.executor);
+    await ensureAttackSchema(db.executor);
   });
   afterAll(() => db.close());
 
