@@ -3,6 +3,7 @@ import { TACTICS_ORDER, tactics } from './objects.ts';
 import {
   addNestedParams,
   type Level,
+  levelKey,
   type NestedPage,
   nestedPage,
   type RelatedItem,
@@ -39,8 +40,6 @@ const SUBTECHNIQUES = 'subtechniques';
 /** The item key that carries a technique's page of sub-techniques. */
 const SUB = 'sub';
 
-const levelKey = (level: Level | undefined) => (level ? `${level.of.name}|${level.reads.key}` : '-');
-
 /** For each listed technique `n`, its page of sub-techniques as `sub`. */
 const subtechniquesOf = (subtechniques: Level) => `
   CALL (n) {
@@ -51,7 +50,7 @@ const subtechniquesOf = (subtechniques: Level) => `
 
 const matrixQuery = shapes(
   (named: boolean, keys: Projection, techniques: Level, subtechniques?: Level) =>
-    [named, keys.join(','), levelKey(techniques), levelKey(subtechniques)].join('|'),
+    [named, keys.join(','), levelKey(techniques), subtechniques ? levelKey(subtechniques) : '-'].join('|'),
   (named: boolean, keys: Projection, techniques: Level, subtechniques?: Level) =>
     q(
       'objects.tactics.matrix',

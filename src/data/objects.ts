@@ -3,6 +3,7 @@ import {
   addNestedParams,
   EVERYTHING,
   type Level,
+  levelKey,
   type NestedPage,
   nestedPage,
   type Reads,
@@ -90,7 +91,7 @@ type LookupShape = [
 ];
 export const lookupQuery = shapes(
   (...[label, named, given, keys, ahead = []]: LookupShape) =>
-    `${label}|${named}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead.map((l) => `${l.of.name}|${l.reads.key}`).join(';')}`,
+    `${label}|${named}|${given.join(',')}|${keys?.join(',') ?? '*'}|${ahead.map(levelKey).join(';')}`,
   (...[label, named, given, keys, ahead = []]: LookupShape) =>
     q(
       `objects.lookup.${label}`,

@@ -17,6 +17,7 @@ import {
   SKIP_LIMIT,
   shapes,
   slice,
+  VIAS,
   type Via,
   type Visibility,
   visibilityParams,
@@ -205,8 +206,11 @@ const REVOCATION_CHAIN = (reads: Reads) => `
   WITH path ORDER BY length(path) DESC LIMIT 1
   RETURN CASE WHEN path IS NULL THEN [] ELSE [x IN tail(nodes(path)) | ${itemOf('x', reads)}] END AS items`;
 
-/** A per-parent body; the bodies that can nest a level in their items (`simple`) take `per`. */
-type Body = (reads: Reads, per?: PerItem) => string;
+/**
+ * A per-parent body; the bodies that can nest a level in their items (`simple`) take `per`, and the
+ * usage bodies (usage.ts) write only the usage `paths` given (all of them, filtered by `$via`, when none are).
+ */
+type Body = (reads: Reads, per?: PerItem, paths?: readonly Via[]) => string;
 
 const SPECS = {
   'tactic.techniques': simple(
@@ -254,9 +258,9 @@ export interface Family {
    * The per-parent body for these reads (sees `p`, returns `items`): for statements that nest
    * levels. A body that cannot nest one in its items ignores `per`, so its items lack `per.as`.
    */
-  body(reads: Reads, per?: PerItem): string;
-  /** The query for these reads; equal reads get the same query object. */
-  shape(reads: Reads): Query;
+  body(reads: Reads, per?: PerItem, paths?: readonly Via[]): string;
+  /** The query for these reads and paths; equal ones get the same query object. */
+  shape(reads: Reads, paths?: readonly Via[]): Query;
 }
 
 export function family(name: string, body: Body): Family {
@@ -264,8 +268,8 @@ export function family(name: string, body: Body): Family {
     name,
     body,
     shape: shapes(
-      (reads: Reads) => reads.key,
-      (reads: Reads) => batched(name, body(reads), reads.count),
+      (reads: Reads, paths?: readonly Via[]) => `${reads.key}|${paths?.join(',') ?? '*'}`,
+      (reads: Reads, paths?: readonly Via[]) => batched(name, body(reads, undefined, paths), reads.count),
     ),
   };
 }
@@ -280,6 +284,20 @@ export interface RelatedOptions extends Visibility, Window {
   via?: readonly Via[] | null;
   rollUp?: boolean | null;
 }
+
+/**
+ * The usage paths `options` asks for, in the order of VIAS: part of a usage body's shape. None asked
+ * for writes them all, each finding nothing under its `$via` filter (a `UNION` needs a branch).
+ */
+export const pathsOf = (options: RelatedOptions): readonly Via[] => {
+  const via = options.via ?? DEFAULT_VIA;
+  const paths = VIAS.filter((v) => via.includes(v));
+  return paths.length > 0 ? paths : VIAS;
+};
+
+/** What makes `level`'s Cypher in a statement that nests it: its family, reads and usage paths. */
+export const levelKey = (level: Level) =>
+  `${level.of.name}|${level.reads.key}|${pathsOf(level.options).join(',')}`;
 
 /** The parameters every per-parent body reads, for `options`. */
 export const pageParams = (options: RelatedOptions) => ({
@@ -346,7 +364,7 @@ export const nestedPage = (
 ) =>
   scoped(
     `
-  CALL (p) {${level.of.body(level.reads, per && { clause: PER_ITEM, as: per.as })}}
+  CALL (p) {${level.of.body(level.reads, per && { clause: PER_ITEM, as: per.as }, pathsOf(level.options))}}
   WITH ${keep.map((k) => `${k}, `).join('')}${level.reads.count ? `{totalCount: size(items), items: ${slice('items')}}` : '{items: items}'} AS ${as}`,
     prefix,
   )
@@ -378,7 +396,7 @@ export async function fetchPages(
 ): Promise<Page<RelatedItem>[]> {
   const keys = [...new Map(refs.map((r) => [refKey(r), { stixId: r.stixId, release: r.release }])).values()];
   if (keys.length === 0) return [];
-  const rows = await db.read(of.shape(reads), { keys, ...pageParams(options) });
+  const rows = await db.read(of.shape(reads, pathsOf(options)), { keys, ...pageParams(options) });
   const byRef = new Map<string, Page<RelatedItem>>();
   for (const row of rowsAs<PageRow>(rows)) byRef.set(refKey(row), relatedPage(row));
   return refs.map((ref) => byRef.get(refKey(ref)) ?? { totalCount: reads.count ? 0 : null, items: [] });

@@ -1,8 +1,9 @@
-import { family, itemOf, pageOf, type Reads, useText } from './related.ts';
-import { active, orderBy, project, usagePaths, viasIn, visible } from './rows.ts';
+import { family, itemOf, type PerItem, pageOf, type Reads, useText } from './related.ts';
+import { active, orderBy, project, usagePaths, type Via, viasIn, visible } from './rows.ts';
 
 /*
- * Usage inferred along `uses` (see `usagePaths`), as related lists. Each edge's extras (the paths
+ * Usage inferred along `uses` (see `usagePaths`), as related lists: only the paths `via` asks for are
+ * written into a shape. Each edge's extras (the paths
  * that found it, the procedure text, the techniques behind it) are read only when selected.
  */
 
@@ -26,7 +27,7 @@ const withAggregates = (aggregates: (string | false)[]) => {
 };
 
 /** Techniques actor `p` (group, campaign or software) uses; `$rollUp` reports sub-techniques under their parent. */
-const ACTOR_TECHNIQUES_BODY = (reads: Reads) => {
+const ACTOR_TECHNIQUES_BODY = (reads: Reads, _per?: PerItem, paths?: readonly Via[]) => {
   const text = reads.text || reads.references;
   const vars = [
     'n',
@@ -36,7 +37,7 @@ const ACTOR_TECHNIQUES_BODY = (reads: Reads) => {
   ];
   return `
   CALL (p) {
-    ${usagePaths({ actor: 'p', target: 't:Technique', returns: 't', withUse: text })}
+    ${usagePaths({ actor: 'p', target: 't:Technique', returns: 't', paths, withUse: text })}
   }
   WITH t, via${text ? ', r' : ''} WHERE ${visible('t')}
   OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp
@@ -60,11 +61,11 @@ const ACTOR_TECHNIQUES_BODY = (reads: Reads) => {
 };
 
 /** Groups that use technique `p`. */
-const TECHNIQUE_GROUPS_BODY = (reads: Reads) => {
+const TECHNIQUE_GROUPS_BODY = (reads: Reads, _per?: PerItem, paths?: readonly Via[]) => {
   const text = reads.text || reads.references;
   return `
   CALL (p) {
-    ${usagePaths({ actor: 'n:Group', target: 'p', returns: 'n', withUse: text })}
+    ${usagePaths({ actor: 'n:Group', target: 'p', returns: 'n', paths, withUse: text })}
   }
   WITH n, via${text ? ', r' : ''} WHERE ${visible('n')}
   ${withAggregates([reads.via && 'collect(DISTINCT via) AS found', text && 'head(collect(r)) AS r'])}
@@ -79,11 +80,11 @@ const TECHNIQUE_GROUPS_BODY = (reads: Reads) => {
 };
 
 /** Groups that use any current technique or sub-technique of tactic `p`, with those techniques. */
-const TACTIC_GROUPS_BODY = (reads: Reads) => `
+const TACTIC_GROUPS_BODY = (reads: Reads, _per?: PerItem, paths?: readonly Via[]) => `
   MATCH (p)<-[:IN_TACTIC]-(t:Technique)
   WHERE ${active('t')}
   CALL (t) {
-    ${usagePaths({ actor: 'n:Group', target: 't', returns: 'n' })}
+    ${usagePaths({ actor: 'n:Group', target: 't', returns: 'n', paths })}
   }
   WITH n, t, via WHERE ${visible('n')}
   ${withAggregates([reads.via && 'collect(DISTINCT via) AS found', !!reads.techniques && 'collect(DISTINCT t) AS ts'])}

@@ -161,6 +161,32 @@ describe('the headline query reads only what it selects', () => {
   });
 });
 
+describe('usage walks only the paths `via` asks for', () => {
+  const groupsVia = (via: string) => `{
+    tactic(attackId: "TA0006") { groups(first: 1000${via}) { edges { node { attackId } via } } }
+  }`;
+  type Groups = { tactic: { groups: { edges: { node: { attackId: string }; via: string[] }[] } } };
+  const branches = (cypher: string) => [...cypher.matchAll(/'(\w+)' AS via/g)].map((m) => m[1]);
+
+  it('the default (DIRECT) writes one branch; asking for more writes those, and finds more groups', async () => {
+    const direct = dataOf(await gql<Groups>(groupsVia('')));
+    expect(branches(groupsRead().cypher)).toEqual(['DIRECT']);
+    seen.length = 0;
+    const wider = dataOf(await gql<Groups>(groupsVia(', via: [SOFTWARE, DIRECT]')));
+    expect(branches(groupsRead().cypher)).toEqual(['DIRECT', 'SOFTWARE']);
+    const directIds = direct.tactic.groups.edges.map((e) => e.node.attackId);
+    const widerIds = wider.tactic.groups.edges.map((e) => e.node.attackId);
+    expect(widerIds.length).toBeGreaterThan(directIds.length);
+    expect(widerIds).toEqual(expect.arrayContaining(directIds));
+    expect(new Set(wider.tactic.groups.edges.flatMap((e) => e.via))).toEqual(new Set(['DIRECT', 'SOFTWARE']));
+  });
+
+  it('no path at all finds no group', async () => {
+    const none = dataOf(await gql<Groups>(groupsVia(', via: []')));
+    expect(none.tactic.groups.edges).toEqual([]);
+  });
+});
+
 describe('every level reads only what it selects', () => {
   it("a lookup reads the properties asked for, not the object's texts", async () => {
     dataOf(await gql('{ technique(attackId: "T1003") { attackId name } }'));
