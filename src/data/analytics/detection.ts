@@ -103,11 +103,35 @@ export async function fetchEveryAnalytic(db: ReadExecutor, filters: ReadScope): 
   return rows.map((r) => analyticRow.parse(r));
 }
 
-/** The analytics that log from one of `dataComponents`, with all their log sources, from every analytic. */
+/** Every analytic by the data components it logs from: built once per list of every analytic. */
+const byComponent = new WeakMap<readonly AnalyticRow[], Map<string, AnalyticRow[]>>();
+
+function componentIndex(every: readonly AnalyticRow[]): Map<string, AnalyticRow[]> {
+  let index = byComponent.get(every);
+  if (!index) {
+    index = new Map();
+    for (const a of every) {
+      for (const dc of new Set(a.logSources.map((l) => l.dataComponent))) {
+        const list = index.get(dc);
+        if (list) list.push(a);
+        else index.set(dc, [a]);
+      }
+    }
+    byComponent.set(every, index);
+  }
+  return index;
+}
+
+/**
+ * The analytics that log from one of `dataComponents`, each once, with all their log sources,
+ * from every analytic (kept per import, and so is its index by data component).
+ */
 export function analyticsFrom(
   every: readonly AnalyticRow[],
   dataComponents: readonly string[],
 ): AnalyticRow[] {
-  const wanted = new Set(dataComponents);
-  return every.filter((a) => a.logSources.some((l) => wanted.has(l.dataComponent)));
+  const index = componentIndex(every);
+  const found = new Set<AnalyticRow>();
+  for (const dc of dataComponents) for (const a of index.get(dc) ?? []) found.add(a);
+  return [...found];
 }

@@ -4,7 +4,7 @@ import type { CoreRow } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { Analytic, DetectionStrategy, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
-import { knownRows, nodeRows, placesOf, resolveKeysOf } from './cards.ts';
+import { knownRows, nodeRows, nodeRowsHeld, placesOf, resolveKeysOf } from './cards.ts';
 import { checkList, MAX_INPUT_IDS, unknownIdsField } from './common.ts';
 import { everyAnalyticOf } from './data.ts';
 import { filterArgs } from './detection.ts';
@@ -81,7 +81,7 @@ async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promi
     for (const id of d.strategies) unique.add(id);
   }
   const ids = [...unique];
-  const rows = await nodeRows(ctx, ids);
+  const rows: readonly (CoreRow | null)[] = nodeRowsHeld(ctx, ids) ?? (await nodeRows(ctx, ids));
   const places = placesOf(ctx, knownRows(rows));
   const rank = new Map<string, number>();
   for (const [i, id] of ids.entries()) {
