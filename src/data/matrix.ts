@@ -102,11 +102,11 @@ export async function fetchMatrix(
   const out: Matrix = { tactics: [], techniques: [], subtechniques: [] };
   for (const row of rowsAs<MatrixRow>(rows)) {
     out.tactics.push(row.node);
-    const page = relatedPage(row.page);
+    const page = relatedPage(row.page, techniques.reads);
     out.techniques.push([row.node, page]);
     for (const item of page.items as TechniqueItem[]) {
       const sub = item[SUB];
-      if (sub) out.subtechniques.push([item.node, relatedPage(sub)]);
+      if (sub && subtechniques) out.subtechniques.push([item.node, relatedPage(sub, subtechniques.reads)]);
     }
   }
   return out;

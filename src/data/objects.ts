@@ -279,7 +279,10 @@ export async function lookupAhead(
   const [row] = await db.read(lookupQuery(label, isNamed(keys.release), given, projection, ahead), all);
   const found = row ? rowsAs<NodeResult & { pages: NestedPage[] }>([row])[0] : undefined;
   if (!found) return { node: null, pages: [] };
-  return { node: found.node, pages: found.pages.map(relatedPage) };
+  return {
+    node: found.node,
+    pages: found.pages.map((page, i) => relatedPage(page, (ahead[i] as Level).reads)),
+  };
 }
 
 /** Lucene treats these as syntax; user text is matched literally. */

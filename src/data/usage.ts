@@ -1,5 +1,5 @@
-import { family, itemOf, type PerItem, pageOf, type Reads, useText } from './related.ts';
-import { active, orderBy, project, usagePaths, type Via, viasIn, visible } from './rows.ts';
+import { family, itemOf, type PerItem, pageOf, projectItem, type Reads, useText } from './related.ts';
+import { active, orderBy, usagePaths, type Via, viasIn, visible } from './rows.ts';
 
 /*
  * Usage inferred along `uses` (see `usagePaths`), as related lists: only the paths `via` asks for are
@@ -17,7 +17,7 @@ const sortedNodes = (
   CALL (${exclude ? `${exclude}, ` : ''}${list}) {
     UNWIND ${list} AS x
     WITH x${exclude ? ` WHERE x <> ${exclude}` : ''} ORDER BY ${orderBy('x')}
-    RETURN collect(${project('x', keys)}) AS ${as}
+    RETURN collect(${projectItem('x', keys)}) AS ${as}
   }`;
 
 /** `WITH n, <aggregates>`, or `WITH DISTINCT n` when none is needed. */
