@@ -153,13 +153,11 @@ const isWrapped = (item: ItemResult): item is RelatedItem =>
 function itemFrom(item: ItemResult, reads: Reads): RelatedItem {
   if (!isWrapped(item)) return { node: nodeFromItem(item, reads.node) };
   const out: RelatedItem = { ...item, node: nodeFromItem(item.node, reads.node) };
-  if (item.techniques && reads.techniques) {
-    const keys = reads.techniques;
-    out.techniques = item.techniques.map((t) => nodeFromItem(t, keys));
-  }
-  if (item.subtechniques && reads.subtechniques) {
-    const keys = reads.subtechniques;
-    out.subtechniques = item.subtechniques.map((t) => nodeFromItem(t, keys));
+  // The node lists an edge carries, each written for its own projection.
+  for (const key of ['techniques', 'subtechniques'] as const) {
+    const list = item[key];
+    const keys = reads[key];
+    if (list && keys) out[key] = list.map((t) => nodeFromItem(t, keys));
   }
   return out;
 }
