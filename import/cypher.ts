@@ -56,7 +56,14 @@ export const CREATE_NODES = q(
 export const UPDATE_NODES = q(
   'import.updateNodes',
   `UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId, release: $release}) ${seek('n')}
-   SET n = r.props, n.release = $release, n.hash = r.hash, n.domains = r.domains, n.versions = r.versions`,
+   SET n = r.props, n.release = $release, n.hash = r.hash, n.domains = r.domains, n.versions = r.versions,
+       n.ordinal = r.ordinal`,
+);
+/** Nodes whose place in the stable order moved (import/ordinals.ts). */
+export const SET_ORDINALS = q(
+  'import.setOrdinals',
+  `UNWIND $rows AS r MATCH (n:AttackObject {stixId: r.stixId, release: $release}) ${seek('n')}
+   SET n.ordinal = r.ordinal`,
 );
 export const SET_DOMAINS = q(
   'import.setDomains',

@@ -17,6 +17,8 @@ export interface ExistingNode {
   revoked: boolean;
   deprecated: boolean;
   versions: string[];
+  /** Its place in the release's stable order (import/ordinals.ts); null on a graph from before. */
+  ordinal: number | null;
 }
 
 export interface ExistingRel {

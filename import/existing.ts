@@ -14,7 +14,7 @@ export const READ_NODES = q(
   `MATCH (n:AttackObject {release: $release})
    RETURN elementId(n) AS id, n.stixId AS stixId, n.hash AS hash, coalesce(n.domains, []) AS domains, n.modified AS modified, n.attackId AS attackId,
           n.name AS name, n.stixType AS stixType, n.version AS version, n.revoked AS revoked, n.deprecated AS deprecated,
-          coalesce(n.versions, []) AS versions`,
+          coalesce(n.versions, []) AS versions, n.ordinal AS ordinal`,
 );
 export const READ_RELS = q(
   'import.readRels',
@@ -63,6 +63,10 @@ export const existingNode = z.object({
   revoked: flag,
   deprecated: flag,
   versions: strings,
+  ordinal: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? null),
 }) satisfies z.ZodType<ExistingNode>;
 
 export const existingRel = z.object({

@@ -15,14 +15,16 @@ import {
   RECORD_RUN,
   SCHEMA,
   SET_DOMAINS,
+  SET_ORDINALS,
   SET_REL_DOMAINS,
   UPDATE_NODES,
   UPDATE_RELS,
 } from './cypher.ts';
-import { countRows, emptyPlan, type Plan, planLoad, planSize } from './diff.ts';
+import { countRows, type ExistingNode, emptyPlan, type Plan, planLoad, planSize } from './diff.ts';
 import { type ElementIds, elementIdsOf, readExisting } from './existing.ts';
 import { ensureSchema, schemaNames } from './graph-schema.ts';
 import { migrateLegacy } from './legacy.ts';
+import { ensureOrdinals, type Placement, placeNodes } from './ordinals.ts';
 import { baselineRelease, moveCurrent, readReleases, writeRelease } from './releases.ts';
 import type { RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
@@ -72,6 +74,7 @@ export async function ensureAttackSchema(executor: Executor): Promise<void> {
     await executor.write(drop.name, (tx) => tx.run(drop));
   }
   await ensureSchema(executor, SCHEMA, present);
+  await ensureOrdinals(executor);
 }
 
 export interface RunInfo {
@@ -125,9 +128,11 @@ export function nodeCreateRow(
   domain: string,
   release: string,
   current: boolean,
+  ordinal: number | undefined,
 ) {
   const labels = ['AttackObject', ...NODE_LABELS[n.type], ...(current ? ['Current'] : [])];
-  return { labels, props: { ...n.props, release, hash: n.hash, domains: [domain], versions: n.versions } };
+  const bookkeeping = { release, hash: n.hash, domains: [domain], versions: n.versions, ordinal };
+  return { labels, props: { ...n.props, ...bookkeeping } };
 }
 
 /** A new relationship's row: its type (one of REL_TYPES) and every property, bookkeeping included. */
@@ -138,17 +143,25 @@ export function relCreateRow(r: RelRow & { domains: string[]; versions: string[]
 
 /**
  * The plan's statements up to its node writes, in the order they must run, each row cut to what its
- * statement reads (the driver encodes every value it is given).
+ * statement reads (the driver encodes every value it is given). `placed`: each node's ordinal.
  */
-function nodePhases(plan: Plan, domain: string, release: string, current = false): Phase[] {
+function nodePhases(
+  plan: Plan,
+  domain: string,
+  release: string,
+  current: boolean,
+  placed: Placement,
+): Phase[] {
+  const { ordinals, moved } = placed;
   // Grouped by type, in the order a statement per type wrote them.
   const createNodes = chunked(
     CREATE_NODES,
     'rows',
     [...groupBy(plan.createNodes, (n) => n.type).values()]
       .flat()
-      .map((n) => nodeCreateRow(n, domain, release, current)),
+      .map((n) => nodeCreateRow(n, domain, release, current, ordinals.get(n.stixId))),
   );
+  const updateNodes = plan.updateNodes.map((n) => ({ ...n, ordinal: ordinals.get(n.stixId) }));
   return [
     {
       phase: 'delete relationships',
@@ -160,8 +173,9 @@ function nodePhases(plan: Plan, domain: string, release: string, current = false
       detail: `${plan.createNodes.length} new, ${plan.updateNodes.length} changed`,
       statements: [
         ...createNodes,
-        ...chunked(UPDATE_NODES, 'rows', plan.updateNodes, { release }),
+        ...chunked(UPDATE_NODES, 'rows', updateNodes, { release }),
         ...chunked(SET_DOMAINS, 'rows', plan.setDomains, { release }),
+        ...chunked(SET_ORDINALS, 'rows', moved, { release }),
       ],
     },
   ];
@@ -207,15 +221,19 @@ function relPhases(plan: Plan, release: string, ids: ElementIds): Phase[] {
   ];
 }
 
-/** Every statement of the plan in order, given the element ids of every node it writes relationships at. */
+/** The snapshot a plan is written over, as readExisting read it: its nodes and their element ids. */
+export type Snapshot = { nodes: ExistingNode[]; ids: ElementIds };
+
+/** Every statement of the plan over `existing` in order, given the element ids of every node it writes relationships at. */
 export function loadPhases(
   plan: Plan,
   domain: string,
   release: string,
   current: boolean,
-  ids: ElementIds,
+  existing: Snapshot,
 ): Phase[] {
-  return [...nodePhases(plan, domain, release, current), ...relPhases(plan, release, ids)];
+  const placed = placeNodes(existing.nodes, plan);
+  return [...nodePhases(plan, domain, release, current, placed), ...relPhases(plan, release, existing.ids)];
 }
 
 /**
@@ -243,8 +261,8 @@ async function runPhases(tx: WriteTx, phases: Phase[], onPhase: OnPhase): Promis
 }
 
 /**
- * Writes the plan: the nodes, then (once the new nodes' element ids are back) the relationships.
- * `ids`: the element ids of the snapshot's nodes, read with it (readExisting).
+ * Writes the plan over the snapshot `existing`: the nodes in their places, then (once the new nodes'
+ * element ids are back) the relationships.
  */
 export async function apply(
   tx: WriteTx,
@@ -253,11 +271,11 @@ export async function apply(
   release: string,
   onPhase: OnPhase,
   current: boolean,
-  ids: ElementIds,
+  existing: Snapshot,
 ) {
-  const phases = nodePhases(plan, domain, release, current);
+  const phases = nodePhases(plan, domain, release, current, placeNodes(existing.nodes, plan));
   const results = await runPhases(tx, phases, onPhase);
-  const all = new Map(ids);
+  const all = new Map(existing.ids);
   const statements = phases.flatMap((p) => p.statements);
   statements.forEach((s, i) => {
     if (s.query !== CREATE_NODES) return;
@@ -295,7 +313,7 @@ export async function loadRows(
       const size = planSize(plan);
       // The release will be the newest held (moveCurrent): its new nodes are created :Current.
       const current = newestRelease([...held.map((h) => h.release), release]) === release;
-      if (size > 0) await apply(tx, plan, rows.domain, release, onPhase, current, existing.ids);
+      if (size > 0) await apply(tx, plan, rows.domain, release, onPhase, current, existing);
       const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };
       if (size === 0 && after.written === 0) throw new Unchanged(plan);
       const baseline = baselineRelease(held, rows.domain, release);

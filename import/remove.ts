@@ -74,7 +74,7 @@ export async function removeRelease(executor: Executor, spec: string): Promise<R
     const existing = await readExisting(tx, release);
     const empty = { domain, nodes: [], rels: [], problems: [], notes: [], unknownRelationshipTypes: {} };
     const plan = planLoad(empty, existing.nodes, existing.rels);
-    await apply(tx, plan, domain, release, () => {}, false, existing.ids);
+    await apply(tx, plan, domain, release, () => {}, false, existing);
     await tx.run(DELETE_RECORDS, { domain, release });
     await tx.run(DELETE_RELEASE, { domain, release });
     // The other domains of the release keep their records, recounted: a shared relationship may be gone.

@@ -73,3 +73,24 @@ export const KILL_CHAINS: Record<Domain, string> = {
 
 /** The ATT&CK ID prefix the external reference source names use, per domain. */
 export const ATTACK_SOURCE_NAMES = new Set(['mitre-attack', 'mitre-mobile-attack', 'mitre-ics-attack']);
+
+/*
+ * The stable order of every list: by ATT&CK ID, then name, then STIX id, each ascending with nulls
+ * last (as Cypher sorts them). The importer stores each node's place in its release's order as
+ * `ordinal` (import/ordinals.ts), so a list sorts on one number; the analyst code compares in memory.
+ */
+
+/** Ascending order with nulls last: the API's stable order on ATT&CK IDs and names. */
+export function compareKeys(a: string | null | undefined, b: string | null | undefined): number {
+  if (a === b) return 0;
+  if (a == null) return 1;
+  if (b == null) return -1;
+  return a < b ? -1 : 1;
+}
+
+/** The API's stable order of objects: by ATT&CK ID, then name, then STIX id. */
+export const compareObjects = (
+  a: { attackId: string | null; name: string | null; stixId: string },
+  b: { attackId: string | null; name: string | null; stixId: string },
+): number =>
+  compareKeys(a.attackId, b.attackId) || compareKeys(a.name, b.name) || compareKeys(a.stixId, b.stixId);

@@ -1,4 +1,4 @@
-import { compareObjects } from './sets.ts';
+import { compareObjects } from '../model.ts';
 
 /** What coverage needs to know about one technique. */
 export interface CatalogTechnique {

@@ -1,4 +1,4 @@
-import { compareKeys } from './sets.ts';
+import { compareKeys } from '../model.ts';
 
 /** What prevalence needs to know about a technique. */
 export interface PrevalenceTechnique {

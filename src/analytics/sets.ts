@@ -1,7 +1,8 @@
 /**
  * Pure set computations behind the analyst queries. Items are opaque keys (STIX ids); callers
- * order results with `compareKeys` over a sort key they choose (usually the ATT&CK ID).
+ * order results with `compareKeys` (src/model.ts) over a sort key they choose (usually the ATT&CK ID).
  */
+import { compareKeys } from '../model.ts';
 
 /** |a ∩ b| / |a ∪ b|; 0 when both are empty. */
 export function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): number {
@@ -16,21 +17,6 @@ export function intersection<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T[] {
   for (const x of a) if (b.has(x)) out.push(x);
   return out;
 }
-
-/** Ascending order with nulls last: the API's stable order on ATT&CK IDs and names. */
-export function compareKeys(a: string | null | undefined, b: string | null | undefined): number {
-  if (a === b) return 0;
-  if (a == null) return 1;
-  if (b == null) return -1;
-  return a < b ? -1 : 1;
-}
-
-/** The API's stable order of objects: by ATT&CK ID, then name, then STIX id. */
-export const compareObjects = (
-  a: { attackId: string | null; name: string | null; stixId: string },
-  b: { attackId: string | null; name: string | null; stixId: string },
-): number =>
-  compareKeys(a.attackId, b.attackId) || compareKeys(a.name, b.name) || compareKeys(a.stixId, b.stixId);
 
 export interface OverlapResult<A, T> {
   /** Items every member uses. */

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ExistingNode, type ExistingRel, type Plan, planLoad } from '../../import/diff.ts';
+import { placeNodes } from '../../import/ordinals.ts';
 import type { Props, RelRow } from '../../import/rows.ts';
 import { detectDomain } from '../../import/rows.ts';
 import { type GraphRows, transform } from '../../import/transform.ts';
@@ -45,6 +46,7 @@ const nodeFrom = (props: Props, hash: string, domains: string[], versions: strin
   revoked: Boolean(props.revoked),
   deprecated: Boolean(props.deprecated),
   versions,
+  ordinal: null,
 });
 
 const relFrom = (row: RelRow, domains: string[], versions: string[]): ExistingRel => ({
@@ -60,9 +62,11 @@ const relFrom = (row: RelRow, domains: string[], versions: string[]): ExistingRe
 
 /**
  * Does to the in-memory graph what loadRows' writes do to Neo4j, in the same order: relationship
- * deletes, nodes, relationships, then node deletes (DETACH DELETE takes their relationships along).
+ * deletes, nodes (each in its place: placeNodes), relationships, then node deletes (DETACH DELETE
+ * takes their relationships along).
  */
 export function applyPlan(graph: MemoryGraph, plan: Plan, domain: string): MemoryGraph {
+  const { ordinals } = placeNodes([...graph.nodes.values()], plan);
   const nodes = new Map(graph.nodes);
   const rels = new Map(graph.rels);
   const relAt = (key: string, from: string) => {
@@ -84,6 +88,7 @@ export function applyPlan(graph: MemoryGraph, plan: Plan, domain: string): Memor
   }
   const deleted = new Set(plan.deleteNodes);
   for (const id of deleted) nodes.delete(id);
+  for (const [id, n] of nodes) nodes.set(id, { ...n, ordinal: ordinals.get(id) ?? null });
   for (const [key, r] of rels) if (deleted.has(r.from) || deleted.has(r.to)) rels.delete(key);
   return { nodes, rels };
 }

@@ -90,3 +90,46 @@ describe('the schema step on a graph from before releases', () => {
     expect(notCurrent).toEqual([{ n: 0 }]);
   });
 });
+
+/**
+ * Every node carries its place in its release's stable order (`ordinal`, import/ordinals.ts), which
+ * the API's lists sort on: unique in the release and in the order of ATT&CK ID, name and STIX id,
+ * after a second domain adds objects to the same release, and again on a graph from before ordinals.
+ */
+describe('the ordinals of a release', () => {
+  let db: TestDb;
+  const read = (cypher: string) => db.executor.read({ name: 'test', cypher });
+  /** Per release: the ordinals in the stable order as Cypher sorts the three properties. */
+  const inOrder = async () =>
+    read(`MATCH (n:AttackObject) WITH n ORDER BY n.release, n.attackId, n.name, n.stixId
+          RETURN n.release AS release, collect(n.ordinal) AS ordinals, count(n) AS nodes`);
+  const ascending = (xs: unknown[]) =>
+    xs.every((x, i) => typeof x === 'number' && (i === 0 || (xs[i - 1] as number) < x));
+  beforeAll(async () => {
+    db = await connectTestDb();
+    await db.reset();
+  });
+  afterAll(() => db.close());
+
+  it('numbers a release in the stable order, and again when another domain adds to it', async () => {
+    await importSource(db.executor, MINI_ENTERPRISE);
+    const [first] = await inOrder();
+    expect(first?.ordinals).toEqual([...Array(first?.nodes as number).keys()]);
+    await importSource(db.executor, MINI_ICS);
+    const [both] = await inOrder();
+    expect(both?.nodes as number).toBeGreaterThan(first?.nodes as number);
+    expect(ascending(both?.ordinals as unknown[])).toBe(true);
+  });
+
+  it('gives ordinals to a graph from before them at the next import, even one that changes nothing', async () => {
+    await db.driver.executeQuery(
+      'MATCH (n:AttackObject) REMOVE n.ordinal',
+      {},
+      { database: db.config.neo4j.database },
+    );
+    const report = await importSource(db.executor, MINI_ENTERPRISE);
+    expect(report.changed).toBe(false);
+    const [release] = await inOrder();
+    expect(release?.ordinals).toEqual([...Array(release?.nodes as number).keys()]);
+  });
+});

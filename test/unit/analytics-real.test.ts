@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { usersWithSubtechniques } from '../../src/analytics/coverage.ts';
-import { compareKeys, greedyCover, jaccard, rankBySimilarity } from '../../src/analytics/sets.ts';
+import { greedyCover, jaccard, rankBySimilarity } from '../../src/analytics/sets.ts';
+import { compareKeys } from '../../src/model.ts';
 import { bundlePath } from '../helpers/paths.ts';
 
 type Obj = { id: string; type: string; relationship_type?: string; source_ref?: string; target_ref?: string };

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCoverage } from '../../src/analytics/coverage.ts';
-import {
-  associations,
-  compareObjects,
-  greedyCover,
-  jaccard,
-  overlap,
-  rankBySimilarity,
-} from '../../src/analytics/sets.ts';
+import { associations, greedyCover, jaccard, overlap, rankBySimilarity } from '../../src/analytics/sets.ts';
+import { compareObjects } from '../../src/model.ts';
 
 const set = (...xs: string[]) => new Set(xs);
 const abc = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

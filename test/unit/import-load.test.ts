@@ -14,7 +14,7 @@ describe('the load statements of a first enterprise import', () => {
   const { rows } = stageBundle(bundlePath('enterprise-attack-18.1'));
   // Element ids as the load has them once the nodes are written: one per node.
   const ids = new Map(rows.nodes.map((n, i) => [n.stixId, `4:db:${i}`]));
-  const phases = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', false, ids);
+  const phases = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', false, { nodes: [], ids });
   const statements = phases.flatMap((p) => p.statements);
   const rowsOf = (name: string) =>
     statements
@@ -45,8 +45,12 @@ describe('the load statements of a first enterprise import', () => {
         hash: first?.hash,
         domains: [rows.domain],
         versions: expect.any(Array),
+        ordinal: expect.any(Number),
       },
     });
+    // Each node's place in the release's stable order, numbered from 0 (import/ordinals.ts).
+    const ordinals = nodes.map((n) => (n.props as { ordinal: number }).ordinal).sort((a, b) => a - b);
+    expect(ordinals).toEqual([...ordinals.keys()]);
     const rels = rowsOf('import.createRelsById');
     expect(rels).toHaveLength(rows.rels.length);
     expect(Object.keys(rels[0] ?? {}).sort()).toEqual(['from', 'props', 'to', 'type']);
@@ -63,7 +67,7 @@ describe('the load statements of a first enterprise import', () => {
   });
 
   it('labels new nodes :Current only when their release is to be the newest', () => {
-    const current = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', true, ids).flatMap(
+    const current = loadPhases(planLoad(rows, [], []), rows.domain, '18.1', true, { nodes: [], ids }).flatMap(
       (p) => p.statements,
     );
     const labels = (list: typeof statements) =>

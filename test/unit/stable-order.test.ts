@@ -1,9 +1,10 @@
 /** `sortObjects` and `placesOf`: the API's stable order by the held cards' places, or by comparison (no database). */
 import { describe, expect, it } from 'vitest';
-import { compareObjects } from '../../src/analytics/sets.ts';
+
 import type { Context } from '../../src/context.ts';
 import { cardsFrom } from '../../src/data/analytics/cards.ts';
 import type { CoreRow } from '../../src/data/rows.ts';
+import { compareObjects } from '../../src/model.ts';
 import { cardsOf, placesOf, sortObjects } from '../../src/schema/types/analytics/cards.ts';
 
 const row = (stixId: string, attackId: string | null, name: string | null): CoreRow =>

@@ -8,6 +8,7 @@ import {
   inRelease,
   LABELS,
   type Label,
+  orderBy,
   perRelease,
   q,
   type ReleaseArg,
@@ -114,7 +115,7 @@ export const TECHNIQUE_CATALOG = perRelease((named) =>
    WITH t, head(collect(DISTINCT ${idOf('p', named)})) AS parent, collect(DISTINCT ta.shortname) AS tactics
    RETURN ${idOf('t', named)} AS stixId, t.attackId AS attackId, t.name AS name,
           coalesce(t.isSubtechnique, false) AS isSubtechnique, parent, tactics
-   ORDER BY t.attackId, t.name, t.stixId`,
+   ORDER BY ${orderBy('t')}`,
   ),
 );
 

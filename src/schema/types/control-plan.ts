@@ -1,7 +1,8 @@
 import { percentOf } from '../../analytics/coverage.ts';
-import { compareKeys, greedyCover } from '../../analytics/sets.ts';
+import { greedyCover } from '../../analytics/sets.ts';
 import type { Context } from '../../context.ts';
 import { type ControlRow, fetchControlCoverage } from '../../data/controls.ts';
+import { compareKeys } from '../../model.ts';
 import { mitigationPlanLayer } from '../../navigator/result-layers.ts';
 import { builder } from '../builder.ts';
 import { layerContext, NavigatorLayerJson } from './analytics/layer-fields.ts';

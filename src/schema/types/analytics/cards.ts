@@ -4,7 +4,7 @@
  * from them, so that an analyst request reads only what its own question needs from Neo4j.
  */
 import { createContextCache } from '@pothos/core';
-import { compareObjects } from '../../../analytics/sets.ts';
+
 import type { Context } from '../../../context.ts';
 import { type Cards, fetchCards, resolveCard } from '../../../data/analytics/cards.ts';
 import { type Resolved, resolvedFrom } from '../../../data/analytics/common.ts';
@@ -17,6 +17,7 @@ import {
   type ReleaseArg,
   refOfNodeId,
 } from '../../../data/rows.ts';
+import { compareObjects } from '../../../model.ts';
 import { coreRows } from '../complete.ts';
 
 /** The cards this request already holds, by release: its later fields need not wait for them. */

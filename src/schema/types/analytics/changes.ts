@@ -1,4 +1,3 @@
-import { compareKeys } from '../../../analytics/sets.ts';
 import {
   CHANGE_KINDS,
   countsByKind,
@@ -8,7 +7,7 @@ import {
 import type { Context } from '../../../context.ts';
 import { type ChangeRun, fetchChangeRun } from '../../../data/analytics/changes.ts';
 import type { Domain } from '../../../data/rows.ts';
-import { NODE_TYPES } from '../../../model.ts';
+import { compareKeys, NODE_TYPES } from '../../../model.ts';
 import { builder } from '../../builder.ts';
 import { ChangeCount, ChangeKindEnum, ObjectChange, VersionChangeEnum } from '../change-log.ts';
 import { asItems, badInput, DomainEnum, toConnection, windowOf } from '../common.ts';

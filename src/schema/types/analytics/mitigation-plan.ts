@@ -1,8 +1,9 @@
 import { percentOf } from '../../../analytics/coverage.ts';
-import { compareKeys, greedyCover } from '../../../analytics/sets.ts';
+import { greedyCover } from '../../../analytics/sets.ts';
 import type { Context } from '../../../context.ts';
 import type { CatalogRow } from '../../../data/analytics/common.ts';
 import type { Domain } from '../../../data/rows.ts';
+import { compareKeys } from '../../../model.ts';
 import { builder, type SchemaTypes } from '../../builder.ts';
 import { Mitigation, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';

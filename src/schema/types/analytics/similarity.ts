@@ -1,5 +1,6 @@
-import { compareKeys, rankBySimilarity } from '../../../analytics/sets.ts';
+import { rankBySimilarity } from '../../../analytics/sets.ts';
 import type { UsageBasis } from '../../../data/analytics/usage.ts';
+import { compareKeys } from '../../../model.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject, Group } from '../refs.ts';
 import { checkRelease } from '../release.ts';
