@@ -121,7 +121,8 @@ class Unchanged extends Error {
 /**
  * A new node's row: its labels (from NODE_LABELS, never from input) and every property, release
  * and bookkeeping included. `current`: the release is the newest held, so its nodes carry :Current
- * from the start (moveCurrent then finds nothing to add).
+ * from the start (moveCurrent, when the release is a new newest, then finds nothing to add; otherwise
+ * it does not run).
  */
 export function nodeCreateRow(
   n: Plan['createNodes'][number],
@@ -312,7 +313,12 @@ export async function loadRows(
       const plan = planLoad(rows, existing.nodes, existing.rels, { merge: info.merge });
       const size = planSize(plan);
       // The release will be the newest held (moveCurrent): its new nodes are created :Current.
-      const current = newestRelease([...held.map((h) => h.release), release]) === release;
+      const releases = [...held.map((h) => h.release), release];
+      const current = newestRelease(releases) === release;
+      // :Current moves only to a release newer than the newest held. Otherwise every node of the
+      // newest release has it, and this import's new nodes were created with it or are older.
+      const before = newestRelease(held.map((h) => h.release));
+      const moves = current && before !== null && before !== release;
       if (size > 0) await apply(tx, plan, rows.domain, release, onPhase, current, existing);
       const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };
       if (size === 0 && after.written === 0) throw new Unchanged(plan);
@@ -344,7 +350,7 @@ export async function loadRows(
           },
         ),
         // What moveCurrent would read: the releases held before this import, and this one.
-        moveCurrent(tx, [...held.map((h) => h.release), release]),
+        moves ? moveCurrent(tx, releases) : null,
         tx.run(RECORD_RUN, {
           run: {
             ...runRecord(runId, rows.domain, info, changes, counts, nodesBefore, finishedAt),
