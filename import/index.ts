@@ -19,6 +19,7 @@ import { rowsDigest } from './unchanged.ts';
 import { type Problem, type Validated, validateObjects } from './validate.ts';
 
 export { ImportError } from './errors.ts';
+export { ensureOrdinals } from './ordinals.ts';
 
 export interface ImportOptions {
   /** Skip invalid objects (each listed) instead of refusing the whole bundle. */

@@ -1,22 +1,30 @@
 /**
  * `npm start`: brings up what the API needs and serves it. The primary process makes sure Neo4j
  * answers (starting the local server when NEO4J_URI points here), imports ATT&CK into an empty
- * graph, then either serves (src/main.ts) or, with API_WORKERS > 1, forks workers that run this
+ * graph (or numbers the nodes of a graph from before ordinals), then either serves (src/main.ts) or, with API_WORKERS > 1, forks workers that run this
  * same file and only serve. It lives outside src/ because it is the one place where the API and
  * the importer meet (docs/architecture.md).
  */
 import cluster from 'node:cluster';
 import { runPrimary } from '../src/cluster.ts';
-import { fetchStatus } from '../src/data/status.ts';
+import { fetchStatus, hasUnplacedNodes } from '../src/data/status.ts';
 import { ensureNeo4j } from '../src/local-neo4j/ensure.ts';
 import { createRuntime, type Runtime, serve, startupExecutor } from '../src/main.ts';
 import type { Executor } from '../src/neo4j/executor.ts';
 
-/** A first start on an empty graph imports ATT&CK, so `npm start` alone gives a working API. */
+/**
+ * A first start on an empty graph imports ATT&CK, so `npm start` alone gives a working API. A graph
+ * imported before ordinals gets them (import/ordinals.ts): its lists would otherwise come back in
+ * no order until the next import.
+ */
 async function importIfEmpty({ config, log }: Runtime, executor: Executor): Promise<void> {
   const { objectCount } = await fetchStatus(executor);
   if (objectCount > 0) {
     log.info({ objectCount }, 'the graph holds ATT&CK data');
+    if (!(await hasUnplacedNodes(executor))) return;
+    log.info('the graph is from before ordinals: numbering its nodes in their stable order');
+    const { ensureOrdinals } = await import('../import/index.ts');
+    await ensureOrdinals(executor);
     return;
   }
   const sources = config.attack.sources;

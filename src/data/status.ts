@@ -21,6 +21,21 @@ const statusRow = z.object({
 
 export type StatusRow = z.infer<typeof statusRow>;
 
+/**
+ * Whether some node lacks its place in its release's stable order (`ordinal`, which every list
+ * sorts on): a graph imported before ordinals, which the importer's `ensureOrdinals` numbers.
+ */
+export const UNPLACED: Query = {
+  name: 'status.unplaced',
+  cypher:
+    'RETURN EXISTS { MATCH (n:AttackObject) WHERE n.ordinal IS NULL AND n.release IS NOT NULL } AS unplaced',
+};
+
+export async function hasUnplacedNodes(db: ReadExecutor): Promise<boolean> {
+  const [row] = await db.read(UNPLACED);
+  return z.object({ unplaced: z.boolean() }).parse(row).unplaced;
+}
+
 export async function ping(db: ReadExecutor): Promise<void> {
   await db.read(PING);
 }

@@ -69,9 +69,20 @@ describe('npm start', () => {
     expect(await api.exited).toBe(0);
   }, 240_000);
 
-  it('imports nothing when the graph already holds data', async () => {
+  it('imports nothing when the graph already holds data, and numbers a graph from before ordinals', async () => {
+    const database = { database: db.config.neo4j.database };
+    await db.driver.executeQuery('MATCH (n:AttackObject) REMOVE n.ordinal', {}, database);
     const api = await start();
     expect((await gql<Runs>(api, RUNS)).importRuns.totalCount).toBe(1);
+    const { records } = await db.driver.executeQuery(
+      `MATCH (n:AttackObject) WITH n ORDER BY n.attackId, n.name, n.stixId
+       RETURN collect(n.ordinal) AS ordinals`,
+      {},
+      database,
+    );
+    const ordinals = records[0]?.get('ordinals') as unknown[];
+    expect(ordinals.length).toBeGreaterThan(0);
+    expect(ordinals).toEqual([...ordinals.keys()]);
     await api.stop();
     expect(await api.exited).toBe(0);
   }, 240_000);
