@@ -7,18 +7,14 @@ import { active, orderBy, usagePaths, type Via, viasIn, visible } from './rows.t
  * that found it, the procedure text, the techniques behind it) are read only when selected.
  */
 
-/** The sorted projection of node list `list` into `as`, for lists carried on an edge. */
-const sortedNodes = (
-  list: string,
-  as: string,
-  exclude: string | null,
-  keys: NonNullable<Reads['techniques']>,
-) => `
-  CALL (${exclude ? `${exclude}, ` : ''}${list}) {
-    UNWIND ${list} AS x
-    WITH x${exclude ? ` WHERE x <> ${exclude}` : ''} ORDER BY ${orderBy('x')}
-    RETURN collect(${projectItem('x', keys)}) AS ${as}
-  }`;
+/**
+ * The nodes `t` of each `n`'s rows as the list `as` an edge carries (none equal to `exclude`), in
+ * the stable order: the rows are sorted by `t` first (`byT`), and `collect(DISTINCT t)` keeps the
+ * order in which they arrive. One sort of all rows, not one per `n`.
+ */
+const byT = `ORDER BY ${orderBy('t')}`;
+const nodesOfT = (as: string, exclude: string | null, keys: NonNullable<Reads['techniques']>) =>
+  `[x IN collect(DISTINCT t)${exclude ? ` WHERE x <> ${exclude}` : ''} | ${projectItem('x', keys)}] AS ${as}`;
 
 /** `WITH n, <aggregates>`, or `WITH DISTINCT n` when none is needed. */
 const withAggregates = (aggregates: (string | false)[]) => {
@@ -42,13 +38,17 @@ const ACTOR_TECHNIQUES_BODY = (reads: Reads, _per?: PerItem, paths?: readonly Vi
   WITH t, via${text ? ', r' : ''} WHERE ${visible('t')}
   OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp
   WITH coalesce(parent, t) AS n, t, via${text ? ', r' : ''}
-  WHERE ${visible('n')}
+  WHERE ${visible('n')}${
+    reads.subtechniques
+      ? `
+  WITH n, t, via${text ? ', r' : ''} ${byT}`
+      : ''
+  }
   ${withAggregates([
     reads.via && 'collect(DISTINCT via) AS found',
-    !!reads.subtechniques && 'collect(DISTINCT t) AS ts',
+    !!reads.subtechniques && nodesOfT('subtechniques', 'n', reads.subtechniques),
     text && 'head([x IN collect({t: t, r: r}) WHERE x.t = n AND x.r IS NOT NULL | x.r]) AS r',
   ])}
-  ${reads.subtechniques ? sortedNodes('ts', 'subtechniques', 'n', reads.subtechniques) : ''}
   ${pageOf(
     reads,
     vars,
@@ -86,9 +86,16 @@ const TACTIC_GROUPS_BODY = (reads: Reads, _per?: PerItem, paths?: readonly Via[]
   CALL (t) {
     ${usagePaths({ actor: 'n:Group', target: 't', returns: 'n', paths })}
   }
-  WITH n, t, via WHERE ${visible('n')}
-  ${withAggregates([reads.via && 'collect(DISTINCT via) AS found', !!reads.techniques && 'collect(DISTINCT t) AS ts'])}
-  ${reads.techniques ? sortedNodes('ts', 'techniques', null, reads.techniques) : ''}
+  WITH n, t, via WHERE ${visible('n')}${
+    reads.techniques
+      ? `
+  WITH n, t, via ${byT}`
+      : ''
+  }
+  ${withAggregates([
+    reads.via && 'collect(DISTINCT via) AS found',
+    !!reads.techniques && nodesOfT('techniques', null, reads.techniques),
+  ])}
   ${pageOf(
     reads,
     ['n', ...(reads.via ? ['found'] : []), ...(reads.techniques ? ['techniques'] : [])],
