@@ -1,9 +1,9 @@
 /**
  * `npm start`: brings up what the API needs and serves it. The primary process makes sure Neo4j
  * answers (starting the local server when NEO4J_URI points here), imports ATT&CK into an empty
- * graph (or numbers the nodes of a graph from before ordinals), then either serves (src/main.ts) or, with API_WORKERS > 1, forks workers that run this
- * same file and only serve. It lives outside src/ because it is the one place where the API and
- * the importer meet (docs/architecture.md).
+ * graph (or numbers the nodes of a graph from before ordinals), then either serves (src/main.ts)
+ * or, with API_WORKERS > 1, forks workers that run this same file and only serve. It lives outside
+ * src/ because it is the one place where the API and the importer meet (docs/architecture.md).
  */
 import cluster from 'node:cluster';
 import { runPrimary } from '../src/cluster.ts';

@@ -9,10 +9,11 @@ import { active, orderBy, usagePaths, type Via, viasIn, visible } from './rows.t
 
 /**
  * The nodes `t` of each `n`'s rows as the list `as` an edge carries (none equal to `exclude`), in
- * the stable order: the rows are sorted by `t` first (`byT`), and `collect(DISTINCT t)` keeps the
- * order in which they arrive. One sort of all rows, not one per `n`.
+ * the stable order: the rows, carrying `vars`, are sorted by `t` first (`sortedByT`), and
+ * `collect(DISTINCT t)` keeps the order in which they arrive. One sort of all rows, not one per `n`.
  */
-const byT = `ORDER BY ${orderBy('t')}`;
+const sortedByT = (vars: string) => `
+  WITH ${vars} ORDER BY ${orderBy('t')}`;
 const nodesOfT = (as: string, exclude: string | null, keys: NonNullable<Reads['techniques']>) =>
   `[x IN collect(DISTINCT t)${exclude ? ` WHERE x <> ${exclude}` : ''} | ${projectItem('x', keys)}] AS ${as}`;
 
@@ -38,12 +39,7 @@ const ACTOR_TECHNIQUES_BODY = (reads: Reads, _per?: PerItem, paths?: readonly Vi
   WITH t, via${text ? ', r' : ''} WHERE ${visible('t')}
   OPTIONAL MATCH (t)-[:SUBTECHNIQUE_OF]->(parent:Technique) WHERE $rollUp
   WITH coalesce(parent, t) AS n, t, via${text ? ', r' : ''}
-  WHERE ${visible('n')}${
-    reads.subtechniques
-      ? `
-  WITH n, t, via${text ? ', r' : ''} ${byT}`
-      : ''
-  }
+  WHERE ${visible('n')}${reads.subtechniques ? sortedByT(`n, t, via${text ? ', r' : ''}`) : ''}
   ${withAggregates([
     reads.via && 'collect(DISTINCT via) AS found',
     !!reads.subtechniques && nodesOfT('subtechniques', 'n', reads.subtechniques),
@@ -86,12 +82,7 @@ const TACTIC_GROUPS_BODY = (reads: Reads, _per?: PerItem, paths?: readonly Via[]
   CALL (t) {
     ${usagePaths({ actor: 'n:Group', target: 't', returns: 'n', paths })}
   }
-  WITH n, t, via WHERE ${visible('n')}${
-    reads.techniques
-      ? `
-  WITH n, t, via ${byT}`
-      : ''
-  }
+  WITH n, t, via WHERE ${visible('n')}${reads.techniques ? sortedByT('n, t, via') : ''}
   ${withAggregates([
     reads.via && 'collect(DISTINCT via) AS found',
     !!reads.techniques && nodesOfT('techniques', null, reads.techniques),
