@@ -4,7 +4,7 @@ import { compareObjects } from '../src/model.ts';
 import type { Executor, WriteTx } from '../src/neo4j/executor.ts';
 import { q, SET_ORDINALS } from './cypher.ts';
 import type { ExistingNode, Plan } from './diff.ts';
-import { readExisting } from './existing.ts';
+import { existingNode, parseRows, READ_NODES } from './existing.ts';
 
 /*
  * Every node carries `ordinal`, its place in its release's stable order (compareObjects, src/model.ts):
@@ -74,7 +74,8 @@ const LOCK_ALL = q('import.lockAll', 'MATCH (l:ImportLock) SET l.token = $token'
 
 /** Numbers the nodes of `release` anew where they lack ordinals, in the transaction `tx`. */
 async function placeRelease(tx: WriteTx, release: string): Promise<void> {
-  const { nodes } = await readExisting(tx, release);
+  // Only the nodes: readExisting would also read every relationship of the release.
+  const nodes = parseRows(existingNode, await tx.run(READ_NODES, { release }), READ_NODES);
   const { moved } = placeNodes(nodes, { createNodes: [], updateNodes: [], deleteNodes: [] });
   if (moved.length > 0) await tx.run(SET_ORDINALS, { rows: moved, release });
 }
