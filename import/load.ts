@@ -313,11 +313,12 @@ export async function loadRows(
       const plan = planLoad(rows, existing.nodes, existing.rels, { merge: info.merge });
       const size = planSize(plan);
       // The release will be the newest held (moveCurrent): its new nodes are created :Current.
-      const releases = [...held.map((h) => h.release), release];
+      const heldReleases = held.map((h) => h.release);
+      const releases = [...heldReleases, release];
       const current = newestRelease(releases) === release;
+      const before = newestRelease(heldReleases);
       // :Current moves only to a release newer than the newest held. Otherwise every node of the
       // newest release has it, and this import's new nodes were created with it or are older.
-      const before = newestRelease(held.map((h) => h.release));
       const moves = current && before !== null && before !== release;
       if (size > 0) await apply(tx, plan, rows.domain, release, onPhase, current, existing);
       const after = (await info.afterWrites?.(tx)) ?? { written: 0, run: {} };

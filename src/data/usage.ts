@@ -2,9 +2,9 @@ import { family, itemOf, type PerItem, pageOf, projectItem, type Reads, useText 
 import { active, orderBy, usagePaths, type Via, viasIn, visible } from './rows.ts';
 
 /*
- * Usage inferred along `uses` (see `usagePaths`), as related lists: only the paths `via` asks for are
- * written into a shape. Each edge's extras (the paths
- * that found it, the procedure text, the techniques behind it) are read only when selected.
+ * Usage inferred along `uses` (see `usagePaths`), as related lists: only the paths `via` asks for
+ * are written into a shape. Each edge's extras (the paths that found it, the procedure text, the
+ * techniques behind it) are read only when selected.
  */
 
 /**

@@ -4,7 +4,6 @@
  * from them, so that an analyst request reads only what its own question needs from Neo4j.
  */
 import { createContextCache } from '@pothos/core';
-
 import type { Context } from '../../../context.ts';
 import { type Cards, fetchCards, resolveCard } from '../../../data/analytics/cards.ts';
 import { type Resolved, resolvedFrom } from '../../../data/analytics/common.ts';
