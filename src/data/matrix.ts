@@ -1,11 +1,12 @@
 import type { ReadExecutor } from '../neo4j/executor.ts';
-import { TACTICS_ORDER, tactics } from './objects.ts';
+import { tactics, tacticsOrder } from './objects.ts';
 import {
   addNestedParams,
   type Level,
   levelKey,
   type NestedPage,
-  nestedPage,
+  nestedItems,
+  nestedPageOf,
   type RelatedItem,
   relatedPage,
 } from './related.ts';
@@ -28,7 +29,7 @@ import {
  * The matrix in one statement: the tactics, each tactic's page of techniques, and each of those
  * techniques' page of sub-techniques. Read level by level it costs a round trip per level, and
  * each later one is a transaction of its own; here it is one statement, which is also trivially
- * one graph state. Each level runs its relation's own body (see `nestedPage`), so its pages are
+ * one graph state. Each level runs its relation's own body (see `nestedItems`), so its pages are
  * those the level's loader would have read. A technique's page of sub-techniques is read from the
  * technique's node as its item is listed and travels in that item (as @neo4j/graphql nests a
  * level): the technique is not found again by its key, and its key is not sent twice.
@@ -40,11 +41,19 @@ const SUBTECHNIQUES = 'subtechniques';
 /** The item key that carries a technique's page of sub-techniques. */
 const SUB = 'sub';
 
-/** For each listed technique `n`, its page of sub-techniques as `sub`. */
+/**
+ * For each listed technique `n`, its page of sub-techniques as `sub`. The level's body declares `n`
+ * again, so it needs a scope that sees the technique as `p` only: in Neo4j 5.26 a `MATCH` in a
+ * subquery binds a name that was in scope where the subquery began, even one a `WITH` dropped
+ * since (`CALL (n) { WITH n AS p MATCH (p)<--(n) ... }` finds `n` itself). Hence the second `CALL`.
+ */
 const subtechniquesOf = (subtechniques: Level) => `
   CALL (n) {
     WITH n AS p
-    ${nestedPage(subtechniques, SUBTECHNIQUES, [], SUB)}
+    CALL (p) {
+      WITH ${nestedItems(subtechniques, SUBTECHNIQUES)} AS items
+      RETURN ${nestedPageOf(subtechniques, SUBTECHNIQUES, 'items')} AS ${SUB}
+    }
     RETURN ${SUB}
   }`;
 
@@ -55,16 +64,14 @@ const matrixQuery = shapes(
     q(
       'objects.tactics.matrix',
       `${tactics(named)}
-   WITH n, position, n AS p
-   ${nestedPage(
+   WITH n AS p, position
+   WITH p, position, ${nestedItems(
      techniques,
      TECHNIQUES,
-     ['n', 'position'],
-     'page',
      subtechniques && { clause: subtechniquesOf(subtechniques), as: SUB },
-   )}
-   ${TACTICS_ORDER}
-   RETURN ${project('n', keys)} AS node, page`,
+   )} AS items
+   ${tacticsOrder('p')}
+   RETURN ${project('p', keys)} AS node, ${nestedPageOf(techniques, TECHNIQUES, 'items')} AS page`,
     ),
 );
 

@@ -5,7 +5,8 @@ import {
   type Level,
   levelKey,
   type NestedPage,
-  nestedPage,
+  nestedItems,
+  nestedPageOf,
   type Reads,
   type RelatedItem,
   relatedPage,
@@ -102,10 +103,16 @@ export const lookupQuery = shapes(
               CASE WHEN $name IS NULL OR toLower(n.name) = toLower($name) THEN 0 ELSE 1 END,
               ${domainRank('n')},
               n.modified DESC
-     LIMIT 1${ahead.length > 0 ? '\n     WITH n, n AS p' : ''}${ahead
-       .map((level, i) => nestedPage(level, aheadPrefix(i), ['n', 'p', ...pageNames(i)], `page${i}`))
-       .join('')}
-     RETURN ${projectAs('n', keys)} AS node, [${pageNames(ahead.length).join(', ')}] AS pages`,
+     LIMIT 1${
+       // The levels read ahead see the object as `p`, and nothing else (see `nestedItems`).
+       ahead.length > 0
+         ? `
+     WITH n AS p
+     WITH p, ${ahead.map((level, i) => `${nestedItems(level, aheadPrefix(i))} AS ${itemsName(i)}`).join(',\n       ')}`
+         : ''
+     }
+     RETURN ${projectAs(ahead.length > 0 ? 'p' : 'n', keys)} AS node,
+       [${ahead.map((level, i) => nestedPageOf(level, aheadPrefix(i), itemsName(i))).join(', ')}] AS pages`,
     ),
 );
 
@@ -174,7 +181,7 @@ export const tactics = (
    WITH n, min(r.order) AS position`;
 
 /** Matrix order: enterprise, mobile, then ICS, each in its matrix's order. */
-export const TACTICS_ORDER = `ORDER BY ${domainRank('n')}, position, ${orderBy('n')}`;
+export const tacticsOrder = (x: string) => `ORDER BY ${domainRank(x)}, position, ${orderBy(x)}`;
 
 /** Tactics in the order their domain's current matrix lists them (enterprise, mobile, then ICS). */
 export const tacticsQuery = shapes(
@@ -183,7 +190,7 @@ export const tacticsQuery = shapes(
     q(
       'objects.tactics',
       `${tactics(named)}
-   ${TACTICS_ORDER}
+   ${tacticsOrder('n')}
    RETURN ${project('n', keys)} AS node`,
     ),
 );
@@ -251,12 +258,12 @@ export interface LookupKeys {
  * goes out on every request, in the text and as a key, some seventy times for a page of lists.
  */
 const aheadPrefix = (i: number) => `l${i}`;
-/** The pages of the first `n` levels read ahead, as the lookup statement names them. */
-const pageNames = (n: number) => Array.from({ length: n }, (_, i) => `page${i}`);
+/** The items of the `i`th level read ahead, as the lookup statement names them. */
+const itemsName = (i: number) => `items${i}`;
 
 /**
  * One object by one of its keys, with the properties `projection` names (every property without),
- * and with `ahead` its page of each of those levels in the same statement (see `nestedPage`): one
+ * and with `ahead` its page of each of those levels in the same statement (see `nestedItems`): one
  * round trip for an object and its lists. `pages` line up with `ahead`.
  */
 export async function lookupAhead(

@@ -1,6 +1,6 @@
 /** What a statement is sent: only the parameters its Cypher names (no database). */
 import { describe, expect, it } from 'vitest';
-import { addNestedParams, nestedPage, nodesOnly, RELATED } from '../../src/data/related.ts';
+import { addNestedParams, nestedItems, nodesOnly, RELATED } from '../../src/data/related.ts';
 import { CORE } from '../../src/data/rows.ts';
 import { statementOf } from '../../src/neo4j/executor.ts';
 
@@ -32,7 +32,7 @@ describe('statementOf', () => {
     // Every option of the level is built under its prefix ...
     expect(Object.keys(params)).toEqual(expect.arrayContaining(['l0_rollUp', 'l0_via', 'l0_limit']));
     // ... but the level's body, as a lookup nests it, reads no `via` or `rollUp` and is not sent them.
-    const query = { name: 't', cypher: nestedPage(level, 'l0', [], 'page0') };
+    const query = { name: 't', cypher: nestedItems(level, 'l0') };
     const sent = statementOf(query, params).params;
     expect(Object.keys(sent)).not.toContain('l0_rollUp');
     expect(Object.keys(sent)).not.toContain('l0_via');
