@@ -1,3 +1,4 @@
+import { DATA_CHANGE, type DataChangeKind } from '../src/model.ts';
 import type { Query } from '../src/neo4j/executor.ts';
 
 /* The load's named Cypher: the schema it needs, and the statements that write a plan. */
@@ -150,6 +151,13 @@ export const ADD_CURRENT = q(
   'import.addCurrent',
   'MATCH (n:AttackObject {release: $newest}) WHERE NOT n:Current SET n:Current',
 );
-export const RECORD_RUN = q('import.recordRun', 'CREATE (r:ImportRun) SET r = $run');
+/**
+ * Records a committed change of the data as a node of `kind` (one of DATA_CHANGE_KINDS), set to the
+ * map `$<param>`. It also carries DATA_CHANGE, which the data version counts.
+ */
+export const recordChange = (name: string, kind: DataChangeKind, param: string) =>
+  q(name, `CREATE (x:${kind}:${DATA_CHANGE}) SET x = $${param}`);
+
+export const RECORD_RUN = recordChange('import.recordRun', 'ImportRun', 'run');
 export const SHOW_CONSTRAINTS = q('import.showConstraints', 'SHOW CONSTRAINTS YIELD name RETURN name');
 export const SHOW_INDEXES = q('import.showIndexes', 'SHOW INDEXES YIELD name RETURN name');

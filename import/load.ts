@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { summarize } from '../src/change-log.ts';
-import { NODE_LABELS } from '../src/model.ts';
+import { DATA_CHANGE, DATA_CHANGE_KINDS, NODE_LABELS } from '../src/model.ts';
 import type { Executor, Query, Row, WriteTx } from '../src/neo4j/executor.ts';
 import { newestRelease } from '../src/releases/order.ts';
 import {
@@ -75,6 +75,27 @@ export async function ensureAttackSchema(executor: Executor): Promise<void> {
   }
   await ensureSchema(executor, SCHEMA, present);
   await ensureOrdinals(executor);
+  await labelDataChanges(executor);
+}
+
+const UNLABELLED_CHANGES = q(
+  'import.unlabelledChanges',
+  `RETURN EXISTS { MATCH (r:${DATA_CHANGE_KINDS.join('|')}) WHERE NOT r:${DATA_CHANGE} } AS found`,
+);
+const LABEL_CHANGES = q(
+  'import.labelChanges',
+  `MATCH (r:${DATA_CHANGE_KINDS.join('|')}) WHERE NOT r:${DATA_CHANGE} SET r:${DATA_CHANGE}`,
+);
+
+/**
+ * Gives DATA_CHANGE to the change records of a graph from before it (one read when all have it).
+ * Until then the data version counts only the records written since; it still moves exactly when
+ * a change commits.
+ */
+async function labelDataChanges(executor: Executor): Promise<void> {
+  const [row] = await executor.read(UNLABELLED_CHANGES);
+  if (row?.found !== true) return;
+  await executor.write(LABEL_CHANGES.name, (tx) => tx.run(LABEL_CHANGES));
 }
 
 export interface RunInfo {

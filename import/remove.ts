@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DOMAINS, type Domain } from '../src/model.ts';
 import type { Executor } from '../src/neo4j/executor.ts';
 import { compareReleases } from '../src/releases/order.ts';
-import { DELETE_RELEASE, LOCK, q } from './cypher.ts';
+import { DELETE_RELEASE, LOCK, q, recordChange } from './cypher.ts';
 import { planLoad } from './diff.ts';
 import { ImportError } from './errors.ts';
 import { readExisting } from './existing.ts';
@@ -18,7 +18,7 @@ import { type HeldRelease, moveCurrent, readReleases, writeRelease } from './rel
  */
 
 /** What makes the data version change (src/data/graph-state.ts), and the history of removals. */
-const RECORD_REMOVAL = q('import.recordRemoval', 'CREATE (x:ReleaseRemoval) SET x = $removal');
+const RECORD_REMOVAL = recordChange('import.recordRemoval', 'ReleaseRemoval', 'removal');
 const DELETE_RECORDS = q(
   'import.removeCrossReferences',
   'MATCH (p:CrossReference {domain: $domain, release: $release}) DELETE p',

@@ -6,6 +6,27 @@
 export const DOMAINS = ['enterprise-attack', 'mobile-attack', 'ics-attack'] as const;
 export type Domain = (typeof DOMAINS)[number];
 
+/**
+ * The kinds of record of a committed change of the data, each a label: an ATT&CK import, a release
+ * removed, control mappings imported, replaced or removed, a Sigma rule pack imported or removed,
+ * an Atomic index that changed.
+ */
+export const DATA_CHANGE_KINDS = [
+  'ImportRun',
+  'ReleaseRemoval',
+  'MappingImport',
+  'RulePackRun',
+  'AtomicImportRun',
+] as const;
+export type DataChangeKind = (typeof DATA_CHANGE_KINDS)[number];
+
+/**
+ * The label every change record carries beside its kind's. The data version counts these
+ * (src/data/graph-state.ts): Neo4j scans one label for it, where the five kinds' labels cost a
+ * sixth of a lookup's statement time. The ATT&CK import's schema step gives it to records from before.
+ */
+export const DATA_CHANGE = 'DataChange';
+
 /** STIX type -> the labels of its node (besides :AttackObject). */
 export const NODE_LABELS = {
   'x-mitre-tactic': ['Tactic'],

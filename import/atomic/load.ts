@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AtomicTest } from '../../src/atomic.ts';
 import type { Executor, WriteTx } from '../../src/neo4j/executor.ts';
 import { compareReleases } from '../../src/releases/order.ts';
-import { q } from '../cypher.ts';
+import { q, recordChange } from '../cypher.ts';
 import { ensureSchema } from '../graph-schema.ts';
 import type { AtomicInput } from './read.ts';
 
@@ -56,7 +56,7 @@ const WRITE_TESTS = q(
    RETURN count(*) AS n`,
 );
 
-const RECORD_RUN = q('atomic.recordRun', 'CREATE (r:AtomicImportRun) SET r = $run');
+const RECORD_RUN = recordChange('atomic.recordRun', 'AtomicImportRun', 'run');
 
 /** Which releases hold each technique ID and tactic shortname, and which release is current. */
 const KNOWN = q(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, WriteTx } from '../../src/neo4j/executor.ts';
-import { q } from '../cypher.ts';
+import { q, recordChange } from '../cypher.ts';
 import { ImportError } from '../errors.ts';
 import { compareFrameworkVersions, type MappingSet } from './transform.ts';
 
@@ -66,7 +66,7 @@ export const WRITE_MAPPINGS = q(
 );
 export const WRITE_SET = q('mappings.writeSet', 'CREATE (f:MappingFramework) SET f = $props');
 /** What the data version counts (src/data/graph-state.ts): one per import, replacement or removal. */
-export const RECORD_RUN = q('mappings.recordRun', 'CREATE (r:MappingImport) SET r = $props');
+export const RECORD_RUN = recordChange('mappings.recordRun', 'MappingImport', 'props');
 
 export type LoadOutcome = 'imported' | 'replaced' | 'unchanged';
 

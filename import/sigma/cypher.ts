@@ -1,4 +1,4 @@
-import { q } from '../cypher.ts';
+import { q, recordChange } from '../cypher.ts';
 
 /*
  * The Sigma import's named Cypher. Rules are not per ATT&CK release: they keep the technique IDs
@@ -45,7 +45,7 @@ export const SIGMA_DELETE_RULES = q(
 export const SIGMA_WRITE_PACK = q('sigma.writePack', 'MERGE (p:RulePack {name: $pack}) SET p += $props');
 
 /** Moves the data version on (src/data/graph-state.ts counts these beside import runs). */
-export const SIGMA_RECORD_RUN = q('sigma.recordRun', 'CREATE (x:RulePackRun) SET x = $run');
+export const SIGMA_RECORD_RUN = recordChange('sigma.recordRun', 'RulePackRun', 'run');
 
 export const SIGMA_REMOVE_PACK = q(
   'sigma.removePack',

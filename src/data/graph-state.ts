@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { DATA_CHANGE } from '../model.ts';
 import { type Query, type ReadExecutor, WRITE_FENCE } from '../neo4j/executor.ts';
 
 /**
@@ -16,18 +17,17 @@ export const READY: Query = {
 const WRITING = ':writing';
 
 /**
- * Changes exactly when an import or a removal commits: each records one run node (an ATT&CK
- * ImportRun, a ReleaseRemoval, a MappingImport for control mappings imported, replaced or
- * removed, a RulePackRun for a Sigma rule pack imported or removed, an AtomicImportRun for an Atomic
- * index that changed), so the count only grows (per-import sets rely on that). `version` is both in
+ * Changes exactly when an import or a removal commits: each records one change node
+ * (DATA_CHANGE_KINDS in src/model.ts, all labelled DATA_CHANGE), so the count only grows (per-import
+ * sets rely on that). `version` is both in
  * one value, the column a request's reader tracks (see `batching` in the executor), and ends in
  * WRITING while a write's commit may be half applied: nothing read then is known to be one state.
- * Every request sends this text with its first read, so it is kept short: one scan of the five
- * labels (an ImportRun has `finishedAt`, the others `at`).
+ * Every request sends this text with its first read, so it is kept short: one scan of one label
+ * (an ImportRun has `finishedAt`, the others `at`).
  */
 export const DATA_VERSION: Query = {
   name: 'http.dataVersion',
-  cypher: `MATCH (r:ImportRun|ReleaseRemoval|MappingImport|RulePackRun|AtomicImportRun)
+  cypher: `MATCH (r:${DATA_CHANGE})
 WITH r ORDER BY coalesce(r.finishedAt, r.at) DESC, r.id DESC
 WITH collect(r.id) AS ids
 RETURN toString(size(ids)) + ':' + coalesce(ids[0], 'none') + CASE WHEN ${WRITE_FENCE.up} THEN '${WRITING}' ELSE '' END AS version`,

@@ -409,7 +409,9 @@ export const nestedItems = (level: Level, prefix: string, per?: PerItem) =>
 
 /** The page the list `items` (from `nestedItems`) makes: a map with `items` and, when counted, `totalCount`. */
 export const nestedPageOf = (level: Level, prefix: string, items: string) =>
-  level.reads.count ? scoped(`{totalCount: size(${items}), items: ${slice(items)}}`, prefix) : `{items: ${items}}`;
+  level.reads.count
+    ? scoped(`{totalCount: size(${items}), items: ${slice(items)}}`, prefix)
+    : `{items: ${items}}`;
 
 /** A page as a nested statement returns it (see `nestedPageOf`). */
 export interface NestedPage {

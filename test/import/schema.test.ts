@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA } from '../../import/cypher.ts';
 import { importSource } from '../../import/index.ts';
+import { fetchDataVersion } from '../../src/data/graph-state.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
@@ -131,5 +132,35 @@ describe('the ordinals of a release', () => {
     expect(report.changed).toBe(false);
     const [release] = await inOrder();
     expect(release?.ordinals).toEqual([...Array(release?.nodes as number).keys()]);
+  });
+});
+
+describe('the change records the data version counts', () => {
+  let db: TestDb;
+  const version = async () => fetchDataVersion(db.executor);
+  beforeAll(async () => {
+    db = await connectTestDb();
+    await db.reset();
+  });
+  afterAll(() => db.close());
+
+  it('labels every record as it is written, and those from before at the next import', async () => {
+    await importSource(db.executor, MINI_ENTERPRISE);
+    await importSource(db.executor, MINI_ICS);
+    const before = await version();
+    expect(before.split(':')[0]).toBe('2');
+    // A graph from before the shared label: its records carry only their kind's.
+    await db.driver.executeQuery(
+      'MATCH (r:DataChange) REMOVE r:DataChange',
+      {},
+      {
+        database: db.config.neo4j.database,
+      },
+    );
+    expect(await version()).toBe('0:none');
+    // An import that changes nothing records nothing, but labels the records from before.
+    const report = await importSource(db.executor, MINI_ENTERPRISE);
+    expect(report.changed).toBe(false);
+    expect(await version()).toBe(before);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RECORD_RUN } from '../../import/cypher.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { testConfig } from '../helpers/db.ts';
 import { type GqlBody, serve, useMiniDb } from '../helpers/server.ts';
@@ -20,7 +21,9 @@ describe('CONSISTENT_READS', () => {
           lookups.push(query.cypher);
           if (!imported) {
             imported = true;
-            await mini.db.driver.executeQuery("CREATE (:ImportRun {id: 'test-run', finishedAt: '9999'})");
+            await mini.db.driver.executeQuery(RECORD_RUN.cypher, {
+              run: { id: 'test-run', finishedAt: '9999' },
+            });
           }
         }
         return rows;

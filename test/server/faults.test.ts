@@ -20,6 +20,7 @@ import {
   isScalarType,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { RECORD_RUN } from '../../import/cypher.ts';
 import { importSource } from '../../import/index.ts';
 import { WRITE_FENCE } from '../../src/neo4j/executor.ts';
 import { MINI_ENTERPRISE } from '../helpers/paths.ts';
@@ -109,7 +110,7 @@ describe('an import while the API serves', () => {
     const answered = pending.then(() => performance.now());
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The commit lands: its version, then the fence comes down.
-    await run('CREATE (r:ImportRun) SET r = $run', { run: latest?.run });
+    await run(RECORD_RUN.cypher, { run: latest?.run });
     const landed = performance.now();
     await run(WRITE_FENCE.lower.cypher, { tokens: ['test'] });
 
