@@ -16,6 +16,7 @@ import type { Driver } from 'neo4j-driver';
 import { type Config, ConfigError, loadConfig, PROJECT_ROOT } from '../src/env.ts';
 import { neo4jAnswers } from '../src/local-neo4j/ensure.ts';
 import { startLocalNeo4j, stopLocalNeo4j } from '../src/local-neo4j/index.ts';
+import { DATA_CHANGE } from '../src/model.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { schema } from '../src/schema/index.ts';
 import { BenchFailure, fail } from './answers.ts';
@@ -155,7 +156,7 @@ async function describeRun(flags: Flags, db: Db, driver: Driver, file18: string)
 }
 
 /** Labels of bookkeeping nodes, which differ between import histories by design. */
-const BOOKKEEPING = new Set(['ImportRun', 'ImportLock', 'Release']);
+const BOOKKEEPING = new Set(['ImportRun', DATA_CHANGE, 'ImportLock', 'Release']);
 const domainCounts = (c: GraphCounts) => ({
   nodes: Object.fromEntries(Object.entries(c.nodes).filter(([k]) => !BOOKKEEPING.has(k))),
   rels: c.rels,

@@ -87,10 +87,11 @@ export const nodesOnly = (node: Projection, count = false): Reads =>
 
 /**
  * A per-parent body's items as one list expression. A `COLLECT` subquery, not `CALL` and
- * `collect()`: Neo4j runs it as a plain nested loop with no aggregation, a sixth less of a
- * one-hop lookup's statement time and an eighth of the matrix's. It sees every variable in scope,
- * and may not declare one of those again: a body declares `n`, `r`, `t`, so only `p` and names of
- * our own (`key`, `position`, `items0`, ...) may be in scope where it is used.
+ * `collect()`: Neo4j runs it as a nested loop with no aggregation (a tenth of the one-hop lookup's
+ * statement time). It sees every variable in scope, and a body declares its own (`n`, `r`, `t`,
+ * ...), which Neo4j refuses to declare again (or, in a subquery nested deeper, binds to the outer
+ * one: see `subtechniquesOf` in matrix.ts). So only `p` and names of our own (`key`, `position`,
+ * `items0`, ...) may be in scope where it is used.
  */
 const itemsOf = (body: string) => `COLLECT {${body}}`;
 
