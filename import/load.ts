@@ -78,14 +78,10 @@ export async function ensureAttackSchema(executor: Executor): Promise<void> {
   await labelDataChanges(executor);
 }
 
-const UNLABELLED_CHANGES = q(
-  'import.unlabelledChanges',
-  `RETURN EXISTS { MATCH (r:${DATA_CHANGE_KINDS.join('|')}) WHERE NOT r:${DATA_CHANGE} } AS found`,
-);
-const LABEL_CHANGES = q(
-  'import.labelChanges',
-  `MATCH (r:${DATA_CHANGE_KINDS.join('|')}) WHERE NOT r:${DATA_CHANGE} SET r:${DATA_CHANGE}`,
-);
+/** Change records `r` without DATA_CHANGE. */
+const UNLABELLED = `MATCH (r:${DATA_CHANGE_KINDS.join('|')}) WHERE NOT r:${DATA_CHANGE}`;
+const UNLABELLED_CHANGES = q('import.unlabelledChanges', `RETURN EXISTS { ${UNLABELLED} } AS found`);
+const LABEL_CHANGES = q('import.labelChanges', `${UNLABELLED} SET r:${DATA_CHANGE}`);
 
 /**
  * Gives DATA_CHANGE to the change records of a graph from before it (one read when all have it).

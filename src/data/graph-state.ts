@@ -19,9 +19,9 @@ const WRITING = ':writing';
 /**
  * Changes exactly when an import or a removal commits: each records one change node
  * (DATA_CHANGE_KINDS in src/model.ts, all labelled DATA_CHANGE), so the count only grows (per-import
- * sets rely on that). `version` is both in
- * one value, the column a request's reader tracks (see `batching` in the executor), and ends in
- * WRITING while a write's commit may be half applied: nothing read then is known to be one state.
+ * sets rely on that). `version` is both in one value, the column a request's reader tracks (see
+ * `batching` in the executor), and ends in WRITING while a write's commit may be half applied:
+ * nothing read then is known to be one state.
  * Every request sends this text with its first read, so it is kept short: one scan of one label
  * (an ImportRun has `finishedAt`, the others `at`).
  */
