@@ -262,6 +262,21 @@ const aheadPrefix = (i: number) => `l${i}`;
 const itemsName = (i: number) => `items${i}`;
 
 /**
+ * The parameters of the levels `ahead`, kept per list of levels: a field's levels are worked out
+ * once per field of a document (see `levelsAhead`), and every request that sends it copies them.
+ */
+const keptAheadParams = new WeakMap<readonly Level[], Record<string, unknown>>();
+function aheadParams(ahead: readonly Level[]) {
+  let params = keptAheadParams.get(ahead);
+  if (!params) {
+    params = {};
+    for (const [i, level] of ahead.entries()) addNestedParams(params, level, aheadPrefix(i));
+    keptAheadParams.set(ahead, params);
+  }
+  return params;
+}
+
+/**
  * One object by one of its keys, with the properties `projection` names (every property without),
  * and with `ahead` its page of each of those levels in the same statement (see `nestedItems`): one
  * round trip for an object and its lists. `pages` line up with `ahead`.
@@ -281,8 +296,7 @@ export async function lookupAhead(
     domain: keys.domain ?? null,
   };
   const given = LOOKUP_KEY_NAMES.filter((k) => params[k] !== null);
-  const all: Record<string, unknown> = { ...params, ...releaseParams(keys.release) };
-  for (const [i, level] of ahead.entries()) addNestedParams(all, level, aheadPrefix(i));
+  const all = { ...aheadParams(ahead), ...params, ...releaseParams(keys.release) };
   const [row] = await db.read(lookupQuery(label, isNamed(keys.release), given, projection, ahead), all);
   const found = row ? rowsAs<NodeResult & { pages: NestedPage[] }>([row])[0] : undefined;
   if (!found) return { node: null, pages: [] };

@@ -14,6 +14,7 @@ import {
   isObjectType,
   Kind,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import { nodesOnly, type Reads, readsOf } from '../data/related.ts';
 import { isNodeKey, type NodeKey, type Projection, projection } from '../data/rows.ts';
@@ -180,23 +181,107 @@ function connectionReadsOf(
   });
 }
 
+/** Adds the variables that `value` (an argument's value) names to `into`. */
+function addVariables(value: ValueNode, into: Set<string>) {
+  if (value.kind === Kind.VARIABLE) into.add(value.name.value);
+  else if (value.kind === Kind.LIST) for (const v of value.values) addVariables(v, into);
+  else if (value.kind === Kind.OBJECT) for (const f of value.fields) addVariables(f.value, into);
+}
+
+/** Adds the variables that `set` names anywhere (arguments, directives, fragments it spreads) to `into`. */
+function addSetVariables(
+  set: SelectionSetNode,
+  fragments: GraphQLResolveInfo['fragments'],
+  into: Set<string>,
+  spread: Set<string>,
+) {
+  for (const s of set.selections) {
+    for (const d of s.directives ?? []) for (const a of d.arguments ?? []) addVariables(a.value, into);
+    if (s.kind === Kind.FIELD) for (const a of s.arguments ?? []) addVariables(a.value, into);
+    if (s.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments[s.name.value];
+      if (fragment && !spread.has(s.name.value)) {
+        spread.add(s.name.value);
+        addSetVariables(fragment.selectionSet, fragments, into, spread);
+      }
+    } else if (s.selectionSet) addSetVariables(s.selectionSet, fragments, into, spread);
+  }
+}
+
+/** What a field's result can depend on besides its document: the variables its selection (and, when asked, its arguments) names. */
+const variablesOf = (
+  field: FieldNode,
+  fragments: GraphQLResolveInfo['fragments'],
+  withArguments: boolean,
+) => {
+  const names = new Set<string>();
+  if (withArguments) for (const a of field.arguments ?? []) addVariables(a.value, names);
+  if (field.selectionSet) addSetVariables(field.selectionSet, fragments, names, new Set());
+  return [...names].sort();
+};
+
+/** Most answers of a field node kept across requests; past it they start over (a client varying `first`). */
+const PER_NODE = 64;
+
+/** A field's answers across requests: by its field nodes, one after another, then its type and variables. */
+interface Shared<T> {
+  next: WeakMap<FieldNode, Shared<T>>;
+  names: string[] | undefined;
+  byType: WeakMap<object, Map<string, T>>;
+}
+const shared = <T>(): Shared<T> => ({ next: new WeakMap(), names: undefined, byType: new WeakMap() });
+
 /**
- * Memoised per field of an operation: graphql-js hands every parent of a level the same
- * `fieldNodes` array, and every field of a request the same `variableValues`, so a list of a
- * thousand parents works out what its field reads once. `arg` must follow from those two (the
- * field's arguments do).
+ * Memoised per field of an operation, across requests: `compute` runs once for each field of each
+ * document (parsed once and cached by Yoga, so its AST nodes stay the same objects) with each
+ * value of the variables it depends on, the ones its selection names (and, `withArguments`, its
+ * own arguments: not a lookup's `attackId`, which changes every request and changes nothing read).
+ * Within a request graphql-js hands every parent of a level the same `fieldNodes` array and every
+ * field the same `variableValues`, so a list of a thousand parents finds it in one lookup. `arg`
+ * must follow from the field nodes and those variables (the field's arguments do), and what
+ * `compute` returns is shared: nobody may change it.
  */
-export function perField<A, T>(compute: (info: GraphQLResolveInfo, arg: A) => T) {
-  const cache = new WeakMap<readonly FieldNode[], WeakMap<object, T>>();
+export function perField<A, T>(
+  compute: (info: GraphQLResolveInfo, arg: A) => T,
+  { withArguments = false } = {},
+) {
+  const request = new WeakMap<readonly FieldNode[], WeakMap<object, T>>();
+  const root = shared<T>();
+  const across = (info: GraphQLResolveInfo, arg: A): T => {
+    let at = root;
+    for (const node of info.fieldNodes) {
+      let next = at.next.get(node);
+      if (!next) {
+        next = shared();
+        at.next.set(node, next);
+      }
+      at = next;
+    }
+    at.names ??= [...new Set(info.fieldNodes.flatMap((f) => variablesOf(f, info.fragments, withArguments)))];
+    const vars = info.variableValues;
+    const key = at.names.map((n) => (n in vars ? JSON.stringify(vars[n]) : '-')).join(',');
+    let byVariables = at.byType.get(info.returnType);
+    if (!byVariables) {
+      byVariables = new Map();
+      at.byType.set(info.returnType, byVariables);
+    }
+    let out = byVariables.get(key);
+    if (out === undefined) {
+      out = compute(info, arg);
+      if (byVariables.size >= PER_NODE) byVariables.clear();
+      byVariables.set(key, out);
+    }
+    return out;
+  };
   return (info: GraphQLResolveInfo, arg: A): T => {
-    let byVariables = cache.get(info.fieldNodes);
+    let byVariables = request.get(info.fieldNodes);
     if (!byVariables) {
       byVariables = new WeakMap();
-      cache.set(info.fieldNodes, byVariables);
+      request.set(info.fieldNodes, byVariables);
     }
     let out = byVariables.get(info.variableValues);
     if (out === undefined) {
-      out = compute(info, arg);
+      out = across(info, arg);
       byVariables.set(info.variableValues, out);
     }
     return out;

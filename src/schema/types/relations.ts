@@ -214,8 +214,10 @@ export function levelAt(at: Ahead | undefined): Level | undefined {
 }
 
 /** The relation fields the field being resolved selects, as levels a statement can read ahead. */
-export const levelsAhead = (info: GraphQLResolveInfo): Level[] =>
-  childrenAhead(here(info)).flatMap((at) => levelAt(at) ?? []);
+const levelsAheadOf = perField((info: GraphQLResolveInfo): readonly Level[] =>
+  childrenAhead(here(info)).flatMap((at) => levelAt(at) ?? []),
+);
+export const levelsAhead = (info: GraphQLResolveInfo) => levelsAheadOf(info, undefined);
 
 /**
  * A connection field over family `of`: its resolver, and the extensions that let a parent read its
@@ -223,11 +225,14 @@ export const levelsAhead = (info: GraphQLResolveInfo): Level[] =>
  * the field reads is worked out once per field of the operation, not once per parent.
  */
 export const relatedField = (of: Family, extra?: Extra) => {
-  const fieldReads = perField((info, args: LevelArgs): FieldReads => {
-    const options = relatedOptions(args, extra?.(args));
-    const reads = connectionReads(info);
-    return { options, reads, key: loaderKey(of, reads, options) };
-  });
+  const fieldReads = perField(
+    (info, args: LevelArgs): FieldReads => {
+      const options = relatedOptions(args, extra?.(args));
+      const reads = connectionReads(info);
+      return { options, reads, key: loaderKey(of, reads, options) };
+    },
+    { withArguments: true },
+  );
   return {
     extensions: { related: { of, extra } } satisfies RelatedExtensions,
     resolve: (row: NodeRow, args: LevelArgs, ctx: Context, info: GraphQLResolveInfo) =>
