@@ -16,9 +16,6 @@ import { QueryTimeoutError } from '../neo4j/executor.ts';
 
 /** After this many resolver calls a request lets others run (one setImmediate) before going on. */
 const YIELD_EVERY = 2_000;
-/** Lists of objects longer than this are paced (see `paced`); once a request is heavy (past YIELD_EVERY calls), lists over 20. */
-const PACE_LISTS_OVER = 100;
-const PACE_HEAVY_LISTS_OVER = 20;
 
 const GUARD = Symbol('requestGuard');
 const WRAPPED = Symbol('guardedResolver');
@@ -29,8 +26,7 @@ const WRAPPED = Symbol('guardedResolver');
  */
 class RequestGuard {
   bytes = 0;
-  /** Resolver calls so far, and since the request last let others run. */
-  calls = 0;
+  /** Resolver calls since the request last let others run. */
   private sinceYield = 0;
 
   constructor(
@@ -58,42 +54,34 @@ class RequestGuard {
   }
 
   tick(): void {
-    this.calls++;
     this.sinceYield++;
   }
 
-  /** Whether the request has run long enough since it last let others run. */
-  get due(): boolean {
-    return this.sinceYield >= YIELD_EVERY;
+  /**
+   * The pause under way, if any: resolvers called meanwhile wait for it. Set when the request has
+   * run YIELD_EVERY resolver calls since it last let others run.
+   */
+  pausing: Promise<void> | undefined;
+
+  /** Whether the request has run long enough since it last let others run: if so, it pauses. */
+  pauseIfDue(): Promise<void> | undefined {
+    if (this.sinceYield >= YIELD_EVERY) {
+      this.sinceYield = 0;
+      this.pausing = this.pause();
+    }
+    return this.pausing;
   }
 
   /** Lets other requests' I/O and timers run, then checks the clock (a timer cannot fire mid-stretch). */
-  async pause(): Promise<void> {
-    this.sinceYield = 0;
+  private async pause(): Promise<void> {
     await new Promise((resume) => setImmediate(resume));
+    this.pausing = undefined;
     if (Date.now() >= this.deadline) this.abort(this.timeoutError());
   }
 
   add(bytes: number): void {
     this.bytes += bytes;
     if (this.bytes > this.maxBytes) this.abort(this.sizeError());
-  }
-}
-
-/**
- * The items of a list, handed to the executor one by one (it completes an async iterable item
- * after item), pausing whenever the request is due: a large answer is built in stretches of about
- * YIELD_EVERY resolver calls instead of one. Without a pause the items follow one another in
- * microtasks, so DataLoader batches (dispatched after them) stay whole; a pause, which only a
- * heavy request reaches, flushes the batches queued so far.
- */
-async function* paced(items: readonly unknown[], guard: RequestGuard): AsyncGenerator<unknown> {
-  for (const item of items) {
-    if (guard.due) await guard.pause();
-    // Stopped: end the list quietly. Throwing here would leave the executor holding the items
-    // already handed over, whose rejections nobody would then observe.
-    if (guard.stopped) return;
-    yield item;
   }
 }
 
@@ -135,14 +123,12 @@ type Resolver = GraphQLFieldResolver<unknown, unknown> & { [WRAPPED]?: true };
 /** A stopped request's fields never settle (see `guarded`); a fresh promise each time, so nothing keeps it. */
 const never = (): Promise<never> => new Promise<never>(() => {});
 
-/** What a guarded field hands the executor: its value counted, long lists paced. */
+/** What a guarded field hands the executor: its value, counted. */
 function measured(guard: RequestGuard, value: unknown, info: GraphQLResolveInfo, leaf: boolean): unknown {
   if (guard.stopped) return never();
   const key = info.path.key;
   guard.add(fieldBytes(value, typeof key === 'string' ? key : '', leaf));
-  if (leaf || !Array.isArray(value)) return value;
-  const over = guard.calls >= YIELD_EVERY ? PACE_HEAVY_LISTS_OVER : PACE_LISTS_OVER;
-  return value.length > over ? paced(value, guard) : value;
+  return value;
 }
 
 /** A guarded field's failure: a database timeout ends the request, with one error, as the deadline does. */
@@ -153,8 +139,8 @@ function failed(guard: RequestGuard, error: unknown): Promise<never> {
 }
 
 /**
- * A resolver that does nothing once its request stopped, counts what it returns, and paces long
- * lists. It runs for every field of every answer (leaves too), so it makes no closure for a
+ * A resolver that does nothing once its request stopped, counts what it returns, and waits while
+ * its request pauses. It runs for every field of every answer (leaves too), so it makes no closure for a
  * synchronous value: a matrix is some 1,500 of them.
  */
 function guarded(resolve: GraphQLFieldResolver<unknown, unknown>, leaf: boolean): Resolver {
@@ -166,6 +152,10 @@ function guarded(resolve: GraphQLFieldResolver<unknown, unknown>, leaf: boolean)
     // rejections end a Node process); a promise that never settles is dropped with the rest of
     // the abandoned operation by the garbage collector.
     if (guard.stopped) return never();
+    // A heavy request pauses every YIELD_EVERY calls; the fields met meanwhile run after it, in
+    // order, so the answer is built in stretches (a list's items too, whichever executor walks it).
+    const pausing = guard.pauseIfDue();
+    if (pausing) return pausing.then(() => wrapper(source, args, context, info));
     guard.tick();
     let result: unknown;
     try {

@@ -339,8 +339,15 @@ describe('the matrix reads each level once', () => {
     );
     const listed = only('objects.tactics.matrix').rows.flatMap((r) => (r.page as { items: Item[] }).items);
     for (const item of listed) expect(keysOf(item.node)).toEqual(['attackId', 'release', 'stixId']);
-    // The first page of each technique's sub-techniques, asked for under `edges`, is read by key.
-    expect(statements('related.technique.subtechniques')).toHaveLength(1);
+    // The first page of each technique's sub-techniques, asked for under `edges`, is read by key:
+    // once per technique, in one batch, or one more per pause of the request guard (the answer
+    // resolves several thousand fields, so the guard pauses, and a pause sends the reads queued so far).
+    const byKey = statements('related.technique.subtechniques');
+    expect(byKey.length).toBeGreaterThanOrEqual(1);
+    expect(byKey.length).toBeLessThanOrEqual(3);
+    const keys = byKey.flatMap((st) => (st.params.keys as { stixId: string }[]).map((k) => k.stixId));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(keys).size).toBe(new Set(listed.map((item) => item.node.stixId)).size);
     for (const t of data.tactics) {
       for (const [i, node] of t.techniques.nodes.entries()) {
         expect(Buffer.from(node.id, 'base64').toString()).toMatch(/^Technique:attack-pattern--/);

@@ -78,10 +78,10 @@ describe('the request guard', () => {
     expect(turns).toBeGreaterThanOrEqual(4);
   });
 
-  it('paces a list that starts when the request is already due, and a small answer not at all', async () => {
+  it('pauses once per 2 000 resolver calls, across lists, and a small answer not at all', async () => {
     const ask = serve(schemaOf());
-    // Lists of 100 are not paced: 25 of them make 2 525 calls, so the long list starts due and
-    // makes 6 001 more: at least three pauses, one per stretch of about 2 000 calls.
+    // 25 lists of 100 make 2 525 calls and the long list 6 001 more: at least three pauses, one
+    // per stretch of 2 000 calls, wherever a stretch ends.
     const short = Array.from({ length: 25 }, (_, i) => `s${i}: items(count: 100) { n }`).join(' ');
     const { turns, result } = await turnsDuring(() =>
       ask(`{ ${short} long: items(count: 3000) { n label } }`),
