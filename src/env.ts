@@ -119,6 +119,7 @@ export const envSchema = z.object({
   PERSISTED_OPERATIONS_FILE: z.string().default(''),
   PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false'),
   CONSISTENT_READS: z.enum(['true', 'false']).default('true'),
+  GRAPHQL_JIT: z.enum(['true', 'false']).default('true'),
 
   // Observability.
   METRICS: z.enum(['true', 'false']).default('true'),
@@ -249,6 +250,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestBodyTimeoutMs: e.HTTP_REQUEST_BODY_TIMEOUT_MS,
       /** Re-run an operation when an import committed while it ran (see use-consistent-reads.ts). */
       consistentReads: e.CONSISTENT_READS === 'true',
+      /** Run each operation as a function compiled for its document (graphql-jit), kept with the parsed document. */
+      jit: e.GRAPHQL_JIT === 'true',
       metrics: e.METRICS === 'true',
     },
     limits: {

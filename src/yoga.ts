@@ -20,6 +20,7 @@ import {
   withDeadline,
 } from './neo4j/executor.ts';
 import { useAccess } from './plugins/use-access.ts';
+import { useCompiledExecution } from './plugins/use-compiled-execution.ts';
 import { useConsistentReads } from './plugins/use-consistent-reads.ts';
 import { useCsrfPrevention } from './plugins/use-csrf.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
@@ -265,6 +266,8 @@ export function createApp({
     useLayerRoutes({ maxUploadBytes: http.maxBodyBytes }),
     useRoundTrips(),
     useErrorCodes(),
+    // Before the plugins that wrap execution (consistent reads, the request guard): they wrap it.
+    http.jit ? useCompiledExecution(log) : {},
     http.consistentReads
       ? useConsistentReads({
           makeDb,
