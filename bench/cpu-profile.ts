@@ -51,7 +51,13 @@ const RULES: Array<[string, (f: Frame) => boolean]> = [
   ['request decode (JSON.parse of bodies)', (f) => f.url === '' && f.functionName === 'parse'],
   ['row validation (zod)', (f) => f.url.includes('/zod/')],
   ['GraphQL parse and validate (graphql-js)', (f) => /\/graphql\/(language|validation)\//.test(f.url)],
-  ['GraphQL execution (graphql-js)', (f) => /\/graphql\/(execution|type|utilities|jsutils)\//.test(f.url)],
+  // A compiled operation's code has no file; graphql-jit names its functions `...Handler`, `...Resolver...`.
+  [
+    'GraphQL execution (graphql-js, graphql-jit)',
+    (f) =>
+      /\/graphql\/(execution|type|utilities|jsutils)\/|\/graphql-jit\//.test(f.url) ||
+      (f.url === '' && /Handler|Resolver|^query$/.test(f.functionName)),
+  ],
   [
     'resolvers and loaders (Pothos, DataLoader, src/schema, src/data, src/analytics)',
     (f) => /@pothos|dataloader|\/src\/(schema|data|analytics|neo4j)\//.test(f.url),
