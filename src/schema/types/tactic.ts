@@ -6,7 +6,14 @@ import { DEFAULT_VIA, RELATED } from '../../data/related.ts';
 import type { ReleaseArg, Visibility } from '../../data/rows.ts';
 import { USAGE } from '../../data/usage.ts';
 import { builder } from '../builder.ts';
-import { ahead, connectionReadsAhead, here, nodeProjection, type ReadsExtensions } from '../selection.ts';
+import {
+  ahead,
+  connectionReadsAhead,
+  here,
+  nodeProjection,
+  perField,
+  type ReadsExtensions,
+} from '../selection.ts';
 import { DomainEnum, UsageViaEnum, visibilityArgs, visibilityOf } from './common.ts';
 import { stored } from './complete.ts';
 import { itemOf, TechniqueConnection } from './connections.ts';
@@ -46,6 +53,23 @@ const TacticGroupConnection = builder.connectionObject(
 const SUBTECHNIQUES: ReadonlySet<string> = new Set(['subtechniques']);
 
 /**
+ * The levels below the tactics that the matrix statement reads: their techniques (as the field
+ * reads them, and as the statement reads them, without the key only the sub-techniques needed) and
+ * those techniques' sub-techniques. Worked out once per document (see `perField`).
+ */
+const matrixLevels = perField((info: GraphQLResolveInfo) => {
+  const techniquesAt = ahead(here(info), 'techniques');
+  const techniques = levelAt(techniquesAt);
+  const subtechniquesAt = techniquesAt && ahead(ahead(techniquesAt, 'nodes'), 'subtechniques');
+  const subtechniques = levelAt(subtechniquesAt);
+  const read =
+    techniques && techniquesAt && subtechniques
+      ? { ...techniques, reads: connectionReadsAhead(techniquesAt, SUBTECHNIQUES) }
+      : techniques;
+  return { techniques, read, subtechniques };
+});
+
+/**
  * The tactics, and when the operation goes on to their techniques (and those techniques'
  * sub-techniques: the whole matrix), those levels too, in one statement instead of a round trip
  * per level. The pages go to the loaders the child fields use, keyed by the same reads and
@@ -59,15 +83,8 @@ async function resolveTactics(
   info: GraphQLResolveInfo,
 ) {
   const keys = nodeProjection(info);
-  const techniquesAt = ahead(here(info), 'techniques');
-  const techniques = levelAt(techniquesAt);
-  if (!techniques || !keys.includes('stixId')) return fetchTactics(ctx.db, visibility, keys);
-  const subtechniquesAt = techniquesAt && ahead(ahead(techniquesAt, 'nodes'), 'subtechniques');
-  const subtechniques = levelAt(subtechniquesAt);
-  const read =
-    techniquesAt && subtechniques
-      ? { ...techniques, reads: connectionReadsAhead(techniquesAt, SUBTECHNIQUES) }
-      : techniques;
+  const { techniques, read, subtechniques } = matrixLevels(info, undefined);
+  if (!techniques || !read || !keys.includes('stixId')) return fetchTactics(ctx.db, visibility, keys);
   const matrix = await fetchMatrix(ctx.db, visibility, keys, read, subtechniques);
   primeRelated(ctx, techniques, matrix.techniques);
   if (subtechniques) primeRelated(ctx, subtechniques, matrix.subtechniques);
