@@ -20,6 +20,7 @@ import {
   domainRank,
   inRelease,
   isNamed,
+  keptPer,
   LABELS,
   type Label,
   matchesRef,
@@ -265,16 +266,11 @@ const itemsName = (i: number) => `items${i}`;
  * The parameters of the levels `ahead`, kept per list of levels: a field's levels are worked out
  * once per field of a document (see `levelsAhead`), and every request that sends it copies them.
  */
-const keptAheadParams = new WeakMap<readonly Level[], Record<string, unknown>>();
-function aheadParams(ahead: readonly Level[]) {
-  let params = keptAheadParams.get(ahead);
-  if (!params) {
-    params = {};
-    for (const [i, level] of ahead.entries()) addNestedParams(params, level, aheadPrefix(i));
-    keptAheadParams.set(ahead, params);
-  }
+const aheadParams = keptPer((ahead: readonly Level[]) => {
+  const params: Record<string, unknown> = {};
+  for (const [i, level] of ahead.entries()) addNestedParams(params, level, aheadPrefix(i));
   return params;
-}
+});
 
 /**
  * One object by one of its keys, with the properties `projection` names (every property without),

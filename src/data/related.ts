@@ -3,6 +3,7 @@ import {
   active,
   CORE,
   DEFAULT_VIA,
+  keptPer,
   type NodeRef,
   type NodeRow,
   orderBy,
@@ -340,25 +341,9 @@ export const pathsOf = (options: RelatedOptions): readonly Via[] => {
   return paths.length > 0 ? paths : VIAS;
 };
 
-/**
- * Kept per level: the levels a field reads ahead are worked out once per field of a document (see
- * `perField`) and met again by every request that sends it, so each is computed once per level.
- */
-const perLevel = <T>(compute: (level: Level) => T) => {
-  const kept = new WeakMap<Level, T>();
-  return (level: Level): T => {
-    let out = kept.get(level);
-    if (out === undefined) {
-      out = compute(level);
-      kept.set(level, out);
-    }
-    return out;
-  };
-};
-
-/** What makes `level`'s Cypher in a statement that nests it: its family, reads and usage paths. */
-export const levelKey = perLevel(
-  (level) => `${level.of.name}|${level.reads.key}|${pathsOf(level.options).join(',')}`,
+/** What makes `level`'s Cypher in a statement that nests it: its family, reads and usage paths (kept per level). */
+export const levelKey = keptPer(
+  (level: Level) => `${level.of.name}|${level.reads.key}|${pathsOf(level.options).join(',')}`,
 );
 
 /** The parameters every per-parent body reads, for `options`. */
@@ -385,26 +370,30 @@ export interface Level {
  */
 const scoped = (cypher: string, prefix: string) => cypher.replace(CYPHER_PARAMETER, `$${prefix}_$1`);
 
-/** `level`'s page parameters, each under the name `prefix_<name>`, by prefix. */
-const paramsOf = perLevel((level) => {
-  const values = Object.entries(pageParams(level.options));
-  const byPrefix = new Map<string, (readonly [string, unknown])[]>();
-  return (prefix: string) => {
-    let named = byPrefix.get(prefix);
-    if (!named) {
-      named = values.map(([k, v]) => [`${prefix}_${k}`, v] as const);
-      byPrefix.set(prefix, named);
-    }
-    return named;
-  };
-});
+type PageParams = ReturnType<typeof pageParams>;
+const PAGE_PARAMS = Object.keys(pageParams({ offset: 0, limit: 0 })) as (keyof PageParams)[];
+
+/** Each page parameter with its name under a prefix, built once per prefix. */
+const prefixed = new Map<string, (readonly [keyof PageParams, string])[]>();
+const namesUnder = (prefix: string) => {
+  let names = prefixed.get(prefix);
+  if (!names) {
+    names = PAGE_PARAMS.map((k) => [k, `${prefix}_${k}`] as const);
+    prefixed.set(prefix, names);
+  }
+  return names;
+};
+
+/** `level`'s page parameters (kept per level). */
+const pageParamsOf = keptPer((level: Level) => pageParams(level.options));
 
 /**
  * Adds `level`'s parameters under `prefix` to `into`, for a statement built with
  * `nestedItems(level, prefix)`. A request reads several levels: this runs for each of them.
  */
 export function addNestedParams(into: Record<string, unknown>, level: Level, prefix: string) {
-  for (const [name, value] of paramsOf(level)(prefix)) into[name] = value;
+  const values = pageParamsOf(level);
+  for (const [k, name] of namesUnder(prefix)) into[name] = values[k];
   return into;
 }
 

@@ -390,6 +390,22 @@ export const pageFrom = <T>(row: PageResult<T> | undefined): Page<T> => ({
 });
 
 /**
+ * `compute` kept per object it is given, for as long as that object lives: for what follows from
+ * objects that are themselves kept (a field's levels read ahead, see `perField` in the schema).
+ */
+export function keptPer<K extends object, T>(compute: (key: K) => T) {
+  const kept = new WeakMap<K, T>();
+  return (key: K): T => {
+    let out = kept.get(key);
+    if (out === undefined) {
+      out = compute(key);
+      kept.set(key, out);
+    }
+    return out;
+  };
+}
+
+/**
  * Builds a query once per shape (key) and keeps it: a schema has few shapes; the bound only
  * guards against a client that invents endless ones.
  */
