@@ -1,12 +1,4 @@
-import {
-  type DocumentNode,
-  type ExecutionArgs,
-  GraphQLError,
-  getOperationAST,
-  getVariableValues,
-  Kind,
-  type SelectionSetNode,
-} from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, Kind, type SelectionSetNode } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
@@ -101,26 +93,16 @@ export function useCompiledExecution(log: Logger): Plugin {
       const query = compiledFor(args);
       if (!query) return;
       setExecuteFn(async (run) => {
-        // Variables that do not coerce get graphql-js's errors, word for word, from graphql-js itself.
-        if (!coerces(run)) return executeFn(run);
         const result = await query.query(run.rootValue, run.contextValue, run.variableValues);
+        // Only variables that do not coerce leave no `data`, and then nothing has run: graphql-js
+        // answers them, in its own words.
+        if (!('data' in result)) return executeFn(run);
         return result.errors
           ? { ...result, errors: result.errors.map((e) => located(run.document, e)) }
           : result;
       });
     },
   };
-}
-
-/** Whether the operation's variables coerce to their types (graphql-jit words its errors otherwise). */
-function coerces({ schema, document, operationName, variableValues }: ExecutionArgs): boolean {
-  const operation = getOperationAST(document, operationName);
-  const definitions = operation?.variableDefinitions ?? [];
-  if (definitions.length === 0) return true;
-  return (
-    getVariableValues(schema, definitions, (variableValues ?? {}) as Record<string, unknown>).errors ===
-    undefined
-  );
 }
 
 /**
