@@ -1,4 +1,6 @@
 import {
+  type DocumentNode,
+  type ExecutionArgs,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -113,26 +115,45 @@ export function estimateCost(
   return total;
 }
 
+/** Costs kept per document (Yoga hands every request with the same text the same one), by variables. */
+const COSTS_PER_DOCUMENT = 64;
+
 /** Refuses, before it runs, an operation that could return more than `maxCost` objects. */
 export function useCostLimit(maxCost: number): Plugin {
+  const costs = new WeakMap<DocumentNode, Map<string, number | undefined>>();
+  /** The operation's cost with these variables; undefined when they do not coerce. */
+  const costOf = (args: ExecutionArgs): number | undefined => {
+    const operation = getOperationAST(args.document, args.operationName);
+    const root = operation && args.schema.getRootType(operation.operation);
+    if (!operation || !root) return undefined;
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const d of args.document.definitions)
+      if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+    // Coerced as execution will see them: `query($n: Int = 1000)` without `n` is costed with 1000.
+    const coerced = getVariableValues(
+      args.schema,
+      operation.variableDefinitions ?? [],
+      (args.variableValues ?? {}) as Record<string, unknown>,
+    );
+    // Variables that do not coerce are refused by execution itself, before any resolver runs.
+    if (!coerced.coerced) return undefined;
+    return estimateCost(args.schema, operation.selectionSet, root, fragments, coerced.coerced);
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const root = operation && args.schema.getRootType(operation.operation);
-      if (!operation || !root) return;
-      const fragments: Record<string, FragmentDefinitionNode> = {};
-      for (const d of args.document.definitions)
-        if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-      // Coerced as execution will see them: `query($n: Int = 1000)` without `n` is costed with 1000.
-      const coerced = getVariableValues(
-        args.schema,
-        operation.variableDefinitions ?? [],
-        (args.variableValues ?? {}) as Record<string, unknown>,
-      );
-      // Variables that do not coerce are refused by execution itself, before any resolver runs.
-      if (!coerced.coerced) return;
-      const cost = estimateCost(args.schema, operation.selectionSet, root, fragments, coerced.coerced);
-      if (cost <= maxCost) return;
+      let known = costs.get(args.document);
+      if (!known) {
+        known = new Map();
+        costs.set(args.document, known);
+      }
+      const key = `${args.operationName ?? ''}\0${JSON.stringify(args.variableValues ?? {})}`;
+      let cost = known.get(key);
+      if (cost === undefined && !known.has(key)) {
+        cost = costOf(args);
+        if (known.size >= COSTS_PER_DOCUMENT) known.clear();
+        known.set(key, cost);
+      }
+      if (cost === undefined || cost <= maxCost) return;
       setResultAndStopExecution({
         errors: [
           new GraphQLError(

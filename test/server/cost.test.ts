@@ -64,6 +64,18 @@ describe('the probe queries are refused before any Neo4j read', () => {
     expect(counter.reads).toBeGreaterThan(0);
   });
 
+  it('costs one document by each request’s variables (the cost is kept per document and variables)', async () => {
+    const { app } = production();
+    const query = `query($n: Int) { techniques(first: $n) { nodes { name
+      groups(first: $n) { nodes { name techniques(first: $n) { nodes { name } } } } } } }`;
+    const codes = [];
+    for (const n of [2, 1000, 2, 1000]) {
+      const body = (await (await app.post({ query, variables: { n } })).json()) as GqlBody;
+      codes.push(errorCodes(body));
+    }
+    expect(codes).toEqual([[], ['MAX_COST_EXCEEDED'], [], ['MAX_COST_EXCEEDED']]);
+  });
+
   it('`nodes(ids:)` with 1000 copies of one id: BAD_USER_INPUT naming the cap', async () => {
     const { app, counter } = production();
     const found = (await (await app.post({ query: '{ techniques(first: 1) { nodes { id } } }' })).json()) as {
