@@ -255,8 +255,8 @@ export interface LookupKeys {
 }
 
 /**
- * Where a lookup's `i`th level read ahead keeps its parameters (`$l3_limit`): short, as each name
- * goes out on every request, in the text and as a key, some seventy times for a page of lists.
+ * Where a lookup's `i`th level read ahead keeps its parameters (`$l3.limit`): short, as each name
+ * goes out on every request, in the text some seventy times for a page of lists.
  */
 const aheadPrefix = (i: number) => `l${i}`;
 /** The items of the `i`th level read ahead, as the lookup statement names them. */

@@ -365,35 +365,31 @@ export interface Level {
 
 /*
  * A statement that reads several levels at once runs each level's body with its own parameters:
- * `$offset` of the techniques is not `$offset` of their sub-techniques. Each level's Cypher and
- * parameters get the level's prefix, so the bodies stay the ones written once above.
+ * `$offset` of the techniques is not `$offset` of their sub-techniques. Each level's Cypher reads
+ * them from one map parameter named by the level's prefix (`$l0.offset`), so the bodies stay the
+ * ones written once above, and a request sends each level's map as it was kept, not copied key by
+ * key into one flat map of some seventy parameters.
  */
-const scoped = (cypher: string, prefix: string) => cypher.replace(CYPHER_PARAMETER, `$${prefix}_$1`);
+const scoped = (cypher: string, prefix: string) => cypher.replace(CYPHER_PARAMETER, `$${prefix}.$1`);
 
-type PageParams = ReturnType<typeof pageParams>;
-const PAGE_PARAMS = Object.keys(pageParams({ offset: 0, limit: 0 })) as (keyof PageParams)[];
+/** The page parameters a level's Cypher reads: its body's, and the window its page is cut to. */
+const namesRead = shapes(levelKey, (level: Level) => {
+  const body = level.of.body(level.reads, undefined, pathsOf(level.options));
+  return new Set(['offset', 'limit', ...Array.from(body.matchAll(CYPHER_PARAMETER), (m) => m[1])]);
+});
 
-/** Each page parameter with its name under a prefix, built once per prefix. */
-const prefixed = new Map<string, (readonly [keyof PageParams, string])[]>();
-const namesUnder = (prefix: string) => {
-  let names = prefixed.get(prefix);
-  if (!names) {
-    names = PAGE_PARAMS.map((k) => [k, `${prefix}_${k}`] as const);
-    prefixed.set(prefix, names);
-  }
-  return names;
-};
-
-/** `level`'s page parameters (kept per level). */
-const pageParamsOf = keptPer((level: Level) => pageParams(level.options));
+/** `level`'s page parameters, only those its Cypher reads (kept per level). */
+const pageParamsOf = keptPer((level: Level) => {
+  const names = namesRead(level);
+  return Object.fromEntries(Object.entries(pageParams(level.options)).filter(([k]) => names.has(k)));
+});
 
 /**
- * Adds `level`'s parameters under `prefix` to `into`, for a statement built with
+ * Adds `level`'s parameters as the map `prefix` to `into`, for a statement built with
  * `nestedItems(level, prefix)`. A request reads several levels: this runs for each of them.
  */
 export function addNestedParams(into: Record<string, unknown>, level: Level, prefix: string) {
-  const values = pageParamsOf(level);
-  for (const [k, name] of namesUnder(prefix)) into[name] = values[k];
+  into[prefix] = pageParamsOf(level);
   return into;
 }
 

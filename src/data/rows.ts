@@ -406,20 +406,23 @@ export function keptPer<K extends object, T>(compute: (key: K) => T) {
 }
 
 /**
- * Builds a query once per shape (key) and keeps it: a schema has few shapes; the bound only
- * guards against a client that invents endless ones.
+ * Builds a query (or what else a shape determines) once per shape (key) and keeps it: a schema
+ * has few shapes; the bound only guards against a client that invents endless ones.
  */
-export function shapes<A extends unknown[]>(key: (...args: A) => string, build: (...args: A) => Query) {
-  const built = new Map<string, Query>();
-  return (...args: A): Query => {
+export function shapes<A extends unknown[], T = Query>(
+  key: (...args: A) => string,
+  build: (...args: A) => T,
+) {
+  const built = new Map<string, T>();
+  return (...args: A): T => {
     const k = key(...args);
-    let query = built.get(k);
-    if (!query) {
+    let out = built.get(k);
+    if (out === undefined) {
       if (built.size >= 500) built.clear();
-      query = build(...args);
-      built.set(k, query);
+      out = build(...args);
+      built.set(k, out);
     }
-    return query;
+    return out;
   };
 }
 

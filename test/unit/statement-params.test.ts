@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { addNestedParams, nestedItems, nodesOnly, RELATED } from '../../src/data/related.ts';
 import { CORE } from '../../src/data/rows.ts';
+import { USAGE } from '../../src/data/usage.ts';
 import { statementOf } from '../../src/neo4j/executor.ts';
 
 describe('statementOf', () => {
@@ -26,17 +27,23 @@ describe('statementOf', () => {
     expect(statementOf(query, { x: null }).params).toEqual({ x: null });
   });
 
-  it('sends a nested level only the options its body reads', () => {
+  it('sends a nested level only the options its Cypher reads, as one map under its prefix', async () => {
     const level = { of: RELATED['technique.tactics'], reads: READS, options: OPTIONS };
     const params = addNestedParams({}, level, 'l0');
-    // Every option of the level is built under its prefix ...
-    expect(Object.keys(params)).toEqual(expect.arrayContaining(['l0_rollUp', 'l0_via', 'l0_limit']));
-    // ... but the level's body, as a lookup nests it, reads no `via` or `rollUp` and is not sent them.
+    // The level's body, as a lookup nests it, reads no `via` or `rollUp` and is not sent them.
+    expect(params).toEqual({
+      l0: { domain: null, includeRevoked: false, includeDeprecated: false, offset: 0, limit: 5 },
+    });
     const query = { name: 't', cypher: nestedItems(level, 'l0') };
-    const sent = statementOf(query, params).params;
-    expect(Object.keys(sent)).not.toContain('l0_rollUp');
-    expect(Object.keys(sent)).not.toContain('l0_via');
-    expect(sent).toMatchObject({ l0_limit: 5, l0_offset: 0, l0_includeRevoked: false });
+    expect(query.cypher).toContain('$l0.includeRevoked');
+    expect(statementOf(query, { ...params, other: 1 }).params).toEqual(params);
+    // A technique's groups read the usage paths asked for.
+    const usage = {
+      of: USAGE.techniqueGroups,
+      reads: READS,
+      options: { ...OPTIONS, via: ['DIRECT'] as const },
+    };
+    expect(addNestedParams({}, usage, 'l1').l1).toMatchObject({ via: ['DIRECT'], limit: 5 });
   });
 });
 
