@@ -17,10 +17,11 @@ import {
   Kind,
   type SelectionSetNode,
   typeFromAST,
+  visit,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { PAGE_SIZE } from '../schema/builder.ts';
-import { type ArgsChain, listBoundOf, UNKNOWN_LIST_BOUND } from '../schema/list-bounds.ts';
+import { type ArgsChain, COST_ARGUMENTS, listBoundOf, UNKNOWN_LIST_BOUND } from '../schema/list-bounds.ts';
 
 /** The arguments of one field occurrence, defaults applied; `{}` when they do not coerce (execution refuses them). */
 function argumentsOf(
@@ -115,12 +116,28 @@ export function estimateCost(
   return total;
 }
 
-/** Costs kept per document (Yoga hands every request with the same text the same one), by variables. */
+/** Costs kept per document (Yoga hands every request with the same text the same one). */
 const COSTS_PER_DOCUMENT = 64;
+
+/** The variables given (anywhere in their value) to an argument a cost reads (COST_ARGUMENTS). */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (!(COST_ARGUMENTS as readonly string[]).includes(node.name.value)) return;
+      visit(node.value, { Variable: (v) => void names.add(v.name.value) });
+    },
+  });
+  return [...names];
+}
 
 /** Refuses, before it runs, an operation that could return more than `maxCost` objects. */
 export function useCostLimit(maxCost: number): Plugin {
-  const costs = new WeakMap<DocumentNode, Map<string, number | undefined>>();
+  /**
+   * Each document's cost, by the values of the variables it depends on: a lookup's `$id` does not
+   * split it, a page size does. Only costs of variables that coerce are kept.
+   */
+  const kept = new WeakMap<DocumentNode, { variables: string[]; costs: Map<string, number> }>();
   /** The operation's cost with these variables; undefined when they do not coerce. */
   const costOf = (args: ExecutionArgs): number | undefined => {
     const operation = getOperationAST(args.document, args.operationName);
@@ -139,20 +156,26 @@ export function useCostLimit(maxCost: number): Plugin {
     if (!coerced.coerced) return undefined;
     return estimateCost(args.schema, operation.selectionSet, root, fragments, coerced.coerced);
   };
+  const keptCostOf = (args: ExecutionArgs): number | undefined => {
+    let document = kept.get(args.document);
+    if (!document) {
+      document = { variables: costVariables(args.document), costs: new Map() };
+      kept.set(args.document, document);
+    }
+    const values = (args.variableValues ?? {}) as Record<string, unknown>;
+    const key = `${args.operationName ?? ''}\0${JSON.stringify(document.variables.map((v) => values[v]))}`;
+    let cost = document.costs.get(key);
+    if (cost === undefined) {
+      cost = costOf(args);
+      if (cost === undefined) return undefined;
+      if (document.costs.size >= COSTS_PER_DOCUMENT) document.costs.clear();
+      document.costs.set(key, cost);
+    }
+    return cost;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      let known = costs.get(args.document);
-      if (!known) {
-        known = new Map();
-        costs.set(args.document, known);
-      }
-      const key = `${args.operationName ?? ''}\0${JSON.stringify(args.variableValues ?? {})}`;
-      let cost = known.get(key);
-      if (cost === undefined && !known.has(key)) {
-        cost = costOf(args);
-        if (known.size >= COSTS_PER_DOCUMENT) known.clear();
-        known.set(key, cost);
-      }
+      const cost = keptCostOf(args);
       if (cost === undefined || cost <= maxCost) return;
       setResultAndStopExecution({
         errors: [

@@ -58,8 +58,15 @@ export const MAX_ITEMS = {
   pathNodes: MAX_HOPS + 1,
 } as const;
 
+/**
+ * The only arguments a cost reads: a connection's page size, and what the bounds below read. The
+ * cost limit keeps a document's cost per the values of the variables given to these alone.
+ */
+export const COST_ARGUMENTS = ['first', 'last', 'ids', 'groups', 'objects', 'limit', 'domain'] as const;
+type CostArgument = (typeof COST_ARGUMENTS)[number];
+
 /** The arguments of a field occurrence (defaults applied), then of each field above it, nearest first. */
-export type ArgsChain = readonly Readonly<Record<string, unknown>>[];
+export type ArgsChain = readonly Readonly<Partial<Record<CostArgument, unknown>>>[];
 
 /**
  * How many items a list field can return, for the cost estimate:
@@ -70,13 +77,13 @@ export type ArgsChain = readonly Readonly<Record<string, unknown>>[];
 export type ListBound = number | 'page' | ((args: ArgsChain) => number);
 
 /** The nearest given value of the argument `name`. */
-function nearest(args: ArgsChain, name: string): unknown {
+function nearest(args: ArgsChain, name: CostArgument): unknown {
   return args.find((a) => a[name] !== undefined && a[name] !== null)?.[name];
 }
 
 /** One item per entry of the nearest list argument `name`, at most `max` (more is refused). */
 const perEntryOf =
-  (name: string, max: number) =>
+  (name: CostArgument, max: number) =>
   (args: ArgsChain): number => {
     const given = nearest(args, name);
     return Array.isArray(given) ? Math.min(given.length, max) : max;

@@ -64,16 +64,24 @@ describe('the probe queries are refused before any Neo4j read', () => {
     expect(counter.reads).toBeGreaterThan(0);
   });
 
-  it('costs one document by each request’s variables (the cost is kept per document and variables)', async () => {
+  it('costs one document by each request’s page sizes (kept per document and page-size variables)', async () => {
     const { app } = production();
-    const query = `query($n: Int) { techniques(first: $n) { nodes { name
-      groups(first: $n) { nodes { name techniques(first: $n) { nodes { name } } } } } } }`;
+    const query = `query($n: Int, $id: String) { technique(attackId: $id) { name }
+      techniques(first: $n) { nodes { name groups(first: $n) { nodes { name
+        techniques(first: $n) { nodes { name } } } } } } }`;
     const codes = [];
-    for (const n of [2, 1000, 2, 1000]) {
-      const body = (await (await app.post({ query, variables: { n } })).json()) as GqlBody;
+    for (const variables of [
+      { n: 2, id: 'T9001' },
+      { n: 1000, id: 'T9001' },
+      { n: 2, id: 'T9002' },
+      { n: 'x', id: 'T9001' }, // does not coerce: refused by execution, and no cost is kept for it
+      { n: 1000, id: 'T9002' },
+      { n: 2, id: 'T9001' },
+    ]) {
+      const body = (await (await app.post({ query, variables })).json()) as GqlBody;
       codes.push(errorCodes(body));
     }
-    expect(codes).toEqual([[], ['MAX_COST_EXCEEDED'], [], ['MAX_COST_EXCEEDED']]);
+    expect(codes).toEqual([[], ['MAX_COST_EXCEEDED'], [], ['BAD_USER_INPUT'], ['MAX_COST_EXCEEDED'], []]);
   });
 
   it('`nodes(ids:)` with 1000 copies of one id: BAD_USER_INPUT naming the cap', async () => {
