@@ -22,6 +22,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { PAGE_SIZE } from '../schema/builder.ts';
 import { type ArgsChain, COST_ARGUMENTS, listBoundOf, UNKNOWN_LIST_BOUND } from '../schema/list-bounds.ts';
+import { addVariables } from '../schema/selection.ts';
 
 /** The arguments of one field occurrence, defaults applied; `{}` when they do not coerce (execution refuses them). */
 function argumentsOf(
@@ -124,8 +125,7 @@ function costVariables(document: DocumentNode): string[] {
   const names = new Set<string>();
   visit(document, {
     Argument(node) {
-      if (!(COST_ARGUMENTS as readonly string[]).includes(node.name.value)) return;
-      visit(node.value, { Variable: (v) => void names.add(v.name.value) });
+      if ((COST_ARGUMENTS as readonly string[]).includes(node.name.value)) addVariables(node.value, names);
     },
   });
   return [...names];

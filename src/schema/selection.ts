@@ -182,7 +182,7 @@ function connectionReadsOf(
 }
 
 /** Adds the variables that `value` (an argument's value) names to `into`. */
-function addVariables(value: ValueNode, into: Set<string>) {
+export function addVariables(value: ValueNode, into: Set<string>) {
   if (value.kind === Kind.VARIABLE) into.add(value.name.value);
   else if (value.kind === Kind.LIST) for (const v of value.values) addVariables(v, into);
   else if (value.kind === Kind.OBJECT) for (const f of value.fields) addVariables(f.value, into);
