@@ -242,8 +242,7 @@ describe.runIf(target.local)('Neo4j stops and comes back while requests stream i
     }
     // Nothing is held: no query in flight (a background data-version read may still be finishing),
     // and the heap is back near where it was.
-    for (let tries = 0; tries < 50 && (await inFlight()) !== 0; tries++) await sleep(20);
-    expect(await inFlight()).toBe(0);
+    await expect.poll(inFlight, { timeout: 1_000, interval: 20 }).toBe(0);
     const after = await ask();
     expect(after.ok).toBe(true);
     expect(after.text).toBe(before.text);

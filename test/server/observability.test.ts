@@ -44,14 +44,12 @@ describe('/metrics', () => {
     await app.post({ query: 'query Broken { noSuchField }' });
     await app.post({ query: '{ status { objectCount } }' });
     // The data version is refreshed in the background (a request may start it), so its read can
-    // still be running when the answers are in: the gauge must settle back to 0.
-    let response = await app.get('/metrics');
-    let text = await response.text();
-    for (let tries = 0; tries < 50 && !/queries_in_flight 0\n/.test(text); tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      response = await app.get('/metrics');
-      text = await response.text();
-    }
+    // still be running when the answers are in: the gauge must settle back to 0 (only /graphql
+    // requests start that read, so reading /metrics does not).
+    const metricsText = async () => (await app.get('/metrics')).text();
+    await expect.poll(metricsText, { timeout: 1_000, interval: 20 }).toMatch(/queries_in_flight 0\n/);
+    const response = await app.get('/metrics');
+    const text = await response.text();
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(text).toMatch(/attack_graph_graphql_operations_total\{operation="Techniques",outcome="ok"\} 1/);
