@@ -44,7 +44,8 @@ try {
     if (!c) throw new Error(`no class named ${name}`);
     const body = JSON.stringify({ query: c.graphql, variables: c.variables });
     const ask = async (url: string) => {
-      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body };
+      const headers = { 'content-type': 'application/json', accept: 'application/json' };
+      const init = { method: 'POST', headers, body };
       await fetch(url, init); // the first after start-up may load the per-import sets
       return (await fetch(url, init)).text();
     };
