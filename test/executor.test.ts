@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BOLT_SEND_BUFFER_BYTES } from '../src/neo4j/driver.ts';
 import { batchingReader, type Executor, WRITE_FENCE } from '../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from './helpers/db.ts';
@@ -222,16 +222,13 @@ describe('the driver', () => {
   it("sends a statement of a few KB in one socket write, not in the driver's 1,400-byte pieces", async () => {
     const echoed = 'x'.repeat(BOLT_SEND_BUFFER_BYTES / 2);
     await db.executor.read(echo, { values: [] }); // the pool's connection is open before the count
-    const writes: number[] = [];
-    const write = Socket.prototype.write;
-    Socket.prototype.write = function (this: Socket, chunk: Uint8Array | string, ...rest: unknown[]) {
-      writes.push(chunk.length);
-      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as typeof write;
+    const write = vi.spyOn(Socket.prototype, 'write');
+    let writes: number[];
     try {
       expect(await db.executor.read(echo, { values: [echoed] })).toEqual([{ value: echoed }]);
+      writes = write.mock.calls.map(([chunk]) => (chunk as Uint8Array | string).length);
     } finally {
-      Socket.prototype.write = write;
+      write.mockRestore();
     }
     // One write carries the whole message (the statement's text and the 8 KB parameter).
     expect(writes.filter((n) => n > echoed.length)).toHaveLength(1);

@@ -27,7 +27,7 @@ describe('statementOf', () => {
     expect(statementOf(query, { x: null }).params).toEqual({ x: null });
   });
 
-  it('sends a nested level only the options its Cypher reads, as one map under its prefix', async () => {
+  it('sends a nested level only the options its Cypher reads, as one map under its prefix', () => {
     const level = { of: RELATED['technique.tactics'], reads: READS, options: OPTIONS };
     const params = addNestedParams({}, level, 'l0');
     // The level's body, as a lookup nests it, reads no `via` or `rollUp` and is not sent them.
