@@ -29,6 +29,7 @@ function cpuMs(pid: number): number {
 const neo4jPid = Number(readFileSync(path.join(db.local.home, 'run', 'neo4j.pid'), 'utf8').trim());
 
 const off = { RESPONSE_CACHE_TTL_MS: '0' };
+const WARMUP_SECONDS = 1;
 const apis: Array<[string, Api]> = [
   ['base', await startProductionApi(db, off, { entry: path.resolve(base, 'scripts', 'start.ts') })],
   ['this', await startProductionApi(db, off)],
@@ -64,11 +65,11 @@ try {
         const load = await loadHttp(api.url, body, expected, {
           concurrency: Number(concurrency),
           seconds: Number(seconds),
-          warmupSeconds: 1,
+          warmupSeconds: WARMUP_SECONDS,
         });
         if (load.failures) throw new Error(`${name} (${side}): ${load.failures} failed or wrong responses`);
         // The warm-up's requests are not counted by the load: estimate them at the measured rate.
-        const requests = load.requests + load.rps;
+        const requests = load.requests + load.rps * WARMUP_SECONDS;
         const s = seen.get(side);
         s?.rps.push(load.rps);
         s?.p50.push(load.p50);
