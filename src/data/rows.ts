@@ -406,24 +406,38 @@ export function keptPer<K extends object, T>(compute: (key: K) => T) {
 }
 
 /**
+ * `map`'s value for `key`, computed and kept when it has none. The map is emptied when it already
+ * holds `max` values: the bound only guards against a client that invents endless keys. An
+ * undefined result is returned but not kept.
+ */
+export function keptIn<K, V>(map: Map<K, V>, key: K, max: number, compute: () => V): V;
+export function keptIn<K, V>(
+  map: Map<K, V>,
+  key: K,
+  max: number,
+  compute: () => V | undefined,
+): V | undefined;
+export function keptIn<K, V>(map: Map<K, V>, key: K, max: number, compute: () => V | undefined) {
+  let out = map.get(key);
+  if (out === undefined) {
+    out = compute();
+    if (out === undefined) return undefined;
+    if (map.size >= max) map.clear();
+    map.set(key, out);
+  }
+  return out;
+}
+
+/**
  * Builds a query (or what else a shape determines) once per shape (key) and keeps it: a schema
- * has few shapes; the bound only guards against a client that invents endless ones.
+ * has few shapes.
  */
 export function shapes<A extends unknown[], T = Query>(
   key: (...args: A) => string,
   build: (...args: A) => T,
 ) {
   const built = new Map<string, T>();
-  return (...args: A): T => {
-    const k = key(...args);
-    let out = built.get(k);
-    if (out === undefined) {
-      if (built.size >= 500) built.clear();
-      out = build(...args);
-      built.set(k, out);
-    }
-    return out;
-  };
+  return (...args: A): T => keptIn(built, key(...args), 500, () => build(...args));
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   visit,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { keptIn } from '../data/rows.ts';
 import { PAGE_SIZE } from '../schema/builder.ts';
 import { type ArgsChain, COST_ARGUMENTS, listBoundOf, UNKNOWN_LIST_BOUND } from '../schema/list-bounds.ts';
 import { addVariables } from '../schema/selection.ts';
@@ -164,14 +165,7 @@ export function useCostLimit(maxCost: number): Plugin {
     }
     const values = (args.variableValues ?? {}) as Record<string, unknown>;
     const key = `${args.operationName ?? ''}\0${JSON.stringify(document.variables.map((v) => values[v]))}`;
-    let cost = document.costs.get(key);
-    if (cost === undefined) {
-      cost = costOf(args);
-      if (cost === undefined) return undefined;
-      if (document.costs.size >= COSTS_PER_DOCUMENT) document.costs.clear();
-      document.costs.set(key, cost);
-    }
-    return cost;
+    return keptIn(document.costs, key, COSTS_PER_DOCUMENT, () => costOf(args));
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {

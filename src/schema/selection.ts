@@ -17,7 +17,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { nodesOnly, type Reads, readsOf } from '../data/related.ts';
-import { isNodeKey, type NodeKey, type Projection, projection } from '../data/rows.ts';
+import { isNodeKey, keptIn, type NodeKey, type Projection, projection } from '../data/rows.ts';
 
 /*
  * The selection decides what is read. Each field that shows stored data says what it reads in its
@@ -265,13 +265,7 @@ export function perField<A, T>(
       byVariables = new Map();
       at.byType.set(info.returnType, byVariables);
     }
-    let out = byVariables.get(key);
-    if (out === undefined) {
-      out = compute(info, arg);
-      if (byVariables.size >= PER_NODE) byVariables.clear();
-      byVariables.set(key, out);
-    }
-    return out;
+    return keptIn(byVariables, key, PER_NODE, () => compute(info, arg));
   };
   return (info: GraphQLResolveInfo, arg: A): T => {
     let byVariables = request.get(info.fieldNodes);
