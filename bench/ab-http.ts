@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/env.ts';
 import { type Api, startProductionApi } from './api.ts';
-import { loadHttp } from './load.ts';
+import { loadHttp, median } from './load.ts';
 import { ANALYST_CLASSES, CLASSES } from './queries.ts';
 
 const [base, rounds = '6', only = 'technique-one-hop,matrix', concurrency = '8', seconds = '4'] =
@@ -34,11 +34,6 @@ const apis: Array<[string, Api]> = [
   ['base', await startProductionApi(db, off, { entry: path.resolve(base, 'scripts', 'start.ts') })],
   ['this', await startProductionApi(db, off)],
 ];
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 try {
   for (const name of only.split(',')) {
     const c = [...CLASSES, ...ANALYST_CLASSES].find((x) => x.name === name);

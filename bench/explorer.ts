@@ -12,6 +12,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadConfig } from '../src/env.ts';
 import { launchOffline } from './browser.ts';
+import { median } from './load.ts';
 
 const BUDGET_JS_GZIP = 250 * 1024;
 const BUDGET_INTERACTIVE_MS = 1000;
@@ -35,8 +36,6 @@ async function initialJavaScript(dir: string): Promise<{ files: string[]; raw: n
   }
   return { files, raw, gzip };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const js = await initialJavaScript(loadConfig().explorer.dir);
 const browser = await launchOffline(base);

@@ -25,7 +25,15 @@ export interface LoadOptions {
   warmupSeconds: number;
 }
 
-/** The q-quantile (0..1) of ascending `values`, nearest rank. */
+/** The median of `values` (any order): the middle one, or the mean of the middle two. */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** The q-quantile (0..1) of ascending `values`, nearest rank (the p50, p95 and p99 of a load). */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const rank = Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1));
