@@ -104,6 +104,25 @@ export function placesOf(ctx: Context, rows: readonly CoreRow[]): Places {
   return placesIn(orderFrom(rows));
 }
 
+/** Node ids' places in the stable order (see `Places`), for results that carry ids. */
+export interface IdPlaces {
+  /** Undefined for an id that names no object. */
+  of: (id: string) => number | undefined;
+  at: (place: number) => CoreRow;
+}
+
+/** Places for node ids, for results that carry ids: from their rows (`nodeRows`, `placesOf`). */
+export async function idPlacesOf(ctx: Context, ids: readonly string[]): Promise<IdPlaces> {
+  const nodes = await nodeRows(ctx, ids);
+  const places = placesOf(ctx, knownRows(nodes));
+  const placed = new Map<string, number>();
+  for (const [i, id] of ids.entries()) {
+    const node = nodes[i];
+    if (node) placed.set(id, places.of(node));
+  }
+  return { of: (id) => placed.get(id), at: places.at };
+}
+
 /** `rows` in the API's stable order (`compareObjects`). */
 export function sortObjects(ctx: Context, rows: readonly CoreRow[]): CoreRow[] {
   const places = placesOf(ctx, rows);

@@ -5,7 +5,7 @@ import type { CoreRow, Domain, ReleaseArg } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { badInput, DomainEnum, UsageViaEnum } from '../common.ts';
 import { releaseArg } from '../release.ts';
-import { knownRows, nodeRowHeld, nodeRows, nodeRowsHeld, placesOf, sortObjects } from './cards.ts';
+import { knownRows, nodeRowHeld, nodeRows, nodeRowsHeld, sortObjects } from './cards.ts';
 
 /** Refuses lists longer than `max`, naming the argument. */
 export function checkList(name: string, list: readonly unknown[] | null | undefined, max: number) {
@@ -113,18 +113,6 @@ export function sortedNodes(ctx: Context, ids: readonly string[]): CoreRow[] | P
   const now = nodeRowsHeld(ctx, ids);
   if (now) return sortObjects(ctx, now);
   return nodeRows(ctx, ids).then((nodes) => sortObjects(ctx, knownRows(nodes)));
-}
-
-/** Each id's place in that stable order, for sorting results that carry ids (node ids, as given). */
-export async function positionsOf(ctx: Context, ids: readonly string[]): Promise<Map<string, number>> {
-  const nodes = await nodeRows(ctx, ids);
-  const places = placesOf(ctx, knownRows(nodes));
-  const out = new Map<string, number>();
-  for (const [i, id] of ids.entries()) {
-    const node = nodes[i];
-    if (node) out.set(id, places.of(node));
-  }
-  return out;
 }
 
 export const UsageBasisEnum = builder.enumType('UsageBasis', {

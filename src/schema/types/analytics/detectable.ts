@@ -4,7 +4,7 @@ import type { CoreRow } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { Analytic, DetectionStrategy, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
-import { knownRows, nodeRows, nodeRowsHeld, placesOf, resolveKeysOf } from './cards.ts';
+import { idPlacesOf, resolveKeysOf } from './cards.ts';
 import { checkList, MAX_INPUT_IDS, unknownIdsField } from './common.ts';
 import { everyAnalyticOf } from './data.ts';
 import { filterArgs } from './detection.ts';
@@ -71,7 +71,7 @@ interface DetectableResult {
 /**
  * The detectable techniques with their objects, in the stable order, the lists too. Every id of
  * the answer (some 2,000 in a large one) resolves in one pass rather than field by field, and
- * every list sorts by the objects' places in the stable order (`placesOf`): numbers.
+ * every list sorts by the objects' places in the stable order (`idPlacesOf`): numbers.
  */
 async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promise<DetectableShape[]> {
   const unique = new Set<string>();
@@ -80,25 +80,18 @@ async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promi
     for (const id of d.analytics) unique.add(id);
     for (const id of d.strategies) unique.add(id);
   }
-  const ids = [...unique];
-  const rows: readonly (CoreRow | null)[] = nodeRowsHeld(ctx, ids) ?? (await nodeRows(ctx, ids));
-  const places = placesOf(ctx, knownRows(rows));
-  const rank = new Map<string, number>();
-  for (const [i, id] of ids.entries()) {
-    const row = rows[i];
-    if (row) rank.set(id, places.of(row));
-  }
+  const places = await idPlacesOf(ctx, [...unique]);
   const inOrder = (list: Set<string>) => {
     const ranks: number[] = [];
     for (const id of list) {
-      const r = rank.get(id);
+      const r = places.of(id);
       if (r !== undefined) ranks.push(r);
     }
     return ranks.sort((a, b) => a - b).map(places.at);
   };
   // By technique in the stable order; an unknown one (its field fails) first.
   return found
-    .map((d) => ({ at: rank.get(d.technique) ?? -1, d }))
+    .map((d) => ({ at: places.of(d.technique) ?? -1, d }))
     .sort((a, b) => a.at - b.at)
     .map(({ at, d }) => ({
       id: d.technique,

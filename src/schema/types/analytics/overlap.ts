@@ -3,14 +3,13 @@ import type { UsageBasis } from '../../../data/analytics/usage.ts';
 import { builder } from '../../builder.ts';
 import { AttackObject } from '../refs.ts';
 import { checkRelease } from '../release.ts';
-import { resolveKeysOf } from './cards.ts';
+import { idPlacesOf, resolveKeysOf } from './cards.ts';
 import {
   ACTOR_KINDS,
   checkList,
   filtersOf,
   loadNode,
   MAX_INPUT_IDS,
-  positionsOf,
   sortedNodes,
   UsageBasisEnum,
   unknownIdsField,
@@ -95,11 +94,11 @@ const Overlap = builder.objectRef<OverlapShape>('Overlap').implement({
       type: [OverlapItem],
       description: 'Every item at least one compared object uses: most widely used first, then by ATT&CK ID.',
       resolve: async (o, _args, ctx) => {
-        const order = await positionsOf(
+        const places = await idPlacesOf(
           ctx,
           o.items.map((i) => i.item),
         );
-        const rank = (id: string) => order.get(id) ?? Number.MAX_SAFE_INTEGER;
+        const rank = (id: string) => places.of(id) ?? Number.MAX_SAFE_INTEGER;
         return [...o.items].sort((a, b) => b.users.length - a.users.length || rank(a.item) - rank(b.item));
       },
     }),
