@@ -111,7 +111,7 @@ export interface IdPlaces {
   at: (place: number) => CoreRow;
 }
 
-/** Places for node ids, for results that carry ids: from their rows (`nodeRows`, `placesOf`). */
+/** The places of node ids, found from their rows (`nodeRows`, `placesOf`). */
 export async function idPlacesOf(ctx: Context, ids: readonly string[]): Promise<IdPlaces> {
   const nodes = await nodeRows(ctx, ids);
   const places = placesOf(ctx, knownRows(nodes));
