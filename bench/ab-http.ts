@@ -12,6 +12,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/env.ts';
+import { localNeo4jStatus } from '../src/local-neo4j/index.ts';
+import { graphqlAt } from './answers.ts';
 import { type Api, startProductionApi } from './api.ts';
 import { loadHttp, median } from './load.ts';
 import { ANALYST_CLASSES, CLASSES } from './queries.ts';
@@ -26,7 +28,11 @@ function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
-const neo4jPid = Number(readFileSync(path.join(db.local.home, 'run', 'neo4j.pid'), 'utf8').trim());
+const { pid: neo4jPid } = await localNeo4jStatus(db.local.home);
+if (neo4jPid === undefined)
+  throw new Error(
+    `no Neo4j runs in ${db.local.home}: start the benchmark's database (see docs/benchmarks.md)`,
+  );
 
 const off = { RESPONSE_CACHE_TTL_MS: '0' };
 const WARMUP_SECONDS = 1;
@@ -40,10 +46,8 @@ try {
     if (!c) throw new Error(`no class named ${name}`);
     const body = JSON.stringify({ query: c.graphql, variables: c.variables });
     const ask = async (url: string) => {
-      const headers = { 'content-type': 'application/json', accept: 'application/json' };
-      const init = { method: 'POST', headers, body };
-      await fetch(url, init); // the first after start-up may load the per-import sets
-      return (await fetch(url, init)).text();
+      await graphqlAt(url, c.graphql, c.variables); // the first after start-up may load the per-import sets
+      return (await graphqlAt(url, c.graphql, c.variables)).text;
     };
     const answers = await Promise.all(apis.map(([, api]) => ask(api.url)));
     if (answers[0] !== answers[1]) throw new Error(`${name}: the two checkouts answer differently`);
