@@ -26,7 +26,7 @@ const send = (to: { send(m: unknown): unknown } | NodeJS.Process, m: Message) =>
  * it with these, and workers inherit them. A young generation of 32 MB semi-spaces instead of
  * Node 20's 16: a large answer (a matrix, 2,000 detectable objects) allocates tens of MB of
  * short-lived objects per request, and fewer scavenges cut the API's CPU per request by 10-15%
- * there (docs/benchmarks.md), for at most 32 MB more memory per process (two semi-spaces).
+ * there (docs/performance-log.md), for at most 32 MB more memory per process (two semi-spaces).
  */
 export const API_NODE_FLAGS = ['--max-semi-space-size=32'] as const;
 

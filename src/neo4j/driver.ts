@@ -7,7 +7,7 @@ import type { Config } from '../env.ts';
  * chunker takes a buffer size, but the driver never passes one, so it writes every 1,400 bytes:
  * a one-hop lookup's statement (5.7 KB) went out in five socket writes, each a system call and,
  * over loopback, a wake-up of Neo4j's reader. With 16 KB a read's statement goes out in one
- * (docs/benchmarks.md, "One socket write per statement"). Larger messages (an import's batches) go
+ * (docs/performance-log.md, "One socket write per statement"). Larger messages (an import's batches) go
  * out 16 KB at a time; a Bolt chunk holds at most 65,535 bytes, so the buffer must stay below that.
  */
 export const BOLT_SEND_BUFFER_BYTES = 16 * 1024;

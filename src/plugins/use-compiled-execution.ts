@@ -56,7 +56,7 @@ type Compiled = Map<string, CompiledQuery | null>;
  * written once for the document, not looked up for every field of every item. The same resolvers
  * run, so what is read, the batching and every plugin that wraps execution stay as they are; only
  * the walk is faster (a third to a half less of the API's own time on list-heavy answers, see
- * docs/benchmarks.md).
+ * docs/performance-log.md).
  *
  * A document is compiled the second time it runs, and kept with it: Yoga's parser cache hands every
  * request with the same text the same document, so an app's queries compile once each, and a
