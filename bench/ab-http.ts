@@ -16,7 +16,7 @@ import { localNeo4jStatus } from '../src/local-neo4j/index.ts';
 import { graphqlAt } from './answers.ts';
 import { type Api, startProductionApi } from './api.ts';
 import { loadHttp, median } from './load.ts';
-import { ANALYST_CLASSES, CLASSES } from './queries.ts';
+import { classNamed } from './queries.ts';
 
 const [base, rounds = '6', only = 'technique-one-hop,matrix', concurrency = '8', seconds = '4'] =
   process.argv.slice(2);
@@ -42,7 +42,7 @@ const apis: Array<[string, Api]> = [
 ];
 try {
   for (const name of only.split(',')) {
-    const c = [...CLASSES, ...ANALYST_CLASSES].find((x) => x.name === name);
+    const c = classNamed(name);
     if (!c) throw new Error(`no class named ${name}`);
     const body = JSON.stringify({ query: c.graphql, variables: c.variables });
     const ask = async (url: string) => {

@@ -10,7 +10,7 @@ import { fail, firstDifference, graphqlAt } from './answers.ts';
 import { startProductionApi } from './api.ts';
 import { readProfile, splitProfile } from './cpu-profile.ts';
 import { type LoadOptions, type LoadResult, loadHttp } from './load.ts';
-import { ANALYST_CLASSES, CACHE_CLASSES, CLASSES, type QueryClass } from './queries.ts';
+import { CACHE_CLASSES, CLASSES, classNamed, type QueryClass } from './queries.ts';
 import type { CacheResult, CpuResult, Memory, WorkersResult } from './report.ts';
 
 type Db = Config['bench']['neo4j'];
@@ -91,7 +91,7 @@ export async function compareWorkers(
     const server = await startProductionApi(db, { ...RESPONSE_CACHE_OFF, API_WORKERS: String(workers) });
     try {
       for (const name of WORKER_CLASSES) {
-        const c = CLASSES.find((x) => x.name === name);
+        const c = classNamed(name);
         const expected = answers.get(name);
         if (!c || !expected) continue;
         log(`workers: ${name} with API_WORKERS=${workers} at concurrency ${WORKER_CONCURRENCY}`);
@@ -131,7 +131,7 @@ export async function measureCache(
       classes: [],
     };
     for (const name of CACHE_CLASSES) {
-      const c = [...CLASSES, ...ANALYST_CLASSES].find((x) => x.name === name);
+      const c = classNamed(name);
       const off = main.http.get(name);
       if (!c || !off) continue; // not measured in the main pass (pending, or not selected)
       const miss = await graphqlAt(cached.url, c.graphql, c.variables);

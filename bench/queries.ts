@@ -654,6 +654,10 @@ export const ANALYST_CLASSES: QueryClass[] = [
   ),
 ];
 
+/** The core or analyst class of this name, if there is one. */
+export const classNamed = (name: string): QueryClass | undefined =>
+  CLASSES.find((c) => c.name === name) ?? ANALYST_CLASSES.find((c) => c.name === name);
+
 /** The classes timed a second time with the response cache on. */
 export const CACHE_CLASSES = ['lookup', 'tactic-groups', 'matrix', 'analyst-overlap'];
 
