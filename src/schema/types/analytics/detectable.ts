@@ -1,10 +1,10 @@
 import type { Context } from '../../../context.ts';
-import { analyticsFrom, type LogSourceRow } from '../../../data/analytics/detection.ts';
+import { type AnalyticRow, analyticsFrom, type LogSourceRow } from '../../../data/analytics/detection.ts';
 import type { CoreRow } from '../../../data/rows.ts';
 import { builder } from '../../builder.ts';
 import { Analytic, DetectionStrategy, Technique } from '../refs.ts';
 import { checkRelease } from '../release.ts';
-import { idPlacesOf, resolveKeysOf } from './cards.ts';
+import { type IdPlaces, idPlacesOf, resolveKeysOf } from './cards.ts';
 import { checkList, MAX_INPUT_IDS, unknownIdsField } from './common.ts';
 import { everyAnalyticOf } from './data.ts';
 import { filterArgs } from './detection.ts';
@@ -66,21 +66,34 @@ const DetectableTechnique = builder.objectRef<DetectableShape>('DetectableTechni
 interface DetectableResult {
   techniques: DetectableIds[];
   unknownIds: string[];
+  /** The places of every id the techniques name; null when there are none. */
+  places: IdPlaces | null;
 }
 
 /**
- * The detectable techniques with their objects, in the stable order, the lists too. Every id of
- * the answer (some 2,000 in a large one) resolves in one pass rather than field by field, and
- * every list sorts by the objects' places in the stable order (`idPlacesOf`): numbers.
+ * Every id the analytics name, placed in the stable order (`idPlacesOf`) once per import: a large
+ * answer names some 2,000 objects, which then sort as numbers without being looked up again.
  */
-async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promise<DetectableShape[]> {
-  const unique = new Set<string>();
-  for (const d of found) {
-    unique.add(d.technique);
-    for (const id of d.analytics) unique.add(id);
-    for (const id of d.strategies) unique.add(id);
+const placedOnce = new WeakMap<readonly AnalyticRow[], Promise<IdPlaces>>();
+
+function placesOfEvery(ctx: Context, every: readonly AnalyticRow[]): Promise<IdPlaces> {
+  let places = placedOnce.get(every);
+  if (!places) {
+    const ids = new Set<string>();
+    for (const a of every) {
+      ids.add(a.analytic);
+      for (const d of a.detects) ids.add(d.technique).add(d.strategy);
+    }
+    places = idPlacesOf(ctx, [...ids]);
+    placedOnce.set(every, places);
+    places.catch(() => placedOnce.delete(every));
   }
-  const places = await idPlacesOf(ctx, [...unique]);
+  return places;
+}
+
+/** The detectable techniques with their objects, in the stable order, the lists too. */
+function withObjects({ techniques, places }: DetectableResult): DetectableShape[] {
+  if (!places) return [];
   const inOrder = (list: Set<string>) => {
     const ranks: number[] = [];
     for (const id of list) {
@@ -90,7 +103,7 @@ async function withObjects(ctx: Context, found: readonly DetectableIds[]): Promi
     return ranks.sort((a, b) => a - b).map(places.at);
   };
   // By technique in the stable order; an unknown one (its field fails) first.
-  return found
+  return techniques
     .map((d) => ({ at: places.of(d.technique) ?? -1, d }))
     .sort((a, b) => a.at - b.at)
     .map(({ at, d }) => ({
@@ -108,7 +121,7 @@ const Detectable = builder.objectRef<DetectableResult>('Detectable').implement({
     techniques: t.field({
       type: [DetectableTechnique],
       description: 'The detectable techniques, by ATT&CK ID.',
-      resolve: (d, _args, ctx) => withObjects(ctx, d.techniques),
+      resolve: withObjects,
     }),
     unknownIds: t.stringList({ ...unknownIdsField, resolve: (d) => d.unknownIds }),
   }),
@@ -151,19 +164,14 @@ builder.queryField('detectableTechniques', (t) =>
       });
       const matches = (s: LogSourceRow) =>
         given.some((g) => g.dc === s.dataComponent && same(s.name, g.name) && same(s.channel, g.channel));
-      const analytics =
-        resolved.ids.length === 0
-          ? []
-          : analyticsFrom(
-              await everyAnalyticOf(ctx, {
-                release: args.release,
-                domain,
-                platform: args.platform?.trim() || null,
-              }),
-              resolved.ids,
-            );
+      if (resolved.ids.length === 0) return { techniques: [], unknownIds: resolved.unknown, places: null };
+      const every = await everyAnalyticOf(ctx, {
+        release: args.release,
+        domain,
+        platform: args.platform?.trim() || null,
+      });
       const out = new Map<string, DetectableIds>();
-      for (const a of analytics) {
+      for (const a of analyticsFrom(every, resolved.ids)) {
         const enabled = args.requireAll ? a.logSources.every(matches) : a.logSources.some(matches);
         if (!enabled) continue;
         for (const d of a.detects) {
@@ -176,7 +184,11 @@ builder.queryField('detectableTechniques', (t) =>
           entry.strategies.add(d.strategy);
         }
       }
-      return { techniques: [...out.values()], unknownIds: resolved.unknown };
+      return {
+        techniques: [...out.values()],
+        unknownIds: resolved.unknown,
+        places: await placesOfEvery(ctx, every),
+      };
     },
   }),
 );
