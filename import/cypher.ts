@@ -1,4 +1,4 @@
-import { DATA_CHANGE, type DataChangeKind } from '../src/model.ts';
+import { CHANGED_AT, DATA_CHANGE, type DataChangeKind } from '../src/model.ts';
 import type { Query } from '../src/neo4j/executor.ts';
 
 /* The load's named Cypher: the schema it needs, and the statements that write a plan. */
@@ -30,6 +30,8 @@ export const SCHEMA: Record<string, string> = {
     'CREATE CONSTRAINT release_domain_release IF NOT EXISTS FOR (r:Release) REQUIRE (r.domain, r.release) IS UNIQUE',
   import_lock_domain:
     'CREATE CONSTRAINT import_lock_domain IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.domain IS UNIQUE',
+  // The newest change record, which every request's data version names, in one index step.
+  data_change_order: 'CREATE INDEX data_change_order IF NOT EXISTS FOR (r:DataChange) ON (r.changedAt, r.id)',
 };
 
 export const q = (name: string, cypher: string): Query => ({ name, cypher });
@@ -151,12 +153,16 @@ export const ADD_CURRENT = q(
   'import.addCurrent',
   'MATCH (n:AttackObject {release: $newest}) WHERE NOT n:Current SET n:Current',
 );
+/** CHANGED_AT of the change record (or record map) `x`: an import run's `finishedAt`, another's `at`. */
+export const changedAt = (x: string) => `coalesce(${x}.finishedAt, ${x}.at)`;
+
 /**
  * Records a committed change of the data as a node of `kind` (one of DATA_CHANGE_KINDS), set to the
- * map `$<param>`. It also carries DATA_CHANGE, which the data version counts.
+ * map `$<param>`. It also carries DATA_CHANGE, which the data version counts, and CHANGED_AT, by
+ * which it finds the newest.
  */
 export const recordChange = (name: string, kind: DataChangeKind, param: string) =>
-  q(name, `CREATE (x:${kind}:${DATA_CHANGE}) SET x = $${param}`);
+  q(name, `CREATE (x:${kind}:${DATA_CHANGE}) SET x = $${param}, x.${CHANGED_AT} = ${changedAt(`$${param}`)}`);
 
 export const RECORD_RUN = recordChange('import.recordRun', 'ImportRun', 'run');
 export const SHOW_CONSTRAINTS = q('import.showConstraints', 'SHOW CONSTRAINTS YIELD name RETURN name');

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { summarize } from '../src/change-log.ts';
-import { DATA_CHANGE, DATA_CHANGE_KINDS, NODE_LABELS } from '../src/model.ts';
+import { CHANGED_AT, DATA_CHANGE, DATA_CHANGE_KINDS, NODE_LABELS } from '../src/model.ts';
 import type { Executor, Query, Row, WriteTx } from '../src/neo4j/executor.ts';
 import { newestRelease } from '../src/releases/order.ts';
 import {
   CREATE_NODES,
   CREATE_RELS_BY_ID,
+  changedAt,
   DELETE_NODES,
   DELETE_RELS,
   DROP_LEGACY_CONSTRAINT,
@@ -75,23 +76,26 @@ export async function ensureAttackSchema(executor: Executor): Promise<void> {
   }
   await ensureSchema(executor, SCHEMA, present);
   await ensureOrdinals(executor);
-  await labelDataChanges(executor);
+  await markDataChanges(executor);
 }
 
-/** Change records `r` without DATA_CHANGE. */
-const UNLABELLED = `MATCH (r:${DATA_CHANGE_KINDS.join('|')}) WHERE NOT r:${DATA_CHANGE}`;
-const UNLABELLED_CHANGES = q('import.unlabelledChanges', `RETURN EXISTS { ${UNLABELLED} } AS found`);
-const LABEL_CHANGES = q('import.labelChanges', `${UNLABELLED} SET r:${DATA_CHANGE}`);
+/** Change records `r` without DATA_CHANGE or CHANGED_AT. */
+const UNMARKED = `MATCH (r:${DATA_CHANGE_KINDS.join('|')}) WHERE NOT r:${DATA_CHANGE} OR r.${CHANGED_AT} IS NULL`;
+const UNMARKED_CHANGES = q('import.unmarkedChanges', `RETURN EXISTS { ${UNMARKED} } AS found`);
+const MARK_CHANGES = q(
+  'import.markChanges',
+  `${UNMARKED} SET r:${DATA_CHANGE}, r.${CHANGED_AT} = ${changedAt('r')}`,
+);
 
 /**
- * Gives DATA_CHANGE to the change records of a graph from before it (one read when all have it).
- * Until then the data version counts only the records written since; it still moves exactly when
- * a change commits.
+ * Gives DATA_CHANGE and CHANGED_AT to the change records of a graph from before them (one read when
+ * all have them). Until then the data version counts only the records with the label and names the
+ * newest of those with CHANGED_AT; it still moves exactly when a change commits.
  */
-async function labelDataChanges(executor: Executor): Promise<void> {
-  const [row] = await executor.read(UNLABELLED_CHANGES);
+async function markDataChanges(executor: Executor): Promise<void> {
+  const [row] = await executor.read(UNMARKED_CHANGES);
   if (row?.found !== true) return;
-  await executor.write(LABEL_CHANGES.name, (tx) => tx.run(LABEL_CHANGES));
+  await executor.write(MARK_CHANGES.name, (tx) => tx.run(MARK_CHANGES));
 }
 
 export interface RunInfo {

@@ -1,7 +1,8 @@
+import type { ProfiledPlan } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA } from '../../import/cypher.ts';
 import { importSource } from '../../import/index.ts';
-import { fetchDataVersion } from '../../src/data/graph-state.ts';
+import { DATA_VERSION, fetchDataVersion } from '../../src/data/graph-state.ts';
 import { createExecutor, type Executor } from '../../src/neo4j/executor.ts';
 import { connectTestDb, type TestDb } from '../helpers/db.ts';
 import { MINI_ENTERPRISE, MINI_ICS } from '../helpers/paths.ts';
@@ -144,23 +145,40 @@ describe('the change records the data version counts', () => {
   });
   afterAll(() => db.close());
 
+  const cypher = (statement: string, params = {}) =>
+    db.driver.executeQuery(statement, params, { database: db.config.neo4j.database });
+
   it('labels every record as it is written, and those from before at the next import', async () => {
     await importSource(db.executor, MINI_ENTERPRISE);
     await importSource(db.executor, MINI_ICS);
     const before = await version();
-    expect(before.split(':')[0]).toBe('2');
-    // A graph from before the shared label: its records carry only their kind's.
-    await db.driver.executeQuery(
-      'MATCH (r:DataChange) REMOVE r:DataChange',
-      {},
-      {
-        database: db.config.neo4j.database,
-      },
+    const { records } = await cypher(
+      'MATCH (r:ImportRun) RETURN r.id AS id ORDER BY r.changedAt DESC, r.finishedAt DESC',
     );
+    // Counted, and named by the newest record, which the ICS import wrote.
+    expect(before).toBe(`2:${records[0]?.get('id')}`);
+    // A graph from before the shared label and `changedAt`: its records carry only their kind's
+    // label and their own time.
+    await cypher('MATCH (r:DataChange) REMOVE r:DataChange, r.changedAt');
     expect(await version()).toBe('0:none');
-    // An import that changes nothing records nothing, but labels the records from before.
+    // An import that changes nothing records nothing, but marks the records from before.
     const report = await importSource(db.executor, MINI_ENTERPRISE);
     expect(report.changed).toBe(false);
     expect(await version()).toBe(before);
+  });
+
+  it('reads the same few records however many changes the graph has seen', async () => {
+    const base = Number((await version()).split(':')[0]);
+    // Six hundred more records, the newest (by time, then id) last-but-one written.
+    await cypher(
+      `UNWIND range(1, 600) AS i
+       CREATE (:ReleaseRemoval:DataChange {id: 'removal-' + (1000 + i), at: $at[i % 2], changedAt: $at[i % 2]})`,
+      { at: ['2030-01-01T00:00:00.000Z', '2031-01-01T00:00:00.000Z'] },
+    );
+    expect(await version()).toBe(`${base + 600}:removal-1599`);
+    const { summary } = await cypher(`PROFILE ${DATA_VERSION.cypher}`);
+    const hits = (p: ProfiledPlan): number => p.dbHits + p.children.reduce((n, c) => n + hits(c), 0);
+    // The count store and one index step, not a scan of the records (600 and more db hits).
+    expect(hits(summary.profile as ProfiledPlan)).toBeLessThan(20);
   });
 });
