@@ -148,12 +148,12 @@ describe('the change records the data version counts', () => {
   const cypher = (statement: string, params = {}) =>
     db.driver.executeQuery(statement, params, { database: db.config.neo4j.database });
 
-  it('labels every record as it is written, and those from before at the next import', async () => {
+  it('labels and times every record as it is written, and those from before at the next import', async () => {
     await importSource(db.executor, MINI_ENTERPRISE);
     await importSource(db.executor, MINI_ICS);
     const before = await version();
     const { records } = await cypher(
-      'MATCH (r:ImportRun) RETURN r.id AS id ORDER BY r.changedAt DESC, r.finishedAt DESC',
+      'MATCH (r:ImportRun) RETURN r.id AS id ORDER BY r.finishedAt DESC, r.id DESC',
     );
     // Counted, and named by the newest record, which the ICS import wrote.
     expect(before).toBe(`2:${records[0]?.get('id')}`);
