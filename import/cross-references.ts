@@ -5,7 +5,6 @@ import { CREATE_RELS, q } from './cypher.ts';
 import { relCreateRow } from './load.ts';
 import type { Defect, Holder, Outside } from './references.ts';
 import type { PropValue, RelRow } from './rows.ts';
-import { versionText } from './versions.ts';
 
 /*
  * The graph side of references.ts: which objects of other domains end a bundle's outside
@@ -152,14 +151,9 @@ export async function linkReferences(tx: WriteTx, options: LinkOptions): Promise
       .filter((r) => r.relType === type)
       .map((r) => {
         const props = JSON.parse(r.propsJson) as Record<string, PropValue>;
-        // Written as the domain's own import writes a relationship, with that domain's version.
-        const version = versionText({
-          domain: r.domain,
-          modified: String(props.modified ?? ''),
-          hash: r.hash,
-        });
+        // Written as the domain's own import writes a new relationship: its one version is its content.
         const { key, from, to, hash } = r;
-        return relCreateRow({ key, type, from, to, props, hash, domains: [r.domain], versions: [version] });
+        return relCreateRow({ key, type, from, to, props, hash, domains: [r.domain], versions: [] });
       }),
   );
   if (rows.length) await tx.run(CREATE_RELS, { rows, release });

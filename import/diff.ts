@@ -2,7 +2,7 @@ import { type ObjectChange, type RelationshipChange, versionChangeOf } from '../
 import type { NodeType, RelType } from '../src/model.ts';
 import type { NodeWriteRow, Props, RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
-import { same, sameSet, settle, versionText, withDomain, without } from './versions.ts';
+import { kept, same, sameSet, settle, withDomain, without } from './versions.ts';
 
 /** What the graph holds now for one node or relationship, as read at the start of the load. */
 export interface ExistingNode {
@@ -32,6 +32,7 @@ export interface ExistingRel {
   versions: string[];
 }
 
+/** The writes of one import. Each `versions` is what the node or relationship stores (`kept`, versions.ts). */
 export interface Plan {
   createNodes: (NodeWriteRow & { versions: string[] })[];
   updateNodes: { stixId: string; props: Props; hash: string; domains: string[]; versions: string[] }[];
@@ -118,7 +119,8 @@ function planNodes(rows: GraphRows, nodes: ExistingNode[], merge: boolean): Node
     const base = { stixId: n.stixId, attackId: n.attackId, name: n.name, stixType: n.type as string };
     const modified = String(n.props.modified);
     if (!e) {
-      plan.createNodes.push({ ...n, versions: [versionText({ domain: d, modified, hash: n.hash })] });
+      // Its one version is the content it holds: nothing to store (kept, versions.ts).
+      plan.createNodes.push({ ...n, versions: [] });
       plan.changes.push({ change: 'added', ...base });
       continue;
     }
@@ -126,16 +128,20 @@ function planNodes(rows: GraphRows, nodes: ExistingNode[], merge: boolean): Node
     const { versions, wins } = settle(e, d, modified, n.hash);
     if (!e.domains.includes(d)) plan.changes.push({ change: 'added', ...base });
     if (e.hash !== n.hash && wins) {
-      plan.updateNodes.push({ stixId: n.stixId, props: n.props, hash: n.hash, domains, versions });
+      const stored = kept(versions, { modified, hash: n.hash });
+      plan.updateNodes.push({ stixId: n.stixId, props: n.props, hash: n.hash, domains, versions: stored });
       if (e.domains.includes(d)) plan.changes.push(nodeChange(e, n.props, base));
-    } else if (!sameSet(domains, e.domains) || !same(versions, e.versions)) {
-      plan.setDomains.push({ stixId: n.stixId, domains, versions });
+    } else {
+      // Compared as stored, so that a graph that stored every version is not rewritten.
+      const stored = kept(versions, e);
+      if (!sameSet(domains, e.domains) || !same(stored, kept(e.versions, e)))
+        plan.setDomains.push({ stixId: n.stixId, domains, versions: stored });
     }
   }
   for (const e of nodes) {
     if (merge || !e.domains.includes(d) || incomingIds.has(e.stixId)) continue;
     const domains = e.domains.filter((x) => x !== d);
-    if (domains.length) plan.setDomains.push({ stixId: e.stixId, domains, versions: without(e, d) });
+    if (domains.length) plan.setDomains.push({ stixId: e.stixId, domains, versions: kept(without(e, d), e) });
     else plan.deleteNodes.push(e.stixId);
     const { stixId, attackId, name, stixType } = e;
     plan.changes.push({ change: 'removed', stixId, attackId, name, stixType });
@@ -181,9 +187,8 @@ function planRels(rows: GraphRows, rels: ExistingRel[], nodePlan: NodePlan, merg
     const modified = String(r.props.modified ?? '');
     if (!e || e.from !== r.from || e.to !== r.to || e.type !== r.type) {
       if (e) plan.deleteRels.push({ key: e.key, from: e.from });
-      const versions = e
-        ? settle(e, d, modified, r.hash).versions
-        : [versionText({ domain: d, modified, hash: r.hash })];
+      // Written anew, it holds this domain's content, whose version it need not store.
+      const versions = e ? kept(settle(e, d, modified, r.hash).versions, { modified, hash: r.hash }) : [];
       plan.createRels.push({ ...r, domains: e ? withDomain(e.domains, d) : [d], versions });
       relChange('added', r);
       continue;
@@ -191,10 +196,12 @@ function planRels(rows: GraphRows, rels: ExistingRel[], nodePlan: NodePlan, merg
     const domains = withDomain(e.domains, d);
     const { versions, wins } = settle(e, d, modified, r.hash);
     if (e.hash !== r.hash && wins) {
-      plan.updateRels.push({ ...r, domains, versions });
+      plan.updateRels.push({ ...r, domains, versions: kept(versions, { modified, hash: r.hash }) });
       relChange('modified', r);
-    } else if (!sameSet(domains, e.domains) || !same(versions, e.versions)) {
-      plan.setRelDomains.push({ key: r.key, from: r.from, domains, versions });
+    } else {
+      const stored = kept(versions, e);
+      if (!sameSet(domains, e.domains) || !same(stored, kept(e.versions, e)))
+        plan.setRelDomains.push({ key: r.key, from: r.from, domains, versions: stored });
     }
   }
   const deleted = new Set(nodePlan.deleteNodes);
@@ -207,7 +214,7 @@ function planRels(rows: GraphRows, rels: ExistingRel[], nodePlan: NodePlan, merg
     // A relationship at a deleted node goes with it (DETACH DELETE).
     if (deleted.has(e.from) || deleted.has(e.to)) continue;
     if (domains.length)
-      plan.setRelDomains.push({ key: e.key, from: e.from, domains, versions: without(e, d) });
+      plan.setRelDomains.push({ key: e.key, from: e.from, domains, versions: kept(without(e, d), e) });
     else plan.deleteRels.push({ key: e.key, from: e.from });
   }
   return plan;

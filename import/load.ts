@@ -139,6 +139,9 @@ class Unchanged extends Error {
   }
 }
 
+/** A plan's `versions` as written: none when it is empty (null removes the property). */
+const storedList = (versions: string[]) => (versions.length ? versions : null);
+
 /**
  * A new node's row: its labels (from NODE_LABELS, never from input) and every property, release
  * and bookkeeping included. `current`: the release is the newest held, so its nodes carry :Current
@@ -153,14 +156,15 @@ export function nodeCreateRow(
   ordinal: number | undefined,
 ) {
   const labels = ['AttackObject', ...NODE_LABELS[n.type], ...(current ? ['Current'] : [])];
-  const bookkeeping = { release, hash: n.hash, domains: [domain], versions: n.versions, ordinal };
+  const bookkeeping = { release, hash: n.hash, domains: [domain], versions: storedList(n.versions), ordinal };
   return { labels, props: { ...n.props, ...bookkeeping } };
 }
 
 /** A new relationship's row: its type (one of REL_TYPES) and every property, bookkeeping included. */
 export function relCreateRow(r: RelRow & { domains: string[]; versions: string[] }) {
   const { hash, domains, versions } = r;
-  return { type: r.type, from: r.from, to: r.to, props: { ...r.props, hash, domains, versions } };
+  const props = { ...r.props, hash, domains, versions: storedList(versions) };
+  return { type: r.type, from: r.from, to: r.to, props };
 }
 
 /**
@@ -183,7 +187,12 @@ function nodePhases(
       .flat()
       .map((n) => nodeCreateRow(n, domain, release, current, ordinals.get(n.stixId))),
   );
-  const updateNodes = plan.updateNodes.map((n) => ({ ...n, ordinal: ordinals.get(n.stixId) }));
+  const updateNodes = plan.updateNodes.map((n) => ({
+    ...n,
+    versions: storedList(n.versions),
+    ordinal: ordinals.get(n.stixId),
+  }));
+  const setDomains = plan.setDomains.map((n) => ({ ...n, versions: storedList(n.versions) }));
   return [
     {
       phase: 'delete relationships',
@@ -196,7 +205,7 @@ function nodePhases(
       statements: [
         ...createNodes,
         ...chunked(UPDATE_NODES, 'rows', updateNodes, { release }),
-        ...chunked(SET_DOMAINS, 'rows', plan.setDomains, { release }),
+        ...chunked(SET_DOMAINS, 'rows', setDomains, { release }),
         ...chunked(SET_ORDINALS, 'rows', moved, { release }),
       ],
     },
@@ -223,8 +232,9 @@ function relPhases(plan: Plan, release: string, ids: ElementIds): Phase[] {
     props,
     hash,
     domains,
-    versions,
+    versions: storedList(versions),
   }));
+  const setRelDomains = plan.setRelDomains.map((r) => ({ ...r, versions: storedList(r.versions) }));
   return [
     {
       phase: 'write relationships',
@@ -232,7 +242,7 @@ function relPhases(plan: Plan, release: string, ids: ElementIds): Phase[] {
       statements: [
         ...createRels,
         ...chunked(UPDATE_RELS, 'rows', updateRels, { release }),
-        ...chunked(SET_REL_DOMAINS, 'rows', plan.setRelDomains, { release }),
+        ...chunked(SET_REL_DOMAINS, 'rows', setRelDomains, { release }),
       ],
     },
     {

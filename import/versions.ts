@@ -31,6 +31,22 @@ function versionsOf(stored: Stored): Map<string, Version> {
 const listed = (m: Map<string, Version>) =>
   [...m.values()].sort((a, b) => (a.domain < b.domain ? -1 : 1)).map(versionText);
 
+/** Every domain's version of `stored`, as a node or relationship that stored them all would list them. */
+export const versionsHeld = (stored: Stored) => listed(versionsOf(stored));
+
+/**
+ * What a node or relationship stores of `versions`, once it holds the content `held`: the entries
+ * that content does not give, since versionsOf derives a listed domain's missing entry from it. An
+ * object of one domain, or whose domains have the same version, stores none, which spares an import
+ * a list per object (Neo4j pays per property written). A graph that stored them all reads the same.
+ */
+export function kept(versions: string[], held: { modified: string | null; hash: string }): string[] {
+  return versions.filter((text) => {
+    const [, modified = '', hash = ''] = text.split(' ');
+    return modified !== (held.modified ?? '') || hash !== held.hash;
+  });
+}
+
 /** Records domain `d`'s version; `wins` when the node should hold it. */
 export function settle(stored: Stored, d: string, modified: string, hash: string) {
   const all = versionsOf(stored);

@@ -59,6 +59,14 @@ describe('objects two domains share with equal modified', () => {
     await importSource(db.executor, ics);
     const enterpriseFirst = await graphDigest(db.executor, { attackOnly: true });
     const before = await graphDigest(db.executor);
+    // Only what the two domains hold in different versions stores one: the version it does not hold.
+    const stored = await db.executor.read({
+      name: 'test.storedVersions',
+      cypher: `MATCH (n:AttackObject) WHERE n.versions IS NOT NULL RETURN n.stixId AS id, n.versions AS versions
+        UNION ALL MATCH ()-[r]->() WHERE r.versions IS NOT NULL RETURN r.stixId AS id, r.versions AS versions`,
+    });
+    expect(stored.map((r) => r.id).sort()).toEqual([GROUP, MALWARE, USES].sort());
+    for (const r of stored) expect(r.versions).toHaveLength(1);
     const runsBefore = await runs();
 
     for (const source of [MINI_ENTERPRISE, ics, MINI_ENTERPRISE, ics]) {

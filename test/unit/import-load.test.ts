@@ -44,7 +44,8 @@ describe('the load statements of a first enterprise import', () => {
         release: '18.1',
         hash: first?.hash,
         domains: [rows.domain],
-        versions: expect.any(Array),
+        // Its one version is its own content: not stored (kept, import/versions.ts).
+        versions: null,
         ordinal: expect.any(Number),
       },
     });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSize } from '../../import/diff.ts';
 import type { GraphRows } from '../../import/transform.ts';
+import { versionsHeld } from '../../import/versions.ts';
 import { IGNORED_TYPES, NODE_LABELS, type NodeType } from '../../src/model.ts';
 import { bundlePath } from '../helpers/paths.ts';
 import { emptyGraph, importInMemory, type MemoryGraph, type Staged, stageBundle } from '../helpers/stages.ts';
@@ -128,12 +129,39 @@ describe('the load plan', () => {
   it('drops a domain from shared objects and removes what only it had', () => {
     const { e, ei, shared } = enterpriseAndIcs();
     const dropped = importInMemory(ei, noIcs()).graph;
+    // Versions as read (versionsHeld): what a node stores of them depends on the content it holds.
     const members = (g: MemoryGraph) => ({
-      nodes: snapshot(g).nodes.map((n) => [n.stixId, n.domains, n.versions]),
-      rels: snapshot(g).rels,
+      nodes: snapshot(g).nodes.map((n) => [n.stixId, n.domains, versionsHeld(n)]),
+      rels: snapshot(g).rels.map((r) => ({ ...r, versions: versionsHeld(r) })),
     });
     expect(members(dropped)).toEqual(members(e));
     for (const id of shared) expect(dropped.nodes.get(id)?.domains).toEqual(['enterprise-attack']);
+  });
+
+  it('stores only the versions its content does not give, and reads one per domain', () => {
+    const { e, ei, shared } = enterpriseAndIcs();
+    const all = [...ei.nodes.values(), ...ei.rels.values()];
+    for (const x of [...e.nodes.values(), ...e.rels.values()]) expect(x.versions).toEqual([]);
+    for (const x of all) expect(versionsHeld(x).map((v) => v.split(' ')[0])).toEqual(x.domains);
+    // A shared object stores the versions of the domains whose content it does not hold, and only those.
+    const differing = shared
+      .map((id) => ei.nodes.get(id))
+      .filter((n) => n && new Set(versionsHeld(n).map((v) => v.split(' ').slice(1).join(' '))).size > 1);
+    expect(differing.length).toBeGreaterThan(0);
+    for (const n of all) {
+      const own = `${n.modified ?? ''} ${n.hash}`;
+      expect(n.versions).toEqual(versionsHeld(n).filter((v) => !v.endsWith(` ${own}`)));
+    }
+  });
+
+  it('writes nothing over a graph that stored every version, as graphs before did', () => {
+    const { ei } = enterpriseAndIcs();
+    const full = <T extends MemoryGraph['nodes'] | MemoryGraph['rels']>(m: T) =>
+      new Map([...m].map(([k, x]) => [k, { ...x, versions: versionsHeld(x) }])) as T;
+    const before = { nodes: full(ei.nodes), rels: full(ei.rels) };
+    expect([...before.nodes.values()].every((n) => n.versions.length === n.domains.length)).toBe(true);
+    for (const name of ['enterprise-attack-18.1', 'ics-attack-18.1'])
+      expect(planSize(importInMemory(before, stage(name).rows).plan)).toBe(0);
   });
 
   /*
