@@ -2,12 +2,21 @@
  * Where an import's time goes, statement by statement: empties the database (schema included, as
  * `npm run bench` does), imports FILE `--fresh` times into an empty database, then re-imports it
  * once, printing each phase (report.ms), each statement of the write transaction (start and end
- * from the transaction's start, rows sent) and the commit. Uses NEO4J_URI: it DELETES everything.
+ * from the transaction's start, rows sent) and the commit. `--floor N` then times, N times, the
+ * importer's writes alone (import/load.ts `apply`: the same statements and rows) into an emptied
+ * database, in one transaction, without the schema, reads, checks and records around them: what
+ * Neo4j takes to write the bundle at all. Uses NEO4J_URI: it DELETES everything.
  *
- *   NEO4J_URI=bolt://127.0.0.1:26687 npx tsx bench/import-statements.ts FILE [--fresh N] [--json]
+ *   NEO4J_URI=bolt://127.0.0.1:26687 npx tsx bench/import-statements.ts FILE [--fresh N] [--floor N] [--json]
  */
 import { parseArgs } from 'node:util';
+import { planLoad } from '../import/diff.ts';
 import { importSource } from '../import/index.ts';
+import { apply } from '../import/load.ts';
+import { readSource } from '../import/read.ts';
+import { detectDomain } from '../import/rows.ts';
+import { transform } from '../import/transform.ts';
+import { validateObjects } from '../import/validate.ts';
 import { loadConfig } from '../src/env.ts';
 import { createDriver } from '../src/neo4j/driver.ts';
 import { createExecutor, type Executor } from '../src/neo4j/executor.ts';
@@ -15,10 +24,14 @@ import { wipe } from './import.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { fresh: { type: 'string', default: '2' }, json: { type: 'boolean', default: false } },
+  options: {
+    fresh: { type: 'string', default: '2' },
+    floor: { type: 'string', default: '0' },
+    json: { type: 'boolean', default: false },
+  },
 });
 const file = positionals[0];
-if (!file) throw new Error('usage: import-statements.ts FILE [--fresh N] [--json]');
+if (!file) throw new Error('usage: import-statements.ts FILE [--fresh N] [--floor N] [--json]');
 
 interface Timing {
   name: string;
@@ -80,16 +93,18 @@ function timing(measure: RunMeasure): Executor {
   };
 }
 
+const measureOf = (name: string): RunMeasure => ({
+  name,
+  wallMs: 0,
+  phases: {},
+  outside: [],
+  statements: [],
+  commitMs: 0,
+  changed: false,
+});
+
 async function run(name: string): Promise<RunMeasure> {
-  const measure: RunMeasure = {
-    name,
-    wallMs: 0,
-    phases: {},
-    outside: [],
-    statements: [],
-    commitMs: 0,
-    changed: false,
-  };
+  const measure = measureOf(name);
   const started = performance.now();
   const report = await importSource(timing(measure), file as string);
   measure.wallMs = performance.now() - started;
@@ -98,12 +113,31 @@ async function run(name: string): Promise<RunMeasure> {
   return measure;
 }
 
+/** The importer's writes of FILE alone, into the emptied database (see the top of this file). */
+async function floor(name: string): Promise<RunMeasure> {
+  const measure = measureOf(name);
+  const data = await readSource(file as string);
+  const rows = transform(
+    validateObjects(data.objects).objects,
+    detectDomain(data.objects) ?? 'enterprise-attack',
+  );
+  const started = performance.now();
+  await timing(measure).write('import floor', (tx) =>
+    apply(tx, planLoad(rows, [], []), rows.domain, data.attackVersion ?? '0', () => {}, true, {
+      nodes: [],
+      ids: new Map(),
+    }),
+  );
+  measure.wallMs = performance.now() - started;
+  return measure;
+}
+
 const f = (ms: number) => ms.toFixed(0).padStart(6);
 function print(m: RunMeasure) {
   const p = Object.entries(m.phases)
     .map(([k, v]) => `${k} ${v.toFixed(0)}`)
     .join(' / ');
-  console.log(`\n== ${m.name}: wall ${m.wallMs.toFixed(0)} ms = ${p}; changed ${m.changed}`);
+  console.log(`\n== ${m.name}: wall ${m.wallMs.toFixed(0)} ms${p ? ` = ${p}; changed ${m.changed}` : ''}`);
   for (const s of m.outside) console.log(`   outside ${f(s.endMs - s.startMs)} ms  ${s.name}`);
   for (const s of m.statements)
     console.log(
@@ -120,6 +154,10 @@ try {
     runs.push(await run(`full, empty DB #${i}`));
   }
   runs.push(await run('re-import, same bundle'));
+  for (let i = 1; i <= Number(values.floor); i++) {
+    await wipe(driver, config.database);
+    runs.push(await floor(`write floor #${i}: the importer's writes alone`));
+  }
 } finally {
   await base.close();
 }
