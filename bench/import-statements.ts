@@ -14,6 +14,7 @@ import { planLoad } from '../import/diff.ts';
 import { importSource } from '../import/index.ts';
 import { apply } from '../import/load.ts';
 import { readSource } from '../import/read.ts';
+import { UNVERSIONED } from '../import/releases.ts';
 import { detectDomain } from '../import/rows.ts';
 import { transform } from '../import/transform.ts';
 import { validateObjects } from '../import/validate.ts';
@@ -123,7 +124,7 @@ async function floor(name: string): Promise<RunMeasure> {
   );
   const started = performance.now();
   await timing(measure).write('import floor', (tx) =>
-    apply(tx, planLoad(rows, [], []), rows.domain, data.attackVersion ?? '0', () => {}, true, {
+    apply(tx, planLoad(rows, [], []), rows.domain, data.attackVersion ?? UNVERSIONED, () => {}, true, {
       nodes: [],
       ids: new Map(),
     }),
