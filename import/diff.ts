@@ -2,7 +2,7 @@ import { type ObjectChange, type RelationshipChange, versionChangeOf } from '../
 import type { NodeType, RelType } from '../src/model.ts';
 import type { NodeWriteRow, Props, RelRow } from './rows.ts';
 import type { GraphRows } from './transform.ts';
-import { kept, same, sameSet, settle, withDomain, without } from './versions.ts';
+import { holds, kept, settle, withDomain, without } from './versions.ts';
 
 /** What the graph holds now for one node or relationship, as read at the start of the load. */
 export interface ExistingNode {
@@ -131,11 +131,8 @@ function planNodes(rows: GraphRows, nodes: ExistingNode[], merge: boolean): Node
       const stored = kept(versions, { modified, hash: n.hash });
       plan.updateNodes.push({ stixId: n.stixId, props: n.props, hash: n.hash, domains, versions: stored });
       if (e.domains.includes(d)) plan.changes.push(nodeChange(e, n.props, base));
-    } else {
-      // Compared as stored, so that a graph that stored every version is not rewritten.
-      const stored = kept(versions, e);
-      if (!sameSet(domains, e.domains) || !same(stored, kept(e.versions, e)))
-        plan.setDomains.push({ stixId: n.stixId, domains, versions: stored });
+    } else if (!holds(e, domains, versions)) {
+      plan.setDomains.push({ stixId: n.stixId, domains, versions: kept(versions, e) });
     }
   }
   for (const e of nodes) {
@@ -198,10 +195,8 @@ function planRels(rows: GraphRows, rels: ExistingRel[], nodePlan: NodePlan, merg
     if (e.hash !== r.hash && wins) {
       plan.updateRels.push({ ...r, domains, versions: kept(versions, { modified, hash: r.hash }) });
       relChange('modified', r);
-    } else {
-      const stored = kept(versions, e);
-      if (!sameSet(domains, e.domains) || !same(stored, kept(e.versions, e)))
-        plan.setRelDomains.push({ key: r.key, from: r.from, domains, versions: stored });
+    } else if (!holds(e, domains, versions)) {
+      plan.setRelDomains.push({ key: r.key, from: r.from, domains, versions: kept(versions, e) });
     }
   }
   const deleted = new Set(nodePlan.deleteNodes);

@@ -63,7 +63,14 @@ export function without(stored: Stored, d: string): string[] {
   return listed(all);
 }
 
-export const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-export const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * Whether `stored`, keeping its content, already has `domains` and `versions`. The versions are
+ * compared as stored (`kept`), so that a graph that stored every version is not rewritten.
+ */
+export const holds = (stored: Stored, domains: string[], versions: string[]) =>
+  sameSet(domains, stored.domains) && same(kept(versions, stored), kept(stored.versions, stored));
 export const withDomain = (domains: string[], d: Domain) =>
   domains.includes(d) ? domains : [...domains, d].sort();
